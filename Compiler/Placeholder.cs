@@ -1,0 +1,1 @@
+namespace Tracer; internal static class Placeholder_Compiler { }
