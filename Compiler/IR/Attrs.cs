@@ -1,0 +1,130 @@
+using System.Text;
+
+namespace Tracer.Compiler;
+
+/// <summary>
+/// The static parameters of an equation (axes, permutation, target shape, literal value...). Only the fields an op
+/// uses are set; the printer shows exactly those. Immutable: arrays passed in are never mutated afterwards.
+/// </summary>
+public sealed class Attrs : IEquatable<Attrs>
+{
+    public static readonly Attrs None = new();
+
+    /// <summary>Reduction axes (sorted, distinct).</summary>
+    public int[]? Axes { get; init; }
+
+    /// <summary>Transpose permutation: output axis i is input axis Perm[i].</summary>
+    public int[]? Perm { get; init; }
+
+    /// <summary>Target shape of reshape, broadcast_in_dim and scatter_add.</summary>
+    public Shape? Shape { get; init; }
+
+    /// <summary>Slice starts, or pad amounts before each axis.</summary>
+    public int[]? Starts { get; init; }
+
+    /// <summary>Slice ends (exclusive), or pad amounts after each axis.</summary>
+    public int[]? Ends { get; init; }
+
+    /// <summary>The axis of concatenate, gather and scatter_add.</summary>
+    public int Axis { get; init; }
+
+    /// <summary>Target type of convert_element_type; type of a literal.</summary>
+    public DType DType { get; init; }
+
+    /// <summary>Value of a scalar literal.</summary>
+    public double Value { get; init; }
+
+    /// <summary>Host data of a constant (float[], double[], int[] or bool[]), row-major.</summary>
+    public Array? Data { get; init; }
+
+    /// <summary>Position of an input among the graph's inputs.</summary>
+    public int Index { get; init; }
+
+    public bool Equals(Attrs? other)
+    {
+        if (ReferenceEquals(this, other)) return true;
+        if (other is null) return false;
+        return Same(Axes, other.Axes) && Same(Perm, other.Perm) && Nullable.Equals(Shape, other.Shape)
+            && Same(Starts, other.Starts) && Same(Ends, other.Ends) && Axis == other.Axis && DType == other.DType
+            && Value.Equals(other.Value) && ReferenceEquals(Data, other.Data) && Index == other.Index;
+    }
+
+    public override bool Equals(object? obj) => Equals(obj as Attrs);
+
+    public override int GetHashCode()
+    {
+        var h = new HashCode();
+        Add(ref h, Axes);
+        Add(ref h, Perm);
+        h.Add(Shape);
+        Add(ref h, Starts);
+        Add(ref h, Ends);
+        h.Add(Axis);
+        h.Add(DType);
+        h.Add(Value);
+        h.Add(Data is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Data));
+        h.Add(Index);
+        return h.ToHashCode();
+    }
+
+    private static bool Same(int[]? a, int[]? b) => a is null ? b is null : b is not null && a.AsSpan().SequenceEqual(b);
+
+    private static void Add(ref HashCode h, int[]? xs)
+    {
+        h.Add(xs?.Length ?? -1);
+        if (xs is null) return;
+        foreach (int x in xs) h.Add(x);
+    }
+
+    /// <summary>The bracketed parameter list of a printed equation, e.g. <c>[axes=(0,1)]</c>; empty when none.</summary>
+    public string Format(OpCode op)
+    {
+        var parts = new List<string>();
+        switch (op)
+        {
+            case OpCode.ReduceSum or OpCode.ReduceMax or OpCode.ReduceMin or OpCode.ReduceProd:
+                parts.Add($"axes={Tuple(Axes)}");
+                break;
+            case OpCode.Transpose:
+                parts.Add($"permutation={Tuple(Perm)}");
+                break;
+            case OpCode.Reshape or OpCode.Broadcast:
+                parts.Add($"shape={Tuple(Shape?.ToArray())}");
+                break;
+            case OpCode.Slice:
+                parts.Add($"start_indices={Tuple(Starts)}");
+                parts.Add($"limit_indices={Tuple(Ends)}");
+                break;
+            case OpCode.Pad:
+                parts.Add($"low={Tuple(Starts)}");
+                parts.Add($"high={Tuple(Ends)}");
+                break;
+            case OpCode.Concat:
+                parts.Add($"dimension={Axis}");
+                break;
+            case OpCode.Gather:
+                parts.Add($"axis={Axis}");
+                break;
+            case OpCode.ScatterAdd:
+                parts.Add($"axis={Axis}");
+                parts.Add($"shape={Tuple(Shape?.ToArray())}");
+                break;
+            case OpCode.Cast:
+                parts.Add($"new_dtype={DType.ShortName()}");
+                break;
+        }
+        return parts.Count == 0 ? "" : "[" + string.Join(" ", parts) + "]";
+    }
+
+    private static string Tuple(int[]? xs)
+    {
+        if (xs is null) return "()";
+        var sb = new StringBuilder("(");
+        for (int i = 0; i < xs.Length; i++)
+        {
+            if (i > 0) sb.Append(',');
+            sb.Append(xs[i]);
+        }
+        return sb.Append(')').ToString();
+    }
+}

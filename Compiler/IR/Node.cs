@@ -1,0 +1,69 @@
+namespace Tracer.Compiler;
+
+/// <summary>
+/// One equation of a graph and the value it defines (single output, SSA). Nodes are immutable once built and are
+/// owned by the <see cref="GraphBuilder"/> (the trace) that created them.
+/// </summary>
+public sealed class Node
+{
+    internal Node(GraphBuilder owner, int id, OpCode op, Attrs attrs, Node[] inputs, TensorType type)
+    {
+        Owner = owner;
+        Id = id;
+        Op = op;
+        Attrs = attrs;
+        InputArray = inputs;
+        Type = type;
+    }
+
+    /// <summary>The trace that created this node.</summary>
+    public GraphBuilder Owner { get; }
+
+    /// <summary>Creation order within its trace; unique per trace.</summary>
+    public int Id { get; }
+
+    public OpCode Op { get; }
+
+    public Attrs Attrs { get; }
+
+    public IReadOnlyList<Node> Inputs => InputArray;
+
+    internal Node[] InputArray { get; }
+
+    public TensorType Type { get; }
+
+    public Shape Shape => Type.Shape;
+
+    public DType DType => Type.DType;
+
+    public bool IsLiteral => Op == OpCode.Literal;
+
+    public override string ToString() => $"%{Id}:{Type} = {Op.Name()}";
+
+    // Operators for writing rules: they emit into the innermost active trace (GraphBuilder.Current).
+    public static Node operator +(Node a, Node b) => Ir.Add(a, b);
+
+    public static Node operator -(Node a, Node b) => Ir.Sub(a, b);
+
+    public static Node operator *(Node a, Node b) => Ir.Mul(a, b);
+
+    public static Node operator /(Node a, Node b) => Ir.Div(a, b);
+
+    public static Node operator -(Node a) => Ir.Neg(a);
+
+    public static Node operator +(Node a, double b) => Ir.Add(a, Ir.Lit(b, a.DType));
+
+    public static Node operator -(Node a, double b) => Ir.Sub(a, Ir.Lit(b, a.DType));
+
+    public static Node operator *(Node a, double b) => Ir.Mul(a, Ir.Lit(b, a.DType));
+
+    public static Node operator /(Node a, double b) => Ir.Div(a, Ir.Lit(b, a.DType));
+
+    public static Node operator +(double a, Node b) => Ir.Add(Ir.Lit(a, b.DType), b);
+
+    public static Node operator -(double a, Node b) => Ir.Sub(Ir.Lit(a, b.DType), b);
+
+    public static Node operator *(double a, Node b) => Ir.Mul(Ir.Lit(a, b.DType), b);
+
+    public static Node operator /(double a, Node b) => Ir.Div(Ir.Lit(a, b.DType), b);
+}

@@ -1,0 +1,41 @@
+namespace Tracer.Compiler;
+
+/// <summary>
+/// Everything the compiler knows about one primitive: its shape/dtype rule, its reference (eager) implementation
+/// and its derivative rules. Rules emit IR into <see cref="GraphBuilder.Current"/>, so derivatives of derivatives
+/// come for free. Implementations live in the Rules project, one file per op family.
+/// </summary>
+public abstract class PrimitiveRule
+{
+    protected PrimitiveRule(OpCode op) => Op = op;
+
+    public OpCode Op { get; }
+
+    /// <summary>Output type, or an <see cref="ArgumentException"/> that names the op and the offending shapes.</summary>
+    public abstract TensorType InferType(Attrs attrs, ReadOnlySpan<TensorType> inputs);
+
+    /// <summary>Reference implementation on row-major host arrays.</summary>
+    public abstract Array Evaluate(Attrs attrs, TensorType output, ReadOnlySpan<TensorType> inputTypes, ReadOnlySpan<Array> inputs);
+
+    /// <summary>
+    /// Reverse-mode rule: given the (already emitted) forward node and the cotangent of its output, emit and
+    /// return one cotangent per input; null means a symbolic zero (no gradient flows to that input).
+    /// </summary>
+    public abstract Node?[] Vjp(Node output, Node cotangent);
+
+    /// <summary>True when no input ever receives a gradient (comparisons, casts to non-floats...).</summary>
+    public virtual bool IsNonDifferentiable => false;
+}
+
+/// <summary>The registry of rules, indexed by primitive.</summary>
+public interface IRuleSet
+{
+    /// <summary>The rule of <paramref name="op"/>, or null when the registry has a gap (a coverage test looks).</summary>
+    PrimitiveRule? Find(OpCode op);
+}
+
+public static class RuleSetExtensions
+{
+    public static PrimitiveRule Get(this IRuleSet rules, OpCode op) =>
+        rules.Find(op) ?? throw new NotSupportedException($"{op.Name()}: no rule is registered for this primitive");
+}

@@ -1,0 +1,115 @@
+using System.Text;
+
+namespace Tracer;
+
+/// <summary>An immutable tensor shape. <c>default(Shape)</c> is the scalar shape <c>[]</c>.</summary>
+public readonly struct Shape : IEquatable<Shape>
+{
+    private static readonly int[] NoDims = [];
+    private readonly int[]? dims;
+
+    public Shape(params int[] dims)
+    {
+        ArgumentNullException.ThrowIfNull(dims);
+        foreach (int d in dims)
+        {
+            if (d < 0)
+                throw new ArgumentException($"shape {Format(dims)} has a negative dimension");
+        }
+        this.dims = dims.Length == 0 ? NoDims : (int[])dims.Clone();
+    }
+
+    private Shape(int[] dims, bool owned) => this.dims = dims;
+
+    /// <summary>Wraps an array the caller promises never to mutate again.</summary>
+    internal static Shape Own(int[] dims) => new(dims, owned: true);
+
+    public static Shape Scalar => default;
+
+    public int Rank => dims?.Length ?? 0;
+
+    public int this[int axis] => (dims ?? NoDims)[axis];
+
+    /// <summary>Number of elements (1 for a scalar).</summary>
+    public int Size
+    {
+        get
+        {
+            long size = 1;
+            foreach (int d in Dims) size *= d;
+            return checked((int)size);
+        }
+    }
+
+    public ReadOnlySpan<int> Dims => dims ?? NoDims;
+
+    public int[] ToArray() => Dims.ToArray();
+
+    /// <summary>Row-major (C order) strides in elements.</summary>
+    public int[] Strides()
+    {
+        var s = new int[Rank];
+        int acc = 1;
+        for (int i = Rank - 1; i >= 0; i--)
+        {
+            s[i] = acc;
+            acc *= this[i];
+        }
+        return s;
+    }
+
+    public bool Equals(Shape other) => Dims.SequenceEqual(other.Dims);
+
+    public override bool Equals(object? obj) => obj is Shape s && Equals(s);
+
+    public override int GetHashCode()
+    {
+        var h = new HashCode();
+        foreach (int d in Dims) h.Add(d);
+        return h.ToHashCode();
+    }
+
+    public static bool operator ==(Shape a, Shape b) => a.Equals(b);
+
+    public static bool operator !=(Shape a, Shape b) => !a.Equals(b);
+
+    public override string ToString() => Format(Dims);
+
+    public static string Format(ReadOnlySpan<int> dims)
+    {
+        var sb = new StringBuilder("[");
+        for (int i = 0; i < dims.Length; i++)
+        {
+            if (i > 0) sb.Append(',');
+            sb.Append(dims[i]);
+        }
+        return sb.Append(']').ToString();
+    }
+
+    /// <summary>NumPy broadcasting of two shapes; null when they are incompatible.</summary>
+    public static Shape? TryBroadcast(Shape a, Shape b)
+    {
+        int rank = Math.Max(a.Rank, b.Rank);
+        var result = new int[rank];
+        for (int i = 0; i < rank; i++)
+        {
+            int da = i < rank - a.Rank ? 1 : a[i - (rank - a.Rank)];
+            int db = i < rank - b.Rank ? 1 : b[i - (rank - b.Rank)];
+            if (da != db && da != 1 && db != 1) return null;
+            result[i] = da == 1 ? db : da;
+        }
+        return Own(result);
+    }
+
+    /// <summary>True when this shape broadcasts to <paramref name="target"/> under NumPy rules.</summary>
+    public bool BroadcastsTo(Shape target)
+    {
+        if (Rank > target.Rank) return false;
+        int offset = target.Rank - Rank;
+        for (int i = 0; i < Rank; i++)
+        {
+            if (this[i] != 1 && this[i] != target[i + offset]) return false;
+        }
+        return true;
+    }
+}

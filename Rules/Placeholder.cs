@@ -1,1 +1,0 @@
-namespace Tracer; internal static class Placeholder_Rules { }
