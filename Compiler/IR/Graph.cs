@@ -6,8 +6,9 @@ namespace Tracer.Compiler;
 /// </summary>
 public sealed class Graph
 {
-    internal Graph(GraphBuilder builder, Node[] inputs, Capture[] captures, Node[] equations, Node[] outputs)
+    internal Graph(GraphBuilder builder, Node[] inputs, Capture[] captures, Node[] equations, Node[] outputs, int idCount)
     {
+        IdCount = idCount;
         Builder = builder;
         InputArray = inputs;
         CaptureArray = captures;
@@ -16,6 +17,15 @@ public sealed class Graph
     }
 
     internal GraphBuilder Builder { get; }
+
+    /// <summary>Node ids of this graph are below this bound, so passes can index arrays by <see cref="Node.Id"/>.</summary>
+    public int IdCount { get; }
+
+    /// <summary>The rules this graph was typed with.</summary>
+    public IRuleSet Rules => Builder.Rules;
+
+    /// <summary>The trace enclosing the one that built this graph (where its captures come from).</summary>
+    public GraphBuilder? Parent => Builder.Parent;
 
     /// <summary>The parameters, in order.</summary>
     public IReadOnlyList<Node> Inputs => InputArray;

@@ -126,7 +126,7 @@ public sealed class GraphBuilder
         var outs = new Node[outputs.Count];
         for (int i = 0; i < outs.Length; i++) outs[i] = Resolve(outputs[i]);
         IsFinished = true;
-        return new Graph(this, inputs.ToArray(), captures.ToArray(), equations.ToArray(), outs);
+        return new Graph(this, inputs.ToArray(), captures.ToArray(), equations.ToArray(), outs, nextId);
     }
 
     /// <summary>Marks the trace finished without building a graph (the traced function threw).</summary>

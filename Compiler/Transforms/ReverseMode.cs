@@ -1,0 +1,79 @@
+namespace Tracer.Compiler;
+
+/// <summary>
+/// Reverse-mode differentiation as a graph-to-graph transform: replays the forward equations, then walks them
+/// backwards calling each primitive's VJP rule, which emits the backward equations into the same new graph. Because
+/// rules emit ordinary IR, the result can be differentiated again.
+/// </summary>
+public static class ReverseMode
+{
+    /// <summary>
+    /// A graph with the same inputs (and captures) as <paramref name="graph"/> whose outputs are the original
+    /// outputs followed by the gradient of the first output (one float element) w.r.t. each input in
+    /// <paramref name="wrt"/>, in that order.
+    /// </summary>
+    public static Graph ValueAndGrad(Graph graph, IReadOnlyList<int> wrt)
+    {
+        var loss = graph.OutputArray[0];
+        if (!loss.DType.IsFloat() || loss.Shape.Size != 1)
+            throw new ArgumentException(
+                $"the function to differentiate must return one float element, got {loss.Type}; reduce it first, e.g. with Sum or Mean");
+        foreach (int k in wrt)
+        {
+            var x = graph.InputArray[k];
+            if (!x.DType.IsFloat())
+                throw new ArgumentException(
+                    $"cannot differentiate with respect to input {k} of type {x.Type}: gradients are defined for f32 and f64 only; " +
+                    "pass integer data as a later (non-differentiated) argument or cast it to a float type");
+        }
+
+        var builder = new GraphBuilder(graph.Rules, graph.Parent);
+        using var scope = builder.Activate();
+        var map = Replay.MapInputs(graph, builder);
+        Replay.CopyEquations(graph, map);
+
+        var cotangents = new Node?[graph.IdCount];
+        cotangents[loss.Id] = Ir.OnesLike(map[loss.Id]);
+        Backward(graph, map, cotangents);
+
+        var outputs = new List<Node>(Replay.MapAll(graph.OutputArray, map));
+        foreach (int k in wrt)
+        {
+            var x = graph.InputArray[k];
+            outputs.Add(cotangents[x.Id] ?? Ir.ZerosLike(map[x.Id]));
+        }
+        return builder.Build(outputs);
+    }
+
+    /// <summary>
+    /// Propagates <paramref name="cotangents"/> (indexed by the original graph's node ids) from the outputs back to
+    /// the inputs. A null cotangent is a symbolic zero: its equation's rule is never called.
+    /// </summary>
+    public static void Backward(Graph graph, Node[] map, Node?[] cotangents)
+    {
+        var eqs = graph.EquationArray;
+        for (int i = eqs.Length - 1; i >= 0; i--)
+        {
+            var eq = eqs[i];
+            var ct = cotangents[eq.Id];
+            if (ct is null || eq.Op is OpCode.Literal or OpCode.Constant) continue;
+            var rule = graph.Rules.Get(eq.Op);
+            if (rule.IsNonDifferentiable) continue;
+            var inputCts = rule.Vjp(map[eq.Id], ct);
+            if (inputCts.Length != eq.InputArray.Length)
+                throw new InvalidOperationException(
+                    $"{eq.Op.Name()}: VJP rule returned {inputCts.Length} cotangents for {eq.InputArray.Length} inputs");
+            for (int j = 0; j < inputCts.Length; j++)
+            {
+                var c = inputCts[j];
+                var input = eq.InputArray[j];
+                if (c is null || !input.DType.IsFloat()) continue;
+                if (c.Type != input.Type)
+                    throw new InvalidOperationException(
+                        $"{eq.Op.Name()}: VJP rule returned a cotangent {c.Type} for input {j} of type {input.Type}");
+                var acc = cotangents[input.Id];
+                cotangents[input.Id] = acc is null ? c : Ir.Add(acc, c);
+            }
+        }
+    }
+}
