@@ -16,6 +16,7 @@ public sealed class GraphBuilder
     private readonly Dictionary<Node, Node> captureOf = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<(double, DType), Node> literals = [];
     private int nextId;
+    private int nextOrdinal;
 
     /// <param name="rules">Shape rules used to type every equation.</param>
     /// <param name="parent">The enclosing trace whose values this one may capture; null at top level.</param>
@@ -50,7 +51,7 @@ public sealed class GraphBuilder
 
     public Node Input(TensorType type)
     {
-        var node = new Node(this, nextId++, OpCode.Input, new Attrs { Index = inputs.Count }, [], type);
+        var node = new Node(this, nextId++, nextOrdinal++, OpCode.Input, new Attrs { Index = inputs.Count }, [], type);
         inputs.Add(node);
         return node;
     }
@@ -109,7 +110,7 @@ public sealed class GraphBuilder
             if (ReferenceEquals(p, node.Owner))
             {
                 if (captureOf.TryGetValue(node, out var inner)) return inner;
-                inner = new Node(this, nextId++, OpCode.Input, new Attrs { Index = -1 - captures.Count }, [], node.Type);
+                inner = new Node(this, nextId++, nextOrdinal++, OpCode.Input, new Attrs { Index = -1 - captures.Count }, [], node.Type);
                 captures.Add(new Capture(inner, node));
                 captureOf[node] = inner;
                 return inner;
@@ -135,7 +136,7 @@ public sealed class GraphBuilder
     private Node Append(OpCode op, Attrs attrs, Node[] args, TensorType type)
     {
         if (IsFinished) throw new InvalidOperationException("this trace has finished; no more equations can be added");
-        var node = new Node(this, nextId++, op, attrs, args, type);
+        var node = new Node(this, nextId++, op == OpCode.Literal ? -1 : nextOrdinal++, op, attrs, args, type);
         equations.Add(node);
         return node;
     }

@@ -102,16 +102,15 @@ public static class GraphPrinter
         return sb.ToString();
     }
 
-    /// <summary>Names in jaxpr style: a..z, then ba, bb, ...</summary>
+    /// <summary>Names in jaxpr style from each value's ordinal in its trace: a..z, then ba, bb, ...</summary>
     private static Dictionary<Node, string> Names(Graph g)
     {
         var names = new Dictionary<Node, string>(ReferenceEqualityComparer.Instance);
-        int next = 0;
-        foreach (var c in g.CaptureArray) names[c.Inner] = Name(next++);
-        foreach (var x in g.InputArray) names[x] = Name(next++);
+        foreach (var c in g.CaptureArray) names[c.Inner] = c.Inner.Name;
+        foreach (var x in g.InputArray) names[x] = x.Name;
         foreach (var eq in g.EquationArray)
         {
-            if (eq.Op != OpCode.Literal) names[eq] = Name(next++);
+            if (eq.Op != OpCode.Literal) names[eq] = eq.Name;
         }
         return names;
     }

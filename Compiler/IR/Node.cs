@@ -6,10 +6,11 @@ namespace Tracer.Compiler;
 /// </summary>
 public sealed class Node
 {
-    internal Node(GraphBuilder owner, int id, OpCode op, Attrs attrs, Node[] inputs, TensorType type)
+    internal Node(GraphBuilder owner, int id, int ordinal, OpCode op, Attrs attrs, Node[] inputs, TensorType type)
     {
         Owner = owner;
         Id = id;
+        Ordinal = ordinal;
         Op = op;
         Attrs = attrs;
         InputArray = inputs;
@@ -21,6 +22,12 @@ public sealed class Node
 
     /// <summary>Creation order within its trace; unique per trace.</summary>
     public int Id { get; }
+
+    /// <summary>Position among the trace's named (non-literal) values; the printed name derives from it.</summary>
+    public int Ordinal { get; }
+
+    /// <summary>The jaxpr-style variable name (a, b, ..., z, ba, ...); literals print as their value.</summary>
+    public string Name => Op == OpCode.Literal ? GraphPrinter.Literal(this) : GraphPrinter.Name(Ordinal);
 
     public OpCode Op { get; }
 
