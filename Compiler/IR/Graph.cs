@@ -46,6 +46,10 @@ public sealed class Graph
 
     internal Node[] OutputArray { get; }
 
+    /// <summary>The same graph with only outputs [start, start + count) kept (dead equations stay until DCE).</summary>
+    public Graph WithOutputs(int start, int count) =>
+        new(Builder, InputArray, CaptureArray, EquationArray, OutputArray.AsSpan(start, count).ToArray(), IdCount);
+
     public override string ToString() => GraphPrinter.ToText(this);
 
     public string ToDot() => GraphPrinter.ToDot(this);
