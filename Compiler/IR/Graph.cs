@@ -1,4 +1,6 @@
-namespace Tracer.Compiler;
+using Tracer.Compiler;
+
+namespace Tracer;
 
 /// <summary>
 /// A finished trace: inputs, equations in dependency order and outputs. Immutable and printable

@@ -31,7 +31,7 @@ public class LayeringTests
         {
             foreach (var reference in Project(project).Descendants("ProjectReference"))
             {
-                string target = Path.GetFileNameWithoutExtension(reference.Attribute("Include")!.Value);
+                string target = Path.GetFileNameWithoutExtension(reference.Attribute("Include")!.Value.Replace('\\', '/'));
                 CollectionAssert.Contains(allowed, target, $"{project} must not reference {target}");
             }
         }

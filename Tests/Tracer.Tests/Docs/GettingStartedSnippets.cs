@@ -36,7 +36,7 @@ public class GettingStartedSnippets
         for (int i = 0; i < 2000; i++)
         {
             var (value, g) = step(p, load, extension);
-            p = [p[0] - g[0] * 50.0, p[1] - g[1] * 0.5];
+            p = [p[0] - g[0] * 0.9, p[1] - g[1] * 0.9];
         }
         Console.WriteLine($"k = {p[0].Item():F1} N/m, b = {p[1].Item():F3} N");
         // end-snippet

@@ -29,10 +29,10 @@ public class TracingSnippets
         grad(Tensor.FromArray(new double[] { 4, 9, 16 }, 3), 6);     // new static value: retrace
 
         foreach (var e in explanations) Console.WriteLine(e);
-        // Grad(lambda): first call with (f32[2], 5)
-        // Grad(lambda): arg 0: f32[2] -> f32[3]
-        // Grad(lambda): arg 0: f32[3] -> f64[3]
-        // Grad(lambda): arg 1: 5 -> 6
+        // Grad(WhatRetraces.lambda): first call with (f32[2], 5)
+        // Grad(WhatRetraces.lambda): arg 0: f32[2] -> f32[3]
+        // Grad(WhatRetraces.lambda): arg 0: f32[3] -> f64[3]
+        // Grad(WhatRetraces.lambda): arg 1: 5 -> 6
         // end-snippet
         Assert.AreEqual(4, explanations.Count, string.Join("\n", explanations));
         StringAssert.Contains(explanations[1], "arg 0: f32[2] -> f32[3]");
