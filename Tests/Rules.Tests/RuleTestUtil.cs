@@ -59,8 +59,9 @@ internal static class RuleTestUtil
         Assert.HasCount(expected.Length, a);
         for (int i = 0; i < a.Length; i++)
         {
-            bool ok = double.IsNaN(expected[i]) ? double.IsNaN(a[i])
-                : Math.Abs(a[i] - expected[i]) <= tolerance * Math.Max(1, Math.Abs(expected[i]));
+            bool ok = a[i] == expected[i] // also infinities
+                || (double.IsNaN(expected[i]) && double.IsNaN(a[i]))
+                || Math.Abs(a[i] - expected[i]) <= tolerance * Math.Max(1, Math.Abs(expected[i]));
             Assert.IsTrue(ok, $"element {i}: expected {expected[i]}, got {a[i]}");
         }
     }
