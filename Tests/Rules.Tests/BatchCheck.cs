@@ -83,7 +83,7 @@ internal static class BatchCheck
         }
     }
 
-    private static Array Draw(BatchCase c, int k, TensorType type, Random rng)
+    public static Array Draw(BatchCase c, int k, TensorType type, Random rng)
     {
         int size = type.Shape.Size;
         var values = new double[size];

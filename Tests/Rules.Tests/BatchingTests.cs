@@ -35,3 +35,38 @@ public sealed class BatchingTests
         }
     }
 }
+
+/// <summary>
+/// Batching composed with the derivative transforms: vmap of a JVP and vmap of a gradient (per-example gradients),
+/// so the batching rules also run over the IR the JVP and VJP rules emit (comparisons, selects, casts, scatters).
+/// </summary>
+[TestClass]
+public sealed class BatchingCompositionTests
+{
+    private static readonly Dictionary<string, GradCase> Cases = GradientCases.All.ToDictionary(c => c.Name);
+
+    public static IEnumerable<object[]> CaseNames => GradientTests.CaseNames;
+
+    [TestMethod]
+    [DynamicData(nameof(CaseNames))]
+    public void VmapOfJvpMatchesALoop(string name)
+    {
+        var c = Cases[name];
+        int n = c.Shapes.Length;
+        var jvp = ForwardMode.Jvp(JvpCheck.Forward(c, n), n);
+        var types = jvp.Inputs.Select(x => x.Type).ToArray();
+        BatchCheck.Run(new BatchCase(c.Name + " (jvp)", c.Op, types, xs => Replay.Inline(jvp, xs)[1]) { Sample = c.Sample });
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(CaseNames))]
+    public void VmapOfGradientMatchesALoop(string name)
+    {
+        var c = Cases[name];
+        int n = c.Shapes.Length;
+        var loss = GradientCheck.BuildLoss(c, new Random(7));
+        var grad = ReverseMode.ValueAndGrad(loss, Enumerable.Range(0, n).ToArray());
+        var types = grad.Inputs.Select(x => x.Type).ToArray();
+        BatchCheck.Run(new BatchCase(c.Name + " (grad)", c.Op, types, xs => Replay.Inline(grad, xs)[n]) { Sample = c.Sample });
+    }
+}
