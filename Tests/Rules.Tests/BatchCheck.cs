@@ -17,8 +17,8 @@ internal sealed record BatchCase(string Name, OpCode Op, TensorType[] Inputs, Fu
 /// <summary>
 /// Checks batching rules against a loop: the vmapped graph, evaluated by the reference interpreter over batched
 /// inputs, must equal the per-example results stacked on axis 0. Each case runs with several choices of batch
-/// axes: every input batched at axis 0, every input batched on its last axis, and each input alone batched (at a
-/// middle axis) with the others unbatched.
+/// axes: every input batched at axis 0, every input batched on its last axis, the first at axis 0 and the others
+/// on their last axis, and each input alone batched (at a middle axis) with the others unbatched.
 /// </summary>
 internal static class BatchCheck
 {
@@ -71,6 +71,12 @@ internal static class BatchCheck
             new int[n],
             Array.ConvertAll(c.Inputs, t => t.Shape.Rank),
         };
+        if (n > 1)
+        {
+            var mixed = Array.ConvertAll(c.Inputs, t => t.Shape.Rank);
+            mixed[0] = 0;
+            choices.Add(mixed);
+        }
         for (int k = 0; k < n && n > 1; k++)
         {
             var axes = Enumerable.Repeat(-1, n).ToArray();
