@@ -10,16 +10,18 @@ namespace Tracer.Rules;
 internal static class BatchAxes
 {
     /// <summary>Moves axis <paramref name="axis"/> of <paramref name="x"/> to position 0 (a transpose; none if already there).</summary>
-    public static Node ToFront(Node x, int axis)
+    public static Node ToFront(Node x, int axis) => axis == 0 ? x : Ir.Transpose(x, MoveAxisFirst(x.Shape.Rank, axis));
+
+    /// <summary>The permutation of <paramref name="rank"/> axes that moves <paramref name="axis"/> to the front.</summary>
+    public static int[] MoveAxisFirst(int rank, int axis)
     {
-        if (axis == 0) return x;
-        var perm = new int[x.Shape.Rank];
+        var perm = new int[rank];
         perm[0] = axis;
-        for (int i = 0, k = 1; i < perm.Length; i++)
+        for (int i = 0, k = 1; i < rank; i++)
         {
             if (i != axis) perm[k++] = i;
         }
-        return Ir.Transpose(x, perm);
+        return perm;
     }
 
     /// <summary>

@@ -22,19 +22,7 @@ internal static class GatherRules
         return new Shape(dims.ToArray());
     }
 
-    /// <summary>The permutation of <paramref name="rank"/> axes that moves <paramref name="axis"/> to the front.</summary>
-    public static int[] MoveAxisFirst(int rank, int axis)
-    {
-        var perm = new int[rank];
-        perm[0] = axis;
-        for (int i = 0, k = 1; i < rank; i++)
-        {
-            if (i != axis) perm[k++] = i;
-        }
-        return perm;
-    }
-
-    /// <summary>The inverse of <see cref="MoveAxisFirst"/>: puts axis 0 back at <paramref name="axis"/>.</summary>
+    /// <summary>The inverse of <see cref="BatchAxes.MoveAxisFirst"/>: puts axis 0 back at <paramref name="axis"/>.</summary>
     public static int[] MoveAxisBack(int rank, int axis)
     {
         var perm = new int[rank];
@@ -144,7 +132,7 @@ internal sealed class GatherRule() : PrimitiveRule(OpCode.Gather)
         // x: [B, pre..., D, post...] -> [B, D, pre..., post...] -> [B*D, pre..., post...]
         var x = BatchAxes.ToFront(args[0], axes[0]);
         int dim = x.Shape[axis + 1], rank = x.Shape.Rank;
-        var toFront = BatchAxes.Prepend(0, GatherRules.MoveAxisFirst(rank - 1, axis));
+        var toFront = BatchAxes.Prepend(0, BatchAxes.MoveAxisFirst(rank - 1, axis));
         for (int i = 1; i < rank; i++) toFront[i] += 1;
         var merged = GatherRules.MergeLeading(Ir.Transpose(x, toFront));
         // out: [B, I..., pre..., post...] -> [B, pre..., I..., post...]
