@@ -24,5 +24,5 @@ internal sealed class BarrierRule() : PrimitiveRule(OpCode.OptimizationBarrier)
     public override Node? Jvp(Node output, Node?[] tangents) => tangents[0];
 
     public override (Node Output, int Axis) Batch(Attrs attrs, Node[] args, int[] axes, int batchSize) =>
-        (Ir.B.Emit(OpCode.OptimizationBarrier, Attrs.None, args[0]), axes[0]);
+        (Ir.OptimizationBarrier(args[0]), axes[0]);
 }

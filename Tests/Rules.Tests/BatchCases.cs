@@ -65,6 +65,7 @@ internal static class BatchCases
         Case("convert_element_type i32 -> f64", OpCode.Cast, [I32(4)], xs => Cast(xs[0], DType.Float64)),
         Case("stop_gradient f64", OpCode.StopGradient, [F64(2, 3)], xs => StopGradient(xs[0])),
         Case("stop_gradient i32 []", OpCode.StopGradient, [I32()], xs => StopGradient(xs[0])),
+        Case("optimization_barrier f64", OpCode.OptimizationBarrier, [F64(2, 3)], xs => OptimizationBarrier(xs[0])),
 
         // structural ops on other dtypes
         Case("reshape bool [2,3] -> [3,1,2]", OpCode.Reshape, [B(2, 3)], xs => Reshape(xs[0], new Shape(3, 1, 2))),
