@@ -36,6 +36,7 @@ public sealed class RuleTable : IRuleSet
         .. MatMulRules.Create(),
         .. CustomRule.Create(),
         .. BarrierRule.Create(),
+        .. ScanRule.Create(),
     ]);
 
     public PrimitiveRule? Find(OpCode op) => (uint)op < (uint)rules.Length ? rules[(int)op] : null;

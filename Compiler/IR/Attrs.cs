@@ -40,6 +40,9 @@ public sealed class Attrs : IEquatable<Attrs>
     /// <summary>Position of an input among the graph's inputs.</summary>
     public int Index { get; init; }
 
+    /// <summary>The sub-graphs of a control-flow construct (scan, while, switch); compared by reference.</summary>
+    public ControlFlow? Control { get; init; }
+
     /// <summary>The definition of a custom operation (<see cref="CustomCall"/>); compared by reference.</summary>
     public CustomCall? Custom { get; init; }
 
@@ -50,7 +53,7 @@ public sealed class Attrs : IEquatable<Attrs>
         return Same(Axes, other.Axes) && Same(Perm, other.Perm) && Nullable.Equals(Shape, other.Shape)
             && Same(Starts, other.Starts) && Same(Ends, other.Ends) && Axis == other.Axis && DType == other.DType
             && Value.Equals(other.Value) && ReferenceEquals(Data, other.Data) && Index == other.Index
-            && ReferenceEquals(Custom, other.Custom);
+            && ReferenceEquals(Custom, other.Custom) && ReferenceEquals(Control, other.Control);
     }
 
     public override bool Equals(object? obj) => Equals(obj as Attrs);
@@ -69,6 +72,7 @@ public sealed class Attrs : IEquatable<Attrs>
         h.Add(Data is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Data));
         h.Add(Index);
         h.Add(Custom is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Custom));
+        h.Add(Control is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Control));
         return h.ToHashCode();
     }
 
@@ -119,6 +123,10 @@ public sealed class Attrs : IEquatable<Attrs>
                 break;
             case OpCode.Custom:
                 parts.Add($"name={Custom?.Name}");
+                break;
+            case OpCode.Scan or OpCode.While or OpCode.Switch:
+                parts.Add(Control?.Describe() ?? "");
+                parts.Add($"result={Index}");
                 break;
         }
         return parts.Count == 0 ? "" : "[" + string.Join(" ", parts) + "]";

@@ -74,6 +74,12 @@ public enum OpCode
     // The identity, opaque to the optimiser: values on either side are never merged by CSE or simplification.
     // Rematerialisation (Jit.Checkpoint) recomputes from behind one so the recomputation is not folded away.
     OptimizationBarrier,
+
+    // Structured control flow (Attrs.Control holds the traced sub-graphs). A construct with several results is one
+    // equation per result, each with the same inputs and definition and Attrs.Index naming its result.
+    Scan,
+    While,
+    Switch,
 }
 
 public enum OpKind
@@ -88,6 +94,7 @@ public enum OpKind
     Structural,
     MatMul,
     Custom,
+    ControlFlow,
 }
 
 public static class OpInfo
@@ -143,6 +150,9 @@ public static class OpInfo
         OpCode.MatMul => "matmul",
         OpCode.Custom => "custom_vjp_call",
         OpCode.OptimizationBarrier => "optimization_barrier",
+        OpCode.Scan => "scan",
+        OpCode.While => "while",
+        OpCode.Switch => "switch",
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 
@@ -157,6 +167,7 @@ public static class OpInfo
         >= OpCode.ReduceSum and <= OpCode.ReduceProd => OpKind.Reduce,
         OpCode.MatMul => OpKind.MatMul,
         OpCode.Custom => OpKind.Custom,
+        OpCode.Scan or OpCode.While or OpCode.Switch => OpKind.ControlFlow,
         _ => OpKind.Structural,
     };
 

@@ -1,0 +1,168 @@
+namespace Tracer.Compiler;
+
+/// <summary>
+/// The definition of a control-flow construct: closed sub-graphs (captured values are lifted to trailing inputs,
+/// the construct's "consts"). Shared by every equation of one construct; results are picked by Attrs.Index.
+/// </summary>
+public abstract class ControlFlow
+{
+    /// <summary>Number of results (one equation each).</summary>
+    public abstract int ResultCount { get; }
+
+    public abstract TensorType ResultType(int index);
+
+    /// <summary>The bracketed parameters in printed graphs.</summary>
+    public abstract string Describe();
+
+    /// <summary>Emits every result of the construct over <paramref name="inputs"/> into the current trace.</summary>
+    public Node[] Emit(OpCode op, IReadOnlyList<Node> inputs)
+    {
+        var args = new Node[inputs.Count];
+        for (int i = 0; i < args.Length; i++) args[i] = inputs[i];
+        var results = new Node[ResultCount];
+        for (int i = 0; i < results.Length; i++) results[i] = Ir.B.Emit(op, new Attrs { Control = this, Index = i }, args);
+        return results;
+    }
+
+    protected static TensorType Stacked(int length, TensorType t)
+    {
+        var dims = new int[t.Shape.Rank + 1];
+        dims[0] = length;
+        for (int i = 0; i < t.Shape.Rank; i++) dims[i + 1] = t.Shape[i];
+        return new TensorType(new Shape(dims), t.DType);
+    }
+}
+
+/// <summary>
+/// scan: <c>for t in 0..Length (or reversed): (carry, y[t]) = Body(carry, xs[t], consts)</c>. Body inputs are
+/// [carries (Carries), slices of xs (Xs), consts (Consts)]; outputs [new carries (Carries), ys...]. The equation's
+/// inputs are [initial carries, stacked xs, consts]; its results [final carries, stacked ys].
+/// </summary>
+public sealed class ScanDef : ControlFlow
+{
+    public ScanDef(Graph body, int carries, int xs, int consts, int length, bool reverse)
+    {
+        if (body.Captures.Count > 0) throw new ArgumentException("scan: the body must have its captures lifted");
+        if (body.Inputs.Count != carries + xs + consts)
+            throw new ArgumentException($"scan: body has {body.Inputs.Count} inputs, expected {carries + xs + consts}");
+        for (int i = 0; i < carries; i++)
+        {
+            if (body.Outputs[i].Type != body.Inputs[i].Type)
+            {
+                throw new ArgumentException(
+                    $"scan: the body returns carry {i} as {body.Outputs[i].Type} but receives it as {body.Inputs[i].Type}; a carry keeps its type");
+            }
+        }
+        Body = body;
+        Carries = carries;
+        Xs = xs;
+        Consts = consts;
+        Length = length;
+        Reverse = reverse;
+    }
+
+    public Graph Body { get; }
+
+    public int Carries { get; }
+
+    public int Xs { get; }
+
+    public int Consts { get; }
+
+    public int Length { get; }
+
+    public bool Reverse { get; }
+
+    public int Ys => Body.Outputs.Count - Carries;
+
+    public override int ResultCount => Body.Outputs.Count;
+
+    public override TensorType ResultType(int index) =>
+        index < Carries ? Body.Outputs[index].Type : Stacked(Length, Body.Outputs[index].Type);
+
+    /// <summary>Per-construct caches of derived definitions (filled by the rules, so CSE can share them).</summary>
+    public object? WithHistory { get; set; }
+
+    public object? Backward { get; set; }
+
+    public object? Forward { get; set; }
+
+    public override string Describe() =>
+        $"length={Length} carries={Carries} xs={Xs} consts={Consts}{(Reverse ? " reverse" : "")} body={{{Body.Equations.Count} eqns}}";
+}
+
+/// <summary>
+/// while: <c>while Cond(carry, consts): carry = Body(carry, consts)</c>. Inputs [initial carries, consts]; results the
+/// final carries. Forward-mode differentiable; reverse mode is refused (the trip count is unknown when tracing).
+/// </summary>
+public sealed class WhileDef : ControlFlow
+{
+    public WhileDef(Graph cond, Graph body, int carries, int consts)
+    {
+        if (cond.Captures.Count > 0 || body.Captures.Count > 0) throw new ArgumentException("while: captures must be lifted");
+        if (cond.Outputs.Count != 1 || cond.Outputs[0].DType != DType.Bool || cond.Outputs[0].Shape.Size != 1)
+            throw new ArgumentException($"WhileLoop: the condition must return one bool element, got {cond.Outputs[0].Type}");
+        for (int i = 0; i < carries; i++)
+        {
+            if (body.Outputs[i].Type != body.Inputs[i].Type)
+                throw new ArgumentException($"WhileLoop: the body returns carry {i} as {body.Outputs[i].Type} but receives {body.Inputs[i].Type}");
+        }
+        Cond = cond;
+        Body = body;
+        Carries = carries;
+        Consts = consts;
+    }
+
+    public Graph Cond { get; }
+
+    public Graph Body { get; }
+
+    public int Carries { get; }
+
+    public int Consts { get; }
+
+    public override int ResultCount => Carries;
+
+    public override TensorType ResultType(int index) => Body.Outputs[index].Type;
+
+    public override string Describe() =>
+        $"carries={Carries} consts={Consts} cond={{{Cond.Equations.Count} eqns}} body={{{Body.Equations.Count} eqns}}";
+}
+
+/// <summary>
+/// switch: runs <c>Branches[clamp(index)]</c> on the operands. Inputs [index (i32 scalar), operands...]; every branch
+/// takes all operands and returns results of the same types.
+/// </summary>
+public sealed class SwitchDef : ControlFlow
+{
+    public SwitchDef(Graph[] branches)
+    {
+        if (branches.Length == 0) throw new ArgumentException("switch: needs at least one branch");
+        for (int b = 1; b < branches.Length; b++)
+        {
+            if (branches[b].Outputs.Count != branches[0].Outputs.Count)
+                throw new ArgumentException($"Cond/Switch: branch {b} returns {branches[b].Outputs.Count} values, branch 0 returns {branches[0].Outputs.Count}");
+            for (int i = 0; i < branches[0].Outputs.Count; i++)
+            {
+                if (branches[b].Outputs[i].Type != branches[0].Outputs[i].Type)
+                {
+                    throw new ArgumentException(
+                        $"Cond/Switch: branches must return the same types, but result {i} is {branches[0].Outputs[i].Type} in branch 0 and {branches[b].Outputs[i].Type} in branch {b}");
+                }
+            }
+        }
+        Branches = branches;
+    }
+
+    public Graph[] Branches { get; }
+
+    public override int ResultCount => Branches[0].Outputs.Count;
+
+    public override TensorType ResultType(int index) => Branches[0].Outputs[index].Type;
+
+    public object? Backward { get; set; }
+
+    public object? Forward { get; set; }
+
+    public override string Describe() => $"branches={Branches.Length}";
+}
