@@ -139,4 +139,30 @@ public sealed class MatMulKernel(int[] batch, int m, int n, int k, MatrixRef a, 
 
     public override string ToString() =>
         $"matmul batch {Shape.Format(Batch)} m={M} n={N} k={K}: {C} = {A} @ {B}";
+
+    /// <summary>
+    /// The same product as a reduction loop over [batch..., m, n, k] summing a*b over k: a correct (unblocked)
+    /// fallback any backend can run until it has a dedicated GEMM.
+    /// </summary>
+    public LoopKernel ToLoopKernel()
+    {
+        int nb = Batch.Length;
+        var domain = new int[nb + 3];
+        Batch.CopyTo(domain, 0);
+        (domain[nb], domain[nb + 1], domain[nb + 2]) = (M, N, K);
+        var reduced = new bool[nb + 3];
+        reduced[nb + 2] = true;
+        IndexMap Map(MatrixRef r, int sm, int sn, int sk)
+        {
+            var s = new int[nb + 3];
+            r.BatchStrides.CopyTo(s, 0);
+            (s[nb], s[nb + 1], s[nb + 2]) = (sm, sn, sk);
+            return new IndexMap(r.Offset, s);
+        }
+        var a = new LoadExpr(A.Buffer, DType, Map(A, A.RowStride, 0, A.ColStride), []);
+        var b = new LoadExpr(B.Buffer, DType, Map(B, 0, B.ColStride, B.RowStride), []);
+        var body = new OpExpr(OpCode.Mul, DType, a, b);
+        return KernelNormalizer.Create(C.Buffer, domain, reduced, Map(C, C.RowStride, C.ColStride, 0), [], body,
+            reduceOp: OpCode.ReduceSum, label: Label);
+    }
 }
