@@ -1,4 +1,6 @@
-namespace Tracer.Compiler;
+using Tracer.Compiler;
+
+namespace Tracer;
 
 /// <summary>
 /// A finished trace: inputs, equations in dependency order and outputs. Immutable and printable
@@ -45,6 +47,10 @@ public sealed class Graph
     internal Node[] EquationArray { get; }
 
     internal Node[] OutputArray { get; }
+
+    /// <summary>The same graph with only outputs [start, start + count) kept (dead equations stay until DCE).</summary>
+    public Graph WithOutputs(int start, int count) =>
+        new(Builder, InputArray, CaptureArray, EquationArray, OutputArray.AsSpan(start, count).ToArray(), IdCount);
 
     public override string ToString() => GraphPrinter.ToText(this);
 

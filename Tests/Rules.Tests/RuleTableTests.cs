@@ -1,0 +1,46 @@
+using Tracer.Compiler;
+using Tracer.Rules;
+
+namespace Tracer.Tests;
+
+[TestClass]
+public sealed class RuleTableTests
+{
+    [TestMethod]
+    public void EveryPrimitiveHasARuleForItsOwnOp()
+    {
+        var missing = new List<string>();
+        foreach (var op in OpInfo.Primitives())
+        {
+            var rule = RuleTable.Default.Find(op);
+            if (rule is null) missing.Add(op.Name());
+            else Assert.AreEqual(op, rule.Op, $"the rule registered for {op.Name()} is for {rule.Op.Name()}");
+        }
+        Assert.IsEmpty(missing, "primitives without a rule: " + string.Join(", ", missing));
+    }
+
+    [TestMethod]
+    public void LeavesNeedNoRule()
+    {
+        Assert.IsNull(RuleTable.Default.Find(OpCode.Input));
+        Assert.IsNull(RuleTable.Default.Find(OpCode.Literal));
+        Assert.IsNull(RuleTable.Default.Find(OpCode.Constant));
+    }
+
+    [TestMethod]
+    public void OnlyComparisonsAndStopGradientAreMarkedNonDifferentiable()
+    {
+        foreach (var op in OpInfo.Primitives())
+        {
+            bool expected = op.Kind() == OpKind.Compare || op == OpCode.StopGradient;
+            Assert.AreEqual(expected, RuleTable.Default.Get(op).IsNonDifferentiable, op.Name());
+        }
+    }
+
+    [TestMethod]
+    public void RegisteringTwoRulesForOneOpFails()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => new RuleTable([new CastRule(), new CastRule()]));
+        StringAssert.Contains(ex.Message, "convert_element_type");
+    }
+}

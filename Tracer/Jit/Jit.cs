@@ -1,0 +1,152 @@
+using Tracer.Compiler;
+
+namespace Tracer;
+
+/// <summary>
+/// Function transformations. Each returns a plain delegate that caches compiled code by the signature of its
+/// arguments (tree structure, shapes, dtypes, devices, static leaves) and traces the function again on a new
+/// signature. Every returned delegate can be called inside another traced function, so transforms compose:
+/// <c>Jit.Grad(Jit.Grad(f))</c>, <c>Jit.Compile(Jit.Grad(f))</c>, <c>Jit.Trace(Jit.Grad(f), x)</c>.
+/// The first argument is the one differentiated; the others are data.
+/// </summary>
+public static partial class Jit
+{
+    /// <summary>The compilation cache shared by every transformed function.</summary>
+    public static JitCache Cache { get; } = new();
+
+    // ---- Compile ------------------------------------------------------------------------------------------
+
+    public static Func<T, R> Compile<T, R>(Func<T, R> f)
+    {
+        var s = Stage<ValueTuple<T>, R>("Compile", f, a => f(a.Item1), StageKind.Compile, a => 0);
+        return t => Rebuild(s.Call(new ValueTuple<T>(t)));
+    }
+
+    public static Func<T, A, R> Compile<T, A, R>(Func<T, A, R> f)
+    {
+        var s = Stage<(T, A), R>("Compile", f, a => f(a.Item1, a.Item2), StageKind.Compile, a => 0);
+        return (t, a) => Rebuild(s.Call((t, a)));
+    }
+
+    public static Func<T, A, B, R> Compile<T, A, B, R>(Func<T, A, B, R> f)
+    {
+        var s = Stage<(T, A, B), R>("Compile", f, a => f(a.Item1, a.Item2, a.Item3), StageKind.Compile, a => 0);
+        return (t, a, b) => Rebuild(s.Call((t, a, b)));
+    }
+
+    public static Func<T, A, B, C, R> Compile<T, A, B, C, R>(Func<T, A, B, C, R> f)
+    {
+        var s = Stage<(T, A, B, C), R>("Compile", f, a => f(a.Item1, a.Item2, a.Item3, a.Item4), StageKind.Compile, a => 0);
+        return (t, a, b, c) => Rebuild(s.Call((t, a, b, c)));
+    }
+
+    // ---- Grad ---------------------------------------------------------------------------------------------
+
+    /// <summary>The gradient of a scalar loss w.r.t. its argument; the result has the argument's structure.</summary>
+    public static Func<T, T> Grad<T>(Func<T, Tensor> f)
+    {
+        var s = Stage<ValueTuple<T>, Tensor>("Grad", f, a => f(a.Item1), StageKind.Grad, a => CountLeaves(a.Item1));
+        return t => GradTree(t, s.Call(new ValueTuple<T>(t)).Outputs, 0);
+    }
+
+    public static Func<T, A, T> Grad<T, A>(Func<T, A, Tensor> f)
+    {
+        var s = Stage<(T, A), Tensor>("Grad", f, a => f(a.Item1, a.Item2), StageKind.Grad, a => CountLeaves(a.Item1));
+        return (t, a) => GradTree(t, s.Call((t, a)).Outputs, 0);
+    }
+
+    public static Func<T, A, B, T> Grad<T, A, B>(Func<T, A, B, Tensor> f)
+    {
+        var s = Stage<(T, A, B), Tensor>("Grad", f, a => f(a.Item1, a.Item2, a.Item3), StageKind.Grad, a => CountLeaves(a.Item1));
+        return (t, a, b) => GradTree(t, s.Call((t, a, b)).Outputs, 0);
+    }
+
+    public static Func<T, A, B, C, T> Grad<T, A, B, C>(Func<T, A, B, C, Tensor> f)
+    {
+        var s = Stage<(T, A, B, C), Tensor>("Grad", f, a => f(a.Item1, a.Item2, a.Item3, a.Item4), StageKind.Grad, a => CountLeaves(a.Item1));
+        return (t, a, b, c) => GradTree(t, s.Call((t, a, b, c)).Outputs, 0);
+    }
+
+    // ---- ValueAndGrad -------------------------------------------------------------------------------------
+
+    public static Func<T, (Tensor Value, T Grad)> ValueAndGrad<T>(Func<T, Tensor> f)
+    {
+        var s = Stage<ValueTuple<T>, Tensor>("ValueAndGrad", f, a => f(a.Item1), StageKind.ValueAndGrad, a => CountLeaves(a.Item1));
+        return t => ValueAndGradTree(t, s.Call(new ValueTuple<T>(t)).Outputs);
+    }
+
+    public static Func<T, A, (Tensor Value, T Grad)> ValueAndGrad<T, A>(Func<T, A, Tensor> f)
+    {
+        var s = Stage<(T, A), Tensor>("ValueAndGrad", f, a => f(a.Item1, a.Item2), StageKind.ValueAndGrad, a => CountLeaves(a.Item1));
+        return (t, a) => ValueAndGradTree(t, s.Call((t, a)).Outputs);
+    }
+
+    public static Func<T, A, B, (Tensor Value, T Grad)> ValueAndGrad<T, A, B>(Func<T, A, B, Tensor> f)
+    {
+        var s = Stage<(T, A, B), Tensor>("ValueAndGrad", f, a => f(a.Item1, a.Item2, a.Item3), StageKind.ValueAndGrad, a => CountLeaves(a.Item1));
+        return (t, a, b) => ValueAndGradTree(t, s.Call((t, a, b)).Outputs);
+    }
+
+    public static Func<T, A, B, C, (Tensor Value, T Grad)> ValueAndGrad<T, A, B, C>(Func<T, A, B, C, Tensor> f)
+    {
+        var s = Stage<(T, A, B, C), Tensor>("ValueAndGrad", f, a => f(a.Item1, a.Item2, a.Item3, a.Item4), StageKind.ValueAndGrad, a => CountLeaves(a.Item1));
+        return (t, a, b, c) => ValueAndGradTree(t, s.Call((t, a, b, c)).Outputs);
+    }
+
+    // ---- Trace --------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The graph <paramref name="f"/> traces to at the types of the given arguments. For a delegate returned by
+    /// <see cref="Grad{T}"/> this is the differentiated graph.
+    /// </summary>
+    public static Graph Trace<T, R>(Func<T, R> f, T x) =>
+        Stage<ValueTuple<T>, R>("Trace", f, a => f(a.Item1), StageKind.Compile, a => 0).TraceGraph(new ValueTuple<T>(x), GraphBuilder.Current, out _);
+
+    public static Graph Trace<T, A, R>(Func<T, A, R> f, T x, A a) =>
+        Stage<(T, A), R>("Trace", f, v => f(v.Item1, v.Item2), StageKind.Compile, v => 0).TraceGraph((x, a), GraphBuilder.Current, out _);
+
+    public static Graph Trace<T, A, B, R>(Func<T, A, B, R> f, T x, A a, B b) =>
+        Stage<(T, A, B), R>("Trace", f, v => f(v.Item1, v.Item2, v.Item3), StageKind.Compile, v => 0).TraceGraph((x, a, b), GraphBuilder.Current, out _);
+
+    public static Graph Trace<T, A, B, C, R>(Func<T, A, B, C, R> f, T x, A a, B b, C c) =>
+        Stage<(T, A, B, C), R>("Trace", f, v => f(v.Item1, v.Item2, v.Item3, v.Item4), StageKind.Compile, v => 0).TraceGraph((x, a, b, c), GraphBuilder.Current, out _);
+
+    // ---- helpers ------------------------------------------------------------------------------------------
+
+    private static StagedFunction<TArgs, R> Stage<TArgs, R>(string transform, Delegate user, Func<TArgs, R> f, StageKind kind, Func<TArgs, int> firstArgLeaves)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return new StagedFunction<TArgs, R>($"{transform}({FunctionName(user)})", f, kind, firstArgLeaves);
+    }
+
+    /// <summary>A readable name for messages: the method name, without compiler-generated decoration.</summary>
+    private static string FunctionName(Delegate d)
+    {
+        string name = d.Method.Name;
+        int open = name.IndexOf('<'), close = name.IndexOf('>');
+        if (open >= 0 && close > open + 1) name = name.Substring(open + 1, close - open - 1) + ".lambda";
+        else if (open >= 0) name = "lambda";
+        return name;
+    }
+
+    private static int CountLeaves<T>(T value)
+    {
+        var leaves = new List<Tensor>();
+        TreeAdapter<T>.Instance.Flatten(value, leaves, null);
+        return leaves.Count;
+    }
+
+    private static R Rebuild<TArgs, R>(StagedFunction<TArgs, R>.Result result)
+    {
+        int pos = 0;
+        return TreeAdapter<R>.Instance.Rebuild(result.Template, result.Outputs, ref pos);
+    }
+
+    private static T GradTree<T>(T template, Tensor[] outputs, int start)
+    {
+        int pos = start;
+        return TreeAdapter<T>.Instance.Rebuild(template, outputs, ref pos);
+    }
+
+    private static (Tensor, T) ValueAndGradTree<T>(T template, Tensor[] outputs) => (outputs[0], GradTree(template, outputs, 1));
+}

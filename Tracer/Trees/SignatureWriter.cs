@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+
+namespace Tracer;
+
+/// <summary>
+/// Accumulates the cache key of a call: tree structure, leaf dtypes, shapes and devices, and the values of static
+/// (non-tensor) leaves, as a flat sequence of 64-bit tokens with a running hash.
+/// </summary>
+internal sealed class SignatureWriter
+{
+    private static readonly ConcurrentDictionary<object, long> Interned = new();
+    private static long lastId;
+    private long[] tokens = new long[64];
+
+    public int Count { get; private set; }
+
+    public int Hash { get; private set; }
+
+    public ReadOnlySpan<long> Tokens => tokens.AsSpan(0, Count);
+
+    public void Reset()
+    {
+        Count = 0;
+        Hash = 17;
+    }
+
+    public void Write(long token)
+    {
+        if (Count == tokens.Length) Array.Resize(ref tokens, tokens.Length * 2);
+        tokens[Count++] = token;
+        Hash = unchecked((Hash * 31) ^ (int)token ^ (int)(token >> 32));
+    }
+
+    public void WriteTensor(Tensor t)
+    {
+        Write(TokenKind.Tensor | (long)t.DType << 8 | (long)t.Shape.Rank << 16);
+        foreach (int d in t.Shape.Dims) Write(d);
+        Write(Intern(t.Device));
+    }
+
+    /// <summary>A stable number for an object compared by value (strings, types, devices): equal objects, equal ids.</summary>
+    public static long Intern(object value) => Interned.GetOrAdd(value, static _ => Interlocked.Increment(ref lastId));
+
+    public long[] Snapshot() => Tokens.ToArray();
+}
+
+/// <summary>Token kinds (low byte of a structural token).</summary>
+internal static class TokenKind
+{
+    public const long Tensor = 1;
+    public const long Sequence = 2;
+    public const long Static = 3;
+    public const long Node = 4;
+    public const long Null = 5;
+}

@@ -1,0 +1,135 @@
+using System.Runtime.CompilerServices;
+
+namespace Tracer;
+
+/// <summary>
+/// How one .NET type is a parameter tree: how to list its tensor leaves (and write its structure into a call
+/// signature), how to rebuild a value of the same structure from new leaves, and how to describe it in messages.
+/// One adapter per type, built once by reflection and cached; calls go through it without reflection.
+/// </summary>
+internal abstract class TreeAdapter<T>
+{
+    public static readonly TreeAdapter<T> Instance = (TreeAdapter<T>)TreeAdapters.Create(typeof(T));
+
+    /// <summary>Appends the tensor leaves of <paramref name="value"/> in a fixed order; writes structure tokens when <paramref name="sig"/> is given.</summary>
+    public abstract void Flatten(T value, List<Tensor> leaves, SignatureWriter? sig);
+
+    /// <summary>A value shaped like <paramref name="template"/> whose leaves are taken from <paramref name="leaves"/> starting at <paramref name="pos"/>.</summary>
+    public abstract T Rebuild(T template, IReadOnlyList<Tensor> leaves, ref int pos);
+
+    /// <summary>Short structural description for messages, e.g. <c>f32[4]</c> or <c>[f32[2], f32[3]]</c>.</summary>
+    public abstract string Describe(T value);
+}
+
+internal sealed class TensorAdapter : TreeAdapter<Tensor>
+{
+    public override void Flatten(Tensor value, List<Tensor> leaves, SignatureWriter? sig)
+    {
+        if (value is null) throw new ArgumentNullException(nameof(value), "a tensor leaf of a parameter tree is null");
+        leaves.Add(value);
+        sig?.WriteTensor(value);
+    }
+
+    public override Tensor Rebuild(Tensor template, IReadOnlyList<Tensor> leaves, ref int pos) => leaves[pos++];
+
+    public override string Describe(Tensor value) => value is null ? "null" : value.Type.ToString();
+}
+
+/// <summary>Numbers, strings, bools and enums: part of the signature by value, copied unchanged when rebuilding.</summary>
+internal sealed class StaticAdapter<T> : TreeAdapter<T>
+{
+    public override void Flatten(T value, List<Tensor> leaves, SignatureWriter? sig)
+    {
+        if (sig is null) return;
+        sig.Write(TokenKind.Static);
+        sig.Write(SignatureWriter.Intern(typeof(T)));
+        // Numbers and enums are written as their bits (no boxing); other values are interned by equality.
+        if (typeof(T) == typeof(int)) sig.Write(Unsafe.As<T, int>(ref value));
+        else if (typeof(T) == typeof(long)) sig.Write(Unsafe.As<T, long>(ref value));
+        else if (typeof(T) == typeof(double)) sig.Write(BitConverter.DoubleToInt64Bits(Unsafe.As<T, double>(ref value)));
+        else if (typeof(T) == typeof(float)) sig.Write(BitConverter.SingleToInt32Bits(Unsafe.As<T, float>(ref value)));
+        else if (typeof(T) == typeof(bool)) sig.Write(Unsafe.As<T, bool>(ref value) ? 1 : 0);
+        else sig.Write(value is null ? 0 : SignatureWriter.Intern(value));
+    }
+
+    public override T Rebuild(T template, IReadOnlyList<Tensor> leaves, ref int pos) => template;
+
+    public override string Describe(T value) => value is string s ? $"\"{s}\"" : value?.ToString() ?? "null";
+}
+
+internal sealed class ArrayAdapter<TItem> : TreeAdapter<TItem[]>
+{
+    private static TreeAdapter<TItem> Item => TreeAdapter<TItem>.Instance;
+
+    public override void Flatten(TItem[] value, List<Tensor> leaves, SignatureWriter? sig)
+    {
+        ArgumentNullException.ThrowIfNull(value, $"{typeof(TItem).Name}[] in a parameter tree");
+        sig?.Write(TokenKind.Sequence | (long)value.Length << 8);
+        foreach (var item in value) Item.Flatten(item, leaves, sig);
+    }
+
+    public override TItem[] Rebuild(TItem[] template, IReadOnlyList<Tensor> leaves, ref int pos)
+    {
+        var result = new TItem[template.Length];
+        for (int i = 0; i < result.Length; i++) result[i] = Item.Rebuild(template[i], leaves, ref pos);
+        return result;
+    }
+
+    public override string Describe(TItem[] value) => "[" + string.Join(", ", Array.ConvertAll(value, Item.Describe)) + "]";
+}
+
+internal sealed class ListAdapter<TItem> : TreeAdapter<List<TItem>>
+{
+    private static TreeAdapter<TItem> Item => TreeAdapter<TItem>.Instance;
+
+    public override void Flatten(List<TItem> value, List<Tensor> leaves, SignatureWriter? sig)
+    {
+        ArgumentNullException.ThrowIfNull(value, $"List<{typeof(TItem).Name}> in a parameter tree");
+        sig?.Write(TokenKind.Sequence | (long)value.Count << 8);
+        foreach (var item in value) Item.Flatten(item, leaves, sig);
+    }
+
+    public override List<TItem> Rebuild(List<TItem> template, IReadOnlyList<Tensor> leaves, ref int pos)
+    {
+        var result = new List<TItem>(template.Count);
+        foreach (var item in template) result.Add(Item.Rebuild(item, leaves, ref pos));
+        return result;
+    }
+
+    public override string Describe(List<TItem> value) => "[" + string.Join(", ", value.ConvertAll(Item.Describe)) + "]";
+}
+
+/// <summary>Dictionaries with string keys: entries in ordinal key order, so insertion order does not matter.</summary>
+internal sealed class DictionaryAdapter<TItem> : TreeAdapter<Dictionary<string, TItem>>
+{
+    private static TreeAdapter<TItem> Item => TreeAdapter<TItem>.Instance;
+
+    private static string[] SortedKeys(Dictionary<string, TItem> d)
+    {
+        var keys = new string[d.Count];
+        d.Keys.CopyTo(keys, 0);
+        Array.Sort(keys, StringComparer.Ordinal);
+        return keys;
+    }
+
+    public override void Flatten(Dictionary<string, TItem> value, List<Tensor> leaves, SignatureWriter? sig)
+    {
+        ArgumentNullException.ThrowIfNull(value, "dictionary in a parameter tree");
+        sig?.Write(TokenKind.Sequence | (long)value.Count << 8);
+        foreach (var key in SortedKeys(value))
+        {
+            sig?.Write(SignatureWriter.Intern(key));
+            Item.Flatten(value[key], leaves, sig);
+        }
+    }
+
+    public override Dictionary<string, TItem> Rebuild(Dictionary<string, TItem> template, IReadOnlyList<Tensor> leaves, ref int pos)
+    {
+        var result = new Dictionary<string, TItem>(template.Count);
+        foreach (var key in SortedKeys(template)) result[key] = Item.Rebuild(template[key], leaves, ref pos);
+        return result;
+    }
+
+    public override string Describe(Dictionary<string, TItem> value) =>
+        "{" + string.Join(", ", Array.ConvertAll(SortedKeys(value), k => $"{k}: {Item.Describe(value[k])}")) + "}";
+}
