@@ -76,6 +76,7 @@ public sealed class CpuExecutable : IExecutable
     private readonly Expression<Action<Array[]>>[] lambdas;
     private readonly Action<Array[]>[] kernels;
     private readonly bool[] skip;
+    private readonly MemoryPlan plan;
     private readonly CpuCompiler[] compiledBy;
 
     internal CpuExecutable(KernelProgram program, Expression<Action<Array[]>>[] lambdas, Action<Array[]>[] kernels,
@@ -85,7 +86,8 @@ public sealed class CpuExecutable : IExecutable
         this.lambdas = lambdas;
         this.kernels = kernels;
         this.compiledBy = compiledBy;
-        skip = RedundantZeroFills(program);
+        plan = MemoryPlan.Create(program);
+        skip = RedundantZeroFills(program, plan);
     }
 
     public KernelProgram Program { get; }
@@ -99,6 +101,8 @@ public sealed class CpuExecutable : IExecutable
         if (inputs.Length != p.Inputs.Count)
             throw new ArgumentException($"expected {p.Inputs.Count} inputs, got {inputs.Length}");
         var buffers = new Array[p.Buffers.Count];
+        var slots = new Array[plan.SlotLengths.Count];
+        for (int s = 0; s < slots.Length; s++) slots[s] = plan.SlotTypes[s].NewArray(plan.SlotLengths[s]);
         foreach (var b in p.Buffers)
         {
             switch (b.Kind)
@@ -112,6 +116,9 @@ public sealed class CpuExecutable : IExecutable
                     break;
                 case BufferKind.Constant:
                     buffers[b.Id] = b.Data!;
+                    break;
+                case BufferKind.Temporary when plan.SlotOf[b.Id] >= 0:
+                    buffers[b.Id] = slots[plan.SlotOf[b.Id]];
                     break;
                 default:
                     buffers[b.Id] = b.DType.NewArray(b.Length);
@@ -127,15 +134,20 @@ public sealed class CpuExecutable : IExecutable
         return outputs;
     }
 
-    /// <summary>Zero fills of freshly allocated buffers (which .NET already zeroes) are skipped.</summary>
-    private static bool[] RedundantZeroFills(KernelProgram p)
+    /// <summary>
+    /// Zero fills of freshly allocated memory (which .NET already zeroes) are skipped: outputs, and temporaries that
+    /// are the first occupant of their slot, before anything else wrote them.
+    /// </summary>
+    private static bool[] RedundantZeroFills(KernelProgram p, MemoryPlan plan)
     {
         var skip = new bool[p.Kernels.Count];
         var written = new bool[p.Buffers.Count];
         for (int i = 0; i < skip.Length; i++)
         {
             var k = p.Kernels[i];
-            skip[i] = k is LoopKernel { Body: ConstExpr { Value: 0 }, Mode: WriteMode.Store, ReduceOp: null } && !written[k.Output];
+            var b = p.Buffers[k.Output];
+            bool fresh = b.Kind == BufferKind.Output || (b.Kind == BufferKind.Temporary && plan.FirstOccupant[b.Id]);
+            skip[i] = fresh && !written[k.Output] && k is LoopKernel { Body: ConstExpr { Value: 0 }, Mode: WriteMode.Store, ReduceOp: null };
             written[k.Output] = true;
         }
         return skip;
@@ -144,6 +156,10 @@ public sealed class CpuExecutable : IExecutable
     public string Describe()
     {
         var sb = new StringBuilder(Program.ToString());
+        for (int b = 0; b < plan.SlotOf.Count; b++)
+        {
+            if (plan.SlotOf[b] >= 0) sb.Append("  b").Append(b).Append(" -> slot ").Append(plan.SlotOf[b]).Append('\n');
+        }
         for (int i = 0; i < lambdas.Length; i++)
         {
             var k = Program.Kernels[i];

@@ -146,10 +146,16 @@ internal sealed class LoopCodegen
     {
         var value = ScalarCodegen.Emit(kernel.Body, Load);
         if (accumulator is not null) return Expression.Assign(accumulator, Combine(accumulator, value));
-        var target = Expression.ArrayAccess(arrays[kernel.Output], Address(kernel.OutMap, kernel.OutDynamic, depth));
+        var address = Address(kernel.OutMap, kernel.OutDynamic, depth);
         if (kernel.Mode == WriteMode.Accumulate)
-            return Expression.Assign(target, ScalarCodegen.Binary(OpCode.Add, target, value));
-        return Store(target, value);
+        {
+            // Evaluate a data-dependent address once, then read-modify-write.
+            var at = Expression.Variable(typeof(int), "at");
+            var slot = Expression.ArrayAccess(arrays[kernel.Output], at);
+            return Expression.Block([at], Expression.Assign(at, address),
+                Expression.Assign(slot, ScalarCodegen.Binary(OpCode.Add, slot, value)));
+        }
+        return Store(Expression.ArrayAccess(arrays[kernel.Output], address), value);
     }
 
     private static Expression Store(IndexExpression target, Expression value) => Expression.Assign(target, value);

@@ -77,7 +77,8 @@ internal static class Views
             int s = load.Map.Strides[j];
             offset += s * map.Shift[j];
             if (map.Source[j] >= 0) strides[map.Source[j]] += s;
-            if (map.Dynamic?[j] is { } dyn && s != 0) dynamic.Add(dyn with { Stride = s });
+            // Kept even with stride 0 (a broadcast axis), so that every index is still range-checked.
+            if (map.Dynamic?[j] is { } dyn) dynamic.Add(dyn with { Stride = s });
         }
         return new LoadExpr(load.Buffer, load.DType, new IndexMap(offset, strides), dynamic.ToArray());
     }

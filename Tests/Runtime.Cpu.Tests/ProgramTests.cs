@@ -113,9 +113,26 @@ public sealed class ProgramTests
         var sw = Stopwatch.StartNew();
         var exe = CompileFast(g);
         sw.Stop();
-        Assert.IsLessThan(20000, exe.Program.Kernels.Count);
+        Assert.IsLessThan(20000 / 32, exe.Program.Kernels.Count);
+        Assert.IsLessThanOrEqualTo(2, MemoryPlan.Create(exe.Program).SlotLengths.Count);
         Check(g, 5, "20,000-op chain");
         Console.WriteLine($"20,000 ops: {exe.Program.Kernels.Count} kernels, compiled in {sw.ElapsedMilliseconds} ms");
+    }
+
+    [TestMethod]
+    public void TemporariesShareSlotsAndReusedSlotsAreZeroedAgain()
+    {
+        // Each scatter_add target is zeroed; from the third one on, it reuses the slot of an earlier one.
+        var g = Build([T(DType.Float64, 3, 2), T(DType.Int32, 5)], xs =>
+        {
+            Node v = xs[0];
+            for (int i = 0; i < 6; i++) v = Ir.ScatterAdd(Ir.Sin(Ir.Gather(v, xs[1], 0)), xs[1], 0, new Shape(3, 2));
+            return [v];
+        });
+        var exe = CompileFast(g);
+        var plan = MemoryPlan.Create(exe.Program);
+        Assert.IsLessThanOrEqualTo(2, plan.SlotLengths.Count, exe.Describe());
+        Check(g, [new double[] { 1, 2, 3, 4, 5, 6 }, new[] { 2, 0, 2, 1, 2 }], "reused scatter targets");
     }
 
     [TestMethod]
