@@ -34,6 +34,7 @@ public sealed class RuleTable : IRuleSet
         .. SliceRules.Create(),
         .. GatherRules.Create(),
         .. MatMulRules.Create(),
+        .. CustomRule.Create(),
     ]);
 
     public PrimitiveRule? Find(OpCode op) => (uint)op < (uint)rules.Length ? rules[(int)op] : null;

@@ -40,13 +40,17 @@ public sealed class Attrs : IEquatable<Attrs>
     /// <summary>Position of an input among the graph's inputs.</summary>
     public int Index { get; init; }
 
+    /// <summary>The definition of a custom operation (<see cref="CustomCall"/>); compared by reference.</summary>
+    public CustomCall? Custom { get; init; }
+
     public bool Equals(Attrs? other)
     {
         if (ReferenceEquals(this, other)) return true;
         if (other is null) return false;
         return Same(Axes, other.Axes) && Same(Perm, other.Perm) && Nullable.Equals(Shape, other.Shape)
             && Same(Starts, other.Starts) && Same(Ends, other.Ends) && Axis == other.Axis && DType == other.DType
-            && Value.Equals(other.Value) && ReferenceEquals(Data, other.Data) && Index == other.Index;
+            && Value.Equals(other.Value) && ReferenceEquals(Data, other.Data) && Index == other.Index
+            && ReferenceEquals(Custom, other.Custom);
     }
 
     public override bool Equals(object? obj) => Equals(obj as Attrs);
@@ -64,6 +68,7 @@ public sealed class Attrs : IEquatable<Attrs>
         h.Add(Value);
         h.Add(Data is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Data));
         h.Add(Index);
+        h.Add(Custom is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Custom));
         return h.ToHashCode();
     }
 
@@ -111,6 +116,9 @@ public sealed class Attrs : IEquatable<Attrs>
                 break;
             case OpCode.Cast:
                 parts.Add($"new_dtype={DType.ShortName()}");
+                break;
+            case OpCode.Custom:
+                parts.Add($"name={Custom?.Name}");
                 break;
         }
         return parts.Count == 0 ? "" : "[" + string.Join(" ", parts) + "]";

@@ -67,6 +67,9 @@ public enum OpCode
 
     // Linear algebra: batched matrix product of operands of rank >= 2, batch axes broadcast
     MatMul,
+
+    // A user-defined operation (Rule.Define): a traced forward graph with a traced pullback (Attrs.Payload)
+    Custom,
 }
 
 public enum OpKind
@@ -80,6 +83,7 @@ public enum OpKind
     Reduce,
     Structural,
     MatMul,
+    Custom,
 }
 
 public static class OpInfo
@@ -133,6 +137,7 @@ public static class OpInfo
         OpCode.Gather => "gather",
         OpCode.ScatterAdd => "scatter_add",
         OpCode.MatMul => "matmul",
+        OpCode.Custom => "custom_vjp_call",
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 
@@ -146,6 +151,7 @@ public static class OpInfo
         OpCode.Cast or OpCode.StopGradient => OpKind.Cast,
         >= OpCode.ReduceSum and <= OpCode.ReduceProd => OpKind.Reduce,
         OpCode.MatMul => OpKind.MatMul,
+        OpCode.Custom => OpKind.Custom,
         _ => OpKind.Structural,
     };
 

@@ -25,6 +25,21 @@ public abstract class PrimitiveRule
 
     /// <summary>True when no input ever receives a gradient (comparisons, casts to non-floats...).</summary>
     public virtual bool IsNonDifferentiable => false;
+
+    /// <summary>
+    /// Forward-mode rule: given the (already emitted) forward node and one tangent per input (null = symbolic zero),
+    /// emit and return the tangent of the output (null = zero). Emits IR, so it composes with reverse mode.
+    /// </summary>
+    public virtual Node? Jvp(Node output, Node?[] tangents) =>
+        throw new NotSupportedException($"{Op.Name()}: no forward-mode (JVP) rule");
+
+    /// <summary>
+    /// Batching rule (vmap): <paramref name="args"/> carry a batch of size <paramref name="batchSize"/> along
+    /// <paramref name="axes"/>[i] (-1 = not batched; at least one is batched). Emit the batched computation and
+    /// return the output with the axis its batch lies on.
+    /// </summary>
+    public virtual (Node Output, int Axis) Batch(Attrs attrs, Node[] args, int[] axes, int batchSize) =>
+        throw new NotSupportedException($"{Op.Name()}: no batching (vmap) rule");
 }
 
 /// <summary>The registry of rules, indexed by primitive.</summary>

@@ -1,11 +1,12 @@
 namespace Tracer.Compiler;
 
 /// <summary>Options of <see cref="Optimizer.Run"/>.</summary>
-/// <param name="EraseStopGradient">
-/// Replace stop_gradient by its input: right once no further differentiation can happen (just before codegen),
-/// wrong while the graph may still be differentiated or inlined into a trace that will be.
+/// <param name="Final">
+/// The graph goes to code generation next and will not be differentiated again: stop_gradient is replaced by its
+/// input and custom calls by their forward computation. Wrong while the graph may still be differentiated or
+/// inlined into a trace that will be.
 /// </param>
-public readonly record struct OptimizeOptions(bool EraseStopGradient);
+public readonly record struct OptimizeOptions(bool Final);
 
 /// <summary>
 /// The graph optimiser: dead-code elimination, then one replay that applies algebraic simplification, constant
@@ -21,6 +22,7 @@ public static class Optimizer
         using var scope = builder.Activate();
         var map = Replay.MapInputs(graph, builder);
         var cse = new Dictionary<CseKey, Node>();
+        bool expanded = false;
         foreach (var eq in graph.EquationArray)
         {
             if (!live[eq.Id]) continue;
@@ -31,6 +33,12 @@ public static class Optimizer
             }
             var args = new Node[eq.InputArray.Length];
             for (int i = 0; i < args.Length; i++) args[i] = map[eq.InputArray[i].Id];
+            if (eq.Op == OpCode.Custom && options.Final)
+            {
+                map[eq.Id] = eq.Attrs.Custom!.EmitForward(args);
+                expanded = true;
+                continue;
+            }
             var simplified = Simplifier.TrySimplify(eq, args, options);
             if (simplified is not null)
             {
@@ -45,7 +53,9 @@ public static class Optimizer
             }
             map[eq.Id] = node;
         }
-        return builder.Build(Replay.MapAll(graph.OutputArray, map));
+        var result = builder.Build(Replay.MapAll(graph.OutputArray, map));
+        // Expanded custom calls were inlined verbatim (and may hold nested ones): optimise them too.
+        return expanded ? Run(result, options) : result;
     }
 
     /// <summary>Which nodes the outputs depend on (one backward sweep; equations are in dependency order).</summary>

@@ -41,7 +41,7 @@ internal static class Simplifier
                 if (args[0].Type == type && IsIdentity(eq.Attrs.Perm!)) return args[0];
                 break;
             case OpCode.StopGradient:
-                if (options.EraseStopGradient) return args[0];
+                if (options.Final) return args[0];
                 break;
         }
         return null;

@@ -39,6 +39,7 @@ internal static class GradientCases
             (" [3,1] with [4]", [3, 1], [4]),
             (" [] with [2,3]", [], S23),
             (" [2,1,3] with [2,1]", [2, 1, 3], [2, 1]),
+            RandomBroadcastPair(op),
         ];
         foreach (var (suffix, a, b) in shapes)
         {
@@ -47,6 +48,25 @@ internal static class GradientCases
             if (accept is not null) c = c with { Accept = accept };
             yield return c;
         }
+    }
+
+    /// <summary>
+    /// A seeded random pair of broadcast-compatible shapes (result rank 2 or 3, dims 2 or 3): each operand takes
+    /// every axis of the result shape at full size or as 1, and may drop a leading axis.
+    /// </summary>
+    private static (string, int[], int[]) RandomBroadcastPair(OpCode op)
+    {
+        var r = new Random(1000 + (int)op);
+        var full = new int[r.Next(2, 4)];
+        for (int i = 0; i < full.Length; i++) full[i] = r.Next(2, 4);
+        int[] Operand()
+        {
+            var dims = full[r.Next(0, 2)..];
+            for (int i = 0; i < dims.Length; i++) dims[i] = r.Next(3) == 0 ? 1 : dims[i];
+            return dims;
+        }
+        int[] a = Operand(), b = Operand();
+        return ($" random {new Shape(a)} with {new Shape(b)}", a, b);
     }
 
     private static Node IndexConstant(int[] data, params int[] dims) => B.Constant(data, new Shape(dims));

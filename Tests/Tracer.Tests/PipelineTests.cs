@@ -18,7 +18,7 @@ public class PipelineTests
         Verifier.Verify(grad);
         var optimised = Optimizer.Run(grad);
         Verifier.Verify(optimised);
-        Verifier.Verify(Optimizer.Run(grad, new OptimizeOptions(EraseStopGradient: true)));
+        Verifier.Verify(Optimizer.Run(grad, new OptimizeOptions(Final: true)));
         var second = ReverseMode.ValueAndGrad(Optimizer.Run(grad.WithOutputs(1, 1).WithSum()), [0]);
         Verifier.Verify(second);
     }

@@ -185,7 +185,7 @@ internal sealed class StagedFunction<TArgs, R>
     private Entry Compile(TArgs args, List<Tensor> leaves, SignatureWriter sig, int generation)
     {
         var graph = TransformedGraph(args, null, out var template);
-        var optimised = Optimizer.Run(graph, new OptimizeOptions(EraseStopGradient: true));
+        var optimised = Optimizer.Run(graph, new OptimizeOptions(Final: true));
         var executable = Backends.Cpu.Compile(optimised);
         var outputs = new TensorType[optimised.Outputs.Count];
         for (int i = 0; i < outputs.Length; i++) outputs[i] = optimised.Outputs[i].Type;
