@@ -47,7 +47,20 @@ public sealed partial class Lowerer
     {
         if (graph.Captures.Count > 0)
             throw new InvalidOperationException("a graph with captured values cannot be lowered on its own; inline it first");
-        return new Lowerer(graph, options ?? LoweringOptions.Default).Run();
+        return new Lowerer(InlineCustomCalls(graph), options ?? LoweringOptions.Default).Run();
+    }
+
+    /// <summary>
+    /// Kernels compute forward values only, so custom calls are replaced by their forward graphs (the optimiser's
+    /// final mode does exactly that); graphs without them are lowered as they are.
+    /// </summary>
+    private static Graph InlineCustomCalls(Graph graph)
+    {
+        foreach (var eq in graph.Equations)
+        {
+            if (eq.Op == OpCode.Custom) return Optimizer.Run(graph, new OptimizeOptions(Final: true));
+        }
+        return graph;
     }
 
     private KernelProgram Run()

@@ -182,6 +182,13 @@ public sealed class ProgramTests
         StringAssert.Contains(text, "Math.Max");
     }
 
+    /// <summary>A custom operation: sin with its pullback ct * cos(x), as Rule.Define would trace it.</summary>
+    private static CustomCall SinWithPullback(TensorType type)
+    {
+        var joint = Build([type, type], xs => [Ir.Sin(xs[0]), Ir.Mul(xs[1], Ir.Cos(xs[0]))]);
+        return new CustomCall("my_sin", joint, 1, differentiable: true);
+    }
+
     /// <summary>One sample graph per primitive: a gap (a primitive the CPU backend cannot run) fails here.</summary>
     [TestMethod]
     public void EveryPrimitiveRuns()
@@ -201,6 +208,7 @@ public sealed class ProgramTests
             [OpCode.Gather] = xs => Ir.Gather(xs[0], Ir.Cast(Ir.Full(new Shape(2), 2, DType.Float64), DType.Int32), 1),
             [OpCode.ScatterAdd] = xs => Ir.ScatterAdd(xs[0], Ir.Cast(Ir.Full(new Shape(4), 1, DType.Float64), DType.Int32), 1, new Shape(3, 2)),
             [OpCode.MatMul] = xs => Ir.MatMul(xs[0], Ir.Transpose(xs[1], 1, 0)),
+            [OpCode.Custom] = xs => Ir.B.Emit(OpCode.Custom, new Attrs { Custom = SinWithPullback(f) }, xs[0]),
         };
         foreach (var op in OpInfo.Primitives())
         {
