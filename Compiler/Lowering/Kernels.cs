@@ -70,6 +70,12 @@ public sealed class LoopKernel : Kernel
 
     public int KeptAxes => Domain.Length - ReducedAxes;
 
+    /// <summary>
+    /// True when two iterations may write the same element (scatter_add): a parallel backend must run such a kernel
+    /// sequentially or with atomic adds. Every other kernel writes each element from exactly one kept-axes point.
+    /// </summary>
+    public bool HasWriteConflicts => Mode == WriteMode.Accumulate;
+
     public DType DType => Body.DType;
 
     public override IEnumerable<int> Reads()

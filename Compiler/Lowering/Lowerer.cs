@@ -9,7 +9,19 @@ public sealed record LoweringOptions
     /// A fused expression larger than this is materialised, which bounds kernel size (the JIT stops optimising very
     /// large methods) and keeps expression trees shallow however long the graph's chains are.
     /// </summary>
-    public int MaxFusedOps { get; init; } = 64;
+    public int MaxFusedOps
+    {
+        get => maxFusedOps;
+        init
+        {
+            // Expression trees are walked recursively by backends; the cap is also what bounds their depth.
+            if (value is < 1 or > 4096)
+                throw new ArgumentOutOfRangeException(nameof(MaxFusedOps), value, "must be between 1 and 4096");
+            maxFusedOps = value;
+        }
+    }
+
+    private readonly int maxFusedOps = 64;
 }
 
 /// <summary>
