@@ -100,6 +100,8 @@ public class OpsGradientTests
 
     public static string CaseName(System.Reflection.MethodInfo m, object[] row) => ((Case)row[0]).Name;
 
+    internal static Tensor MakeInput(Case c, DType dtype, int seed) => Input(c, dtype, seed);
+
     private static Tensor Input(Case c, DType dtype, int seed)
     {
         var x = TestUtil.Random(new Random(seed), DType.Float64, c.Lo, c.Hi, c.Shape);

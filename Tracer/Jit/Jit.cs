@@ -18,25 +18,25 @@ public static partial class Jit
 
     public static Func<T, R> Compile<T, R>(Func<T, R> f)
     {
-        var s = Stage<ValueTuple<T>, R>("Compile", f, a => f(a.Item1), StageKind.Compile, a => 0);
+        var s = Stage<ValueTuple<T>, R>("Compile", f, a => f(a.Item1), CompileStage<ValueTuple<T>>.Instance);
         return t => Rebuild(s.Call(new ValueTuple<T>(t)));
     }
 
     public static Func<T, A, R> Compile<T, A, R>(Func<T, A, R> f)
     {
-        var s = Stage<(T, A), R>("Compile", f, a => f(a.Item1, a.Item2), StageKind.Compile, a => 0);
+        var s = Stage<(T, A), R>("Compile", f, a => f(a.Item1, a.Item2), CompileStage<(T, A)>.Instance);
         return (t, a) => Rebuild(s.Call((t, a)));
     }
 
     public static Func<T, A, B, R> Compile<T, A, B, R>(Func<T, A, B, R> f)
     {
-        var s = Stage<(T, A, B), R>("Compile", f, a => f(a.Item1, a.Item2, a.Item3), StageKind.Compile, a => 0);
+        var s = Stage<(T, A, B), R>("Compile", f, a => f(a.Item1, a.Item2, a.Item3), CompileStage<(T, A, B)>.Instance);
         return (t, a, b) => Rebuild(s.Call((t, a, b)));
     }
 
     public static Func<T, A, B, C, R> Compile<T, A, B, C, R>(Func<T, A, B, C, R> f)
     {
-        var s = Stage<(T, A, B, C), R>("Compile", f, a => f(a.Item1, a.Item2, a.Item3, a.Item4), StageKind.Compile, a => 0);
+        var s = Stage<(T, A, B, C), R>("Compile", f, a => f(a.Item1, a.Item2, a.Item3, a.Item4), CompileStage<(T, A, B, C)>.Instance);
         return (t, a, b, c) => Rebuild(s.Call((t, a, b, c)));
     }
 
@@ -45,25 +45,25 @@ public static partial class Jit
     /// <summary>The gradient of a scalar loss w.r.t. its argument; the result has the argument's structure.</summary>
     public static Func<T, T> Grad<T>(Func<T, Tensor> f)
     {
-        var s = Stage<ValueTuple<T>, Tensor>("Grad", f, a => f(a.Item1), StageKind.Grad, a => CountLeaves(a.Item1));
+        var s = Stage<ValueTuple<T>, Tensor>("Grad", f, a => f(a.Item1), new GradStage<ValueTuple<T>>(a => CountLeaves(a.Item1), withValue: false));
         return t => GradTree(t, s.Call(new ValueTuple<T>(t)).Outputs, 0);
     }
 
     public static Func<T, A, T> Grad<T, A>(Func<T, A, Tensor> f)
     {
-        var s = Stage<(T, A), Tensor>("Grad", f, a => f(a.Item1, a.Item2), StageKind.Grad, a => CountLeaves(a.Item1));
+        var s = Stage<(T, A), Tensor>("Grad", f, a => f(a.Item1, a.Item2), new GradStage<(T, A)>(a => CountLeaves(a.Item1), withValue: false));
         return (t, a) => GradTree(t, s.Call((t, a)).Outputs, 0);
     }
 
     public static Func<T, A, B, T> Grad<T, A, B>(Func<T, A, B, Tensor> f)
     {
-        var s = Stage<(T, A, B), Tensor>("Grad", f, a => f(a.Item1, a.Item2, a.Item3), StageKind.Grad, a => CountLeaves(a.Item1));
+        var s = Stage<(T, A, B), Tensor>("Grad", f, a => f(a.Item1, a.Item2, a.Item3), new GradStage<(T, A, B)>(a => CountLeaves(a.Item1), withValue: false));
         return (t, a, b) => GradTree(t, s.Call((t, a, b)).Outputs, 0);
     }
 
     public static Func<T, A, B, C, T> Grad<T, A, B, C>(Func<T, A, B, C, Tensor> f)
     {
-        var s = Stage<(T, A, B, C), Tensor>("Grad", f, a => f(a.Item1, a.Item2, a.Item3, a.Item4), StageKind.Grad, a => CountLeaves(a.Item1));
+        var s = Stage<(T, A, B, C), Tensor>("Grad", f, a => f(a.Item1, a.Item2, a.Item3, a.Item4), new GradStage<(T, A, B, C)>(a => CountLeaves(a.Item1), withValue: false));
         return (t, a, b, c) => GradTree(t, s.Call((t, a, b, c)).Outputs, 0);
     }
 
@@ -71,25 +71,25 @@ public static partial class Jit
 
     public static Func<T, (Tensor Value, T Grad)> ValueAndGrad<T>(Func<T, Tensor> f)
     {
-        var s = Stage<ValueTuple<T>, Tensor>("ValueAndGrad", f, a => f(a.Item1), StageKind.ValueAndGrad, a => CountLeaves(a.Item1));
+        var s = Stage<ValueTuple<T>, Tensor>("ValueAndGrad", f, a => f(a.Item1), new GradStage<ValueTuple<T>>(a => CountLeaves(a.Item1), withValue: true));
         return t => ValueAndGradTree(t, s.Call(new ValueTuple<T>(t)).Outputs);
     }
 
     public static Func<T, A, (Tensor Value, T Grad)> ValueAndGrad<T, A>(Func<T, A, Tensor> f)
     {
-        var s = Stage<(T, A), Tensor>("ValueAndGrad", f, a => f(a.Item1, a.Item2), StageKind.ValueAndGrad, a => CountLeaves(a.Item1));
+        var s = Stage<(T, A), Tensor>("ValueAndGrad", f, a => f(a.Item1, a.Item2), new GradStage<(T, A)>(a => CountLeaves(a.Item1), withValue: true));
         return (t, a) => ValueAndGradTree(t, s.Call((t, a)).Outputs);
     }
 
     public static Func<T, A, B, (Tensor Value, T Grad)> ValueAndGrad<T, A, B>(Func<T, A, B, Tensor> f)
     {
-        var s = Stage<(T, A, B), Tensor>("ValueAndGrad", f, a => f(a.Item1, a.Item2, a.Item3), StageKind.ValueAndGrad, a => CountLeaves(a.Item1));
+        var s = Stage<(T, A, B), Tensor>("ValueAndGrad", f, a => f(a.Item1, a.Item2, a.Item3), new GradStage<(T, A, B)>(a => CountLeaves(a.Item1), withValue: true));
         return (t, a, b) => ValueAndGradTree(t, s.Call((t, a, b)).Outputs);
     }
 
     public static Func<T, A, B, C, (Tensor Value, T Grad)> ValueAndGrad<T, A, B, C>(Func<T, A, B, C, Tensor> f)
     {
-        var s = Stage<(T, A, B, C), Tensor>("ValueAndGrad", f, a => f(a.Item1, a.Item2, a.Item3, a.Item4), StageKind.ValueAndGrad, a => CountLeaves(a.Item1));
+        var s = Stage<(T, A, B, C), Tensor>("ValueAndGrad", f, a => f(a.Item1, a.Item2, a.Item3, a.Item4), new GradStage<(T, A, B, C)>(a => CountLeaves(a.Item1), withValue: true));
         return (t, a, b, c) => ValueAndGradTree(t, s.Call((t, a, b, c)).Outputs);
     }
 
@@ -100,23 +100,23 @@ public static partial class Jit
     /// <see cref="Grad{T}"/> this is the differentiated graph.
     /// </summary>
     public static Graph Trace<T, R>(Func<T, R> f, T x) =>
-        Stage<ValueTuple<T>, R>("Trace", f, a => f(a.Item1), StageKind.Compile, a => 0).TraceGraph(new ValueTuple<T>(x), GraphBuilder.Current, out _);
+        Stage<ValueTuple<T>, R>("Trace", f, a => f(a.Item1), CompileStage<ValueTuple<T>>.Instance).TraceGraph(new ValueTuple<T>(x), GraphBuilder.Current, out _);
 
     public static Graph Trace<T, A, R>(Func<T, A, R> f, T x, A a) =>
-        Stage<(T, A), R>("Trace", f, v => f(v.Item1, v.Item2), StageKind.Compile, v => 0).TraceGraph((x, a), GraphBuilder.Current, out _);
+        Stage<(T, A), R>("Trace", f, v => f(v.Item1, v.Item2), CompileStage<(T, A)>.Instance).TraceGraph((x, a), GraphBuilder.Current, out _);
 
     public static Graph Trace<T, A, B, R>(Func<T, A, B, R> f, T x, A a, B b) =>
-        Stage<(T, A, B), R>("Trace", f, v => f(v.Item1, v.Item2, v.Item3), StageKind.Compile, v => 0).TraceGraph((x, a, b), GraphBuilder.Current, out _);
+        Stage<(T, A, B), R>("Trace", f, v => f(v.Item1, v.Item2, v.Item3), CompileStage<(T, A, B)>.Instance).TraceGraph((x, a, b), GraphBuilder.Current, out _);
 
     public static Graph Trace<T, A, B, C, R>(Func<T, A, B, C, R> f, T x, A a, B b, C c) =>
-        Stage<(T, A, B, C), R>("Trace", f, v => f(v.Item1, v.Item2, v.Item3, v.Item4), StageKind.Compile, v => 0).TraceGraph((x, a, b, c), GraphBuilder.Current, out _);
+        Stage<(T, A, B, C), R>("Trace", f, v => f(v.Item1, v.Item2, v.Item3, v.Item4), CompileStage<(T, A, B, C)>.Instance).TraceGraph((x, a, b, c), GraphBuilder.Current, out _);
 
     // ---- helpers ------------------------------------------------------------------------------------------
 
-    private static StagedFunction<TArgs, R> Stage<TArgs, R>(string transform, Delegate user, Func<TArgs, R> f, StageKind kind, Func<TArgs, int> firstArgLeaves)
+    private static StagedFunction<TArgs, R> Stage<TArgs, R>(string transform, Delegate user, Func<TArgs, R> f, Stage<TArgs> stage)
     {
         ArgumentNullException.ThrowIfNull(user);
-        return new StagedFunction<TArgs, R>($"{transform}({FunctionName(user)})", f, kind, firstArgLeaves);
+        return new StagedFunction<TArgs, R>($"{transform}({FunctionName(user)})", f, stage);
     }
 
     /// <summary>A readable name for messages: the method name, without compiler-generated decoration.</summary>
@@ -129,14 +129,14 @@ public static partial class Jit
         return name;
     }
 
-    private static int CountLeaves<T>(T value)
+    internal static int CountLeaves<T>(T value)
     {
         var leaves = new List<Tensor>();
         TreeAdapter<T>.Instance.Flatten(value, leaves, null);
         return leaves.Count;
     }
 
-    private static R Rebuild<TArgs, R>(StagedFunction<TArgs, R>.Result result)
+    internal static R Rebuild<TArgs, R>(StagedFunction<TArgs, R>.Result result)
     {
         int pos = 0;
         return TreeAdapter<R>.Instance.Rebuild(result.Template, result.Outputs, ref pos);

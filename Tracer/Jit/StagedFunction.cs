@@ -2,19 +2,6 @@ using Tracer.Compiler;
 
 namespace Tracer;
 
-/// <summary>What a staged function computes from the traced graph.</summary>
-internal enum StageKind
-{
-    /// <summary>The function itself, compiled.</summary>
-    Compile,
-
-    /// <summary>The gradient of the (one-element) result w.r.t. the first argument.</summary>
-    Grad,
-
-    /// <summary>The result followed by that gradient.</summary>
-    ValueAndGrad,
-}
-
 /// <summary>
 /// The engine behind every <see cref="Jit"/> delegate. A call flattens its arguments (a value tuple of trees) into
 /// tensor leaves and a signature; outside tracing it looks the signature up and runs the compiled executable,
@@ -29,17 +16,15 @@ internal sealed class StagedFunction<TArgs, R>
     private static readonly TreeAdapter<R> ResultAdapter = TreeAdapter<R>.Instance;
 
     private readonly Func<TArgs, R> function;
-    private readonly StageKind kind;
-    private readonly Func<TArgs, int> firstArgLeafCount;
+    private readonly Stage<TArgs> stage;
     private readonly object gate = new();
     private volatile Entry[] entries = [];
 
-    public StagedFunction(string name, Func<TArgs, R> function, StageKind kind, Func<TArgs, int> firstArgLeafCount)
+    public StagedFunction(string name, Func<TArgs, R> function, Stage<TArgs> stage)
     {
         Name = name;
         this.function = function;
-        this.kind = kind;
-        this.firstArgLeafCount = firstArgLeafCount;
+        this.stage = stage;
     }
 
     public string Name { get; }
@@ -102,6 +87,9 @@ internal sealed class StagedFunction<TArgs, R>
     {
         var leaves = new List<Tensor>();
         ArgsAdapter.Flatten(args, leaves, null);
+        var callTypes = new TensorType[leaves.Count];
+        for (int i = 0; i < callTypes.Length; i++) callTypes[i] = leaves[i].Type;
+        var traceTypes = stage.TraceTypes(args, callTypes);
         var builder = new GraphBuilder(Dispatch.Rules, parent);
         var inputs = new Tensor[leaves.Count];
         Tensor[] outputs;
@@ -109,7 +97,7 @@ internal sealed class StagedFunction<TArgs, R>
         {
             try
             {
-                for (int i = 0; i < inputs.Length; i++) inputs[i] = new Tensor(builder.Input(leaves[i].Type));
+                for (int i = 0; i < inputs.Length; i++) inputs[i] = new Tensor(builder.Input(traceTypes[i]));
                 int pos = 0;
                 var symbolicArgs = ArgsAdapter.Rebuild(args, inputs, ref pos);
                 template = function(symbolicArgs);
@@ -128,39 +116,9 @@ internal sealed class StagedFunction<TArgs, R>
         return builder.Build(nodes);
     }
 
-    /// <summary>The traced graph after this stage's transform (gradient or not).</summary>
-    public Graph TransformedGraph(TArgs args, GraphBuilder? parent, out R template)
-    {
-        var graph = TraceGraph(args, parent, out template);
-        if (kind == StageKind.Compile) return graph;
-        CheckLoss(graph);
-        int n = firstArgLeafCount(args);
-        var wrt = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            wrt[i] = i;
-            var x = graph.Inputs[i];
-            if (!x.DType.IsFloat())
-            {
-                throw new ArgumentException(
-                    $"{Name}: cannot differentiate with respect to leaf {i} of the first argument, of type {x.Type}: " +
-                    "gradients exist for f32 and f64 only. Pass integer data as a later argument, or Cast it to a float type.");
-            }
-        }
-        var grad = ReverseMode.ValueAndGrad(graph, wrt);
-        return kind == StageKind.Grad ? grad.WithOutputs(graph.Outputs.Count, n) : grad.WithOutputs(0, 1 + n);
-    }
-
-    private void CheckLoss(Graph graph)
-    {
-        if (graph.Outputs.Count != 1 || !graph.Outputs[0].DType.IsFloat() || graph.Outputs[0].Shape.Size != 1)
-        {
-            string got = graph.Outputs.Count == 1 ? graph.Outputs[0].Type.ToString() : $"{graph.Outputs.Count} tensors";
-            throw new ArgumentException(
-                $"{Name}: the function must return one float tensor with exactly one element (the loss), but it returned {got}; " +
-                "reduce it with Sum or Mean, or use Jit.Vjp/Jacobian for non-scalar outputs");
-        }
-    }
+    /// <summary>The traced graph after this stage's transform.</summary>
+    public Graph TransformedGraph(TArgs args, GraphBuilder? parent, out R template) =>
+        stage.Apply(TraceGraph(args, parent, out template), args, Name);
 
     private Result Inline(TArgs args, List<Tensor> leaves)
     {

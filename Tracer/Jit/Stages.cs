@@ -1,0 +1,121 @@
+using Tracer.Compiler;
+
+namespace Tracer;
+
+/// <summary>
+/// What a staged function does with its traced graph: the transform between tracing and compilation. The types
+/// the function is traced at may differ from the call's (vmap traces one example of a batch).
+/// </summary>
+internal abstract class Stage<TArgs>
+{
+    /// <summary>Leaf types to trace the function at, given the call's leaf types.</summary>
+    public virtual TensorType[] TraceTypes(TArgs args, TensorType[] callTypes) => callTypes;
+
+    public abstract Graph Apply(Graph traced, TArgs args, string name);
+}
+
+internal sealed class CompileStage<TArgs> : Stage<TArgs>
+{
+    public static readonly CompileStage<TArgs> Instance = new();
+
+    public override Graph Apply(Graph traced, TArgs args, string name) => traced;
+}
+
+/// <summary>Reverse mode w.r.t. the leaves of the first argument; with or without the value.</summary>
+internal sealed class GradStage<TArgs>(Func<TArgs, int> firstArgLeaves, bool withValue) : Stage<TArgs>
+{
+    public override Graph Apply(Graph traced, TArgs args, string name)
+    {
+        if (traced.Outputs.Count != 1 || !traced.Outputs[0].DType.IsFloat() || traced.Outputs[0].Shape.Size != 1)
+        {
+            string got = traced.Outputs.Count == 1 ? traced.Outputs[0].Type.ToString() : $"{traced.Outputs.Count} tensors";
+            throw new ArgumentException(
+                $"{name}: the function must return one float tensor with exactly one element (the loss), but it returned {got}; " +
+                "reduce it with Sum or Mean, or use Jit.Vjp/Jacobian for non-scalar outputs");
+        }
+        int n = firstArgLeaves(args);
+        var wrt = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            wrt[i] = i;
+            var x = traced.Inputs[i];
+            if (!x.DType.IsFloat())
+            {
+                throw new ArgumentException(
+                    $"{name}: cannot differentiate with respect to leaf {i} of the first argument, of type {x.Type}: " +
+                    "gradients exist for f32 and f64 only. Pass integer data as a later argument, or Cast it to a float type.");
+            }
+        }
+        var grad = ReverseMode.ValueAndGrad(traced, wrt);
+        return withValue ? grad : grad.WithOutputs(1, n);
+    }
+}
+
+/// <summary>Forward mode: the call's arguments are (primals, tangents) of one tree type.</summary>
+internal sealed class JvpStage<TArgs>(Func<TArgs, int> primalLeaves) : Stage<TArgs>
+{
+    public override Graph Apply(Graph traced, TArgs args, string name) => ForwardMode.Jvp(traced, primalLeaves(args));
+}
+
+/// <summary>Vectorising map: leaves carry a batch along per-leaf axes (-1: shared by every example).</summary>
+internal sealed class VmapStage<TArgs>(Func<TArgs, int[]> leafAxes, int outAxis) : Stage<TArgs>
+{
+    public override TensorType[] TraceTypes(TArgs args, TensorType[] callTypes)
+    {
+        var axes = leafAxes(args);
+        var result = new TensorType[callTypes.Length];
+        for (int i = 0; i < result.Length; i++)
+        {
+            int a = axes[i];
+            if (a < 0)
+            {
+                result[i] = callTypes[i];
+                continue;
+            }
+            var dims = new List<int>(callTypes[i].Shape.ToArray());
+            if (a >= dims.Count) throw new ArgumentException($"Vmap: axis {a} is out of range for leaf {i} of type {callTypes[i]}");
+            dims.RemoveAt(a);
+            result[i] = new TensorType(new Shape(dims.ToArray()), callTypes[i].DType);
+        }
+        return result;
+    }
+
+    public override Graph Apply(Graph traced, TArgs args, string name)
+    {
+        var axes = leafAxes(args);
+        int size = BatchSize(args, axes, traced, name);
+        var outAxes = new int[traced.Outputs.Count];
+        for (int j = 0; j < outAxes.Length; j++)
+        {
+            int rank = traced.Outputs[j].Shape.Rank;
+            if (outAxis < 0 || outAxis > rank)
+                throw new ArgumentException($"{name}: out axis {outAxis} is out of range for output {j} of per-example type {traced.Outputs[j].Type}");
+            outAxes[j] = outAxis;
+        }
+        return Batching.Vmap(traced, axes, outAxes, size);
+    }
+
+    private static int BatchSize(TArgs args, int[] axes, Graph traced, string name)
+    {
+        var leaves = new List<Tensor>();
+        TreeAdapter<TArgs>.Instance.Flatten(args, leaves, null);
+        int size = -1, first = -1;
+        for (int i = 0; i < axes.Length; i++)
+        {
+            if (axes[i] < 0) continue;
+            int n = leaves[i].Shape[axes[i]];
+            if (size < 0)
+            {
+                size = n;
+                first = i;
+            }
+            else if (n != size)
+            {
+                throw new ArgumentException(
+                    $"{name}: mapped leaves disagree on the batch size: leaf {first} has {size} along its axis, leaf {i} ({leaves[i].Type}) has {n} along axis {axes[i]}");
+            }
+        }
+        if (size < 0) throw new ArgumentException($"{name}: no argument is mapped; give at least one an axis");
+        return size;
+    }
+}
