@@ -14,6 +14,12 @@ internal static class Harness
 
     public static readonly CpuBackend System = new(new CpuBackendOptions { Compiler = CpuCompiler.System });
 
+    /// <summary>
+    /// TRACER_CPU_CROSSCHECK=1 compares every case with <c>Expression.Compile()</c> too (slower; run it after
+    /// upgrading FastExpressionCompiler). By default only the cases that ask for it are cross-checked.
+    /// </summary>
+    private static readonly bool CrossCheckEverything = Environment.GetEnvironmentVariable("TRACER_CPU_CROSSCHECK") == "1";
+
     public static Graph Build(TensorType[] inputs, Func<Node[], Node[]> body)
     {
         var b = new GraphBuilder(RuleTable.Default, null);
@@ -81,7 +87,7 @@ internal static class Harness
         var exe = CompileFast(g);
         var actual = exe.Run(inputs);
         Compare(expected, actual, what, exe);
-        if (crossCheckSystem)
+        if (crossCheckSystem || CrossCheckEverything)
         {
             var bySystem = System.Compile(g).Run(inputs);
             Compare(actual, bySystem, what + " (FEC vs Expression.Compile)", exe, exact: true);
