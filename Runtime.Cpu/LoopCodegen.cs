@@ -21,6 +21,7 @@ internal sealed class LoopCodegen
     private readonly Dictionary<IndexMap, ParameterExpression?[]> offsets = [];
     private readonly List<IndexMap> maps = [];
     private readonly ParameterExpression? accumulator;
+    private readonly DType accumulatorType;
     private readonly int depth;
 
     private LoopCodegen(LoopKernel kernel)
@@ -29,7 +30,12 @@ internal sealed class LoopCodegen
         depth = kernel.Domain.Length;
         if (kernel.ReduceOp is not null)
         {
-            accumulator = Expression.Variable(ScalarCodegen.ClrType(kernel.DType), "acc");
+            // f32 sums and products accumulate in f64, as the reference does: long f32 reductions would otherwise
+            // drift by ~n ulp. (A vectorised version will use several f32 lanes, i.e. pairwise-like summation.)
+            accumulatorType = kernel.DType == DType.Float32 && kernel.ReduceOp is OpCode.ReduceSum or OpCode.ReduceProd
+                ? DType.Float64
+                : kernel.DType;
+            accumulator = Expression.Variable(ScalarCodegen.ClrType(accumulatorType), "acc");
             variables.Add(accumulator);
         }
     }
@@ -106,13 +112,14 @@ internal sealed class LoopCodegen
     /// <summary>Initialise the accumulator, run the reduced loops, store one value.</summary>
     private Expression ReduceBlock()
     {
-        var init = ScalarCodegen.Constant(kernel.ReduceIdentity(), kernel.DType);
+        var init = ScalarCodegen.Constant(kernel.ReduceIdentity(), accumulatorType);
         int kept = kernel.KeptAxes;
         var reduced = kept == depth ? Innermost() : Level(kept);
         return Expression.Block(
             Expression.Assign(accumulator!, init),
             reduced,
-            Store(Expression.ArrayAccess(arrays[kernel.Output], Address(kernel.OutMap, [], kept)), accumulator!));
+            Store(Expression.ArrayAccess(arrays[kernel.Output], Address(kernel.OutMap, [], kept)),
+                ScalarCodegen.Cast(accumulator!, kernel.DType)));
     }
 
     private Expression InnermostLoop(int level, Expression body) => Loop(level, body);
@@ -145,7 +152,8 @@ internal sealed class LoopCodegen
     private Expression Innermost()
     {
         var value = ScalarCodegen.Emit(kernel.Body, Load);
-        if (accumulator is not null) return Expression.Assign(accumulator, Combine(accumulator, value));
+        if (accumulator is not null)
+            return Expression.Assign(accumulator, Combine(accumulator, ScalarCodegen.Cast(value, accumulatorType)));
         var address = Address(kernel.OutMap, kernel.OutDynamic, depth);
         if (kernel.Mode == WriteMode.Accumulate)
         {
