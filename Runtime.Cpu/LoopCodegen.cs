@@ -28,7 +28,7 @@ internal sealed class LoopCodegen
     {
         this.kernel = kernel;
         depth = kernel.Domain.Length;
-        if (kernel.ReduceOp is not null)
+        if (kernel.IsRegisterReduction)
         {
             // f32 sums and products accumulate in f64, as the reference does: long f32 reductions would otherwise
             // drift by ~n ulp. (A vectorised version will use several f32 lanes, i.e. pairwise-like summation.)
@@ -64,7 +64,7 @@ internal sealed class LoopCodegen
         ScalarExprRewriter.VisitLoads(kernel.Body, l => Register(l.Map));
         foreach (var d in kernel.OutDynamic) ScalarExprRewriter.VisitLoads(d.Index, l => Register(l.Map));
 
-        var body = kernel.ReduceOp is not null && kernel.KeptAxes == 0 ? ReduceBlock() : Level(0);
+        var body = kernel.IsRegisterReduction && kernel.KeptAxes == 0 ? ReduceBlock() : Level(0);
         var block = Expression.Block(variables, [.. prologue, body]);
         return Expression.Lambda<Action<Array[]>>(block, "kernel", [buffers]);
     }
@@ -104,7 +104,7 @@ internal sealed class LoopCodegen
     private Expression Level(int level)
     {
         if (level == depth) return Innermost();
-        bool reduceNext = kernel.ReduceOp is not null && level + 1 == kernel.KeptAxes;
+        bool reduceNext = kernel.IsRegisterReduction && level + 1 == kernel.KeptAxes;
         var inner = reduceNext ? ReduceBlock() : Level(level + 1);
         return level == depth - 1 ? InnermostLoop(level, inner) : Loop(level, inner);
     }
@@ -161,7 +161,7 @@ internal sealed class LoopCodegen
             var at = Expression.Variable(typeof(int), "at");
             var slot = Expression.ArrayAccess(arrays[kernel.Output], at);
             return Expression.Block([at], Expression.Assign(at, address),
-                Expression.Assign(slot, ScalarCodegen.Binary(OpCode.Add, slot, value)));
+                Expression.Assign(slot, kernel.ReduceOp is null ? ScalarCodegen.Binary(OpCode.Add, slot, value) : Combine(slot, value)));
         }
         return Store(Expression.ArrayAccess(arrays[kernel.Output], address), value);
     }

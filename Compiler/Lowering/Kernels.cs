@@ -21,16 +21,22 @@ public enum WriteMode
     /// <summary>out[addr] = value.</summary>
     Store,
 
-    /// <summary>out[addr] += value; addresses may repeat (scatter_add), so iterations must not race.</summary>
+    /// <summary>
+    /// out[addr] = combine(out[addr], value), combine being the kernel's reduction (add when it has none); addresses
+    /// repeat (scatter_add, in-place reductions), so iterations must not race. The output is initialised beforehand.
+    /// </summary>
     Accumulate,
 }
 
 /// <summary>
 /// The workhorse: a loop nest over <see cref="Domain"/> that evaluates <see cref="Body"/> at each point and writes it
-/// through <see cref="OutMap"/> (plus <see cref="OutDynamic"/> terms for scatters). With a <see cref="ReduceOp"/>, the
-/// last <see cref="ReducedAxes"/> axes of the domain are reduced: the out map has stride 0 on them and one value
-/// per kept point is written. Domain axes are ordered kept-first and already coalesced by
-/// <see cref="KernelNormalizer"/>, so the common elementwise case is a single flat loop.
+/// through <see cref="OutMap"/> (plus <see cref="OutDynamic"/> terms for scatters). Reductions come in two forms:
+/// with <see cref="WriteMode.Store"/>, the last <see cref="ReducedAxes"/> axes are reduced into a register and one
+/// value per kept point is stored (best when the reduced axes are innermost in memory); with
+/// <see cref="WriteMode.Accumulate"/>, the loops keep memory order and every point combines into the output, which
+/// a preceding kernel filled with the identity (best when a kept axis is innermost, e.g. column sums). In both the
+/// out map has stride 0 on reduced axes. Domain axes are coalesced by <see cref="KernelNormalizer"/>, so the common
+/// elementwise case is a single flat loop.
 /// </summary>
 public sealed class LoopKernel : Kernel
 {
@@ -70,6 +76,9 @@ public sealed class LoopKernel : Kernel
 
     public int KeptAxes => Domain.Length - ReducedAxes;
 
+    /// <summary>A reduction whose accumulator lives in a register across the trailing reduced axes.</summary>
+    public bool IsRegisterReduction => ReduceOp is not null && Mode == WriteMode.Store;
+
     /// <summary>
     /// True when two iterations may write the same element (scatter_add): a parallel backend must run such a kernel
     /// sequentially or with atomic adds. Every other kernel writes each element from exactly one kept-axes point.
@@ -88,24 +97,27 @@ public sealed class LoopKernel : Kernel
     }
 
     /// <summary>The identity of the reduction (0, 1, -inf or +inf; int extremes for i32).</summary>
-    public double ReduceIdentity() => ReduceOp switch
+    public double ReduceIdentity() =>
+        Identity(ReduceOp ?? throw new InvalidOperationException("not a reduction kernel"), DType);
+
+    public static double Identity(OpCode reduceOp, DType dtype) => reduceOp switch
     {
         OpCode.ReduceSum => 0,
         OpCode.ReduceProd => 1,
-        OpCode.ReduceMax => DType == DType.Int32 ? int.MinValue : double.NegativeInfinity,
-        OpCode.ReduceMin => DType == DType.Int32 ? int.MaxValue : double.PositiveInfinity,
-        _ => throw new InvalidOperationException("not a reduction kernel"),
+        OpCode.ReduceMax => dtype == DType.Int32 ? int.MinValue : double.NegativeInfinity,
+        OpCode.ReduceMin => dtype == DType.Int32 ? int.MaxValue : double.PositiveInfinity,
+        _ => throw new ArgumentException($"{reduceOp.Name()} is not a reduction"),
     };
 
     public override string ToString()
     {
         var sb = new StringBuilder();
         sb.Append("loop ").Append(Shape.Format(Domain));
-        if (ReduceOp is { } r) sb.Append(' ').Append(r.Name()).Append(" over last ").Append(ReducedAxes);
+        if (IsRegisterReduction) sb.Append(' ').Append(ReduceOp!.Value.Name()).Append(" over last ").Append(ReducedAxes);
         sb.Append(": b").Append(OutputBuffer).Append('[').Append(OutMap);
         foreach (var d in OutDynamic)
             sb.Append(" + ").Append(d.Stride).Append("*idx<").Append(d.Extent).Append(">(").Append(d.Index).Append(')');
-        sb.Append(Mode == WriteMode.Accumulate ? "] += " : "] = ").Append(Body);
+        sb.Append(Mode == WriteMode.Store ? "] = " : ReduceOp is { } op ? $"] {op.Name()}= " : "] += ").Append(Body);
         return sb.ToString();
     }
 }

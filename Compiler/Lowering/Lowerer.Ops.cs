@@ -86,9 +86,39 @@ public sealed partial class Lowerer
         var strides = new int[rank];
         for (int i = 0, k = 0; i < rank; i++) strides[i] = reduced[i] ? 0 : outStrides[k++];
         int target = Target(eq);
-        kernels.Add(KernelNormalizer.Create(target, x.Shape.ToArray(), reduced, new IndexMap(0, strides), [], Value(x),
-            reduceOp: eq.Op, label: Describe(eq)));
+        if (!ReduceInPlace(x.Shape, reduced))
+        {
+            kernels.Add(KernelNormalizer.Create(target, x.Shape.ToArray(), reduced, new IndexMap(0, strides), [], Value(x),
+                reduceOp: eq.Op, label: Describe(eq)));
+            return Whole(target, eq.Type);
+        }
+
+        // A kept axis is innermost in memory: loop in memory order and combine into the (pre-filled) output.
+        // f32 sums and products accumulate in an f64 buffer, as the register form does, then round once.
+        bool widen = eq.DType == DType.Float32 && eq.Op is OpCode.ReduceSum or OpCode.ReduceProd;
+        var accType = widen ? new TensorType(eq.Shape, DType.Float64) : eq.Type;
+        int acc = widen ? NewBuffer(BufferKind.Temporary, accType) : target;
+        var body = widen ? new OpExpr(OpCode.Cast, DType.Float64, Value(x)) : Value(x);
+        Fill(acc, accType, LoopKernel.Identity(eq.Op, eq.DType), Describe(eq) + " (identity)");
+        kernels.Add(KernelNormalizer.Create(acc, x.Shape.ToArray(), null, new IndexMap(0, strides), [], body,
+            WriteMode.Accumulate, eq.Op, Describe(eq)));
+        if (widen) Emit(target, eq.Shape, new OpExpr(OpCode.Cast, eq.DType, Whole(acc, accType)), Describe(eq) + " (round)");
         return Whole(target, eq.Type);
+    }
+
+    /// <summary>
+    /// True when the innermost non-unit axis is kept and something is reduced: then the register form would walk
+    /// memory with a stride in its inner loop, while the in-place form reads contiguously.
+    /// </summary>
+    private static bool ReduceInPlace(Shape shape, bool[] reduced)
+    {
+        bool reducesSomething = false;
+        for (int i = 0; i < shape.Rank; i++) reducesSomething |= reduced[i] && shape[i] != 1;
+        for (int i = shape.Rank - 1; i >= 0; i--)
+        {
+            if (shape[i] != 1) return reducesSomething && !reduced[i];
+        }
+        return false;
     }
 
     /// <summary>scatter_add: zero the target, then accumulate every update at its data-dependent position.</summary>

@@ -1,4 +1,5 @@
 using Tracer.Compiler;
+using Tracer.Compiler.Lowering;
 using static Tracer.Tests.Harness;
 
 namespace Tracer.Tests;
@@ -62,6 +63,29 @@ public sealed class ReductionTests
         var expected = (float[])Interpreter.Run(Rules.RuleTable.Default, g, [data])[0];
         var actual = (float[])CompileFast(g).Run([data])[0];
         Assert.AreEqual(expected[0], actual[0]);
+    }
+
+    [TestMethod]
+    public void ColumnReductionsRunInMemoryOrderAndStayExact()
+    {
+        // Reducing a leading axis: loops follow memory, partial results combine into an f64 buffer, rounded once.
+        var data = new float[2 * 50_000];
+        Array.Fill(data, 0.1f);
+        var g = Build(T(DType.Float32, 50_000, 2), x => Ir.ReduceSum(x, 0));
+        var exe = CompileFast(g);
+        var accumulate = exe.Program.Kernels.OfType<LoopKernel>().Single(k => k.Mode == WriteMode.Accumulate);
+        CollectionAssert.AreEqual(new[] { 50_000, 2 }, accumulate.Domain, exe.Program.ToString());
+        var expected = (float[])Interpreter.Run(Rules.RuleTable.Default, g, [data])[0];
+        CollectionAssert.AreEqual(expected, (float[])exe.Run([data])[0]);
+        foreach (var op in new[] { OpCode.ReduceMax, OpCode.ReduceMin, OpCode.ReduceProd })
+        {
+            foreach (var dtype in new[] { DType.Float32, DType.Float64, DType.Int32 })
+            {
+                // A fused producer (ints pass through a negation) reduced over axes 0 and 2 of 4.
+                var h = Build(T(dtype, 9, 1, 4, 3), x => Ir.Reduce(op, dtype == DType.Int32 ? Ir.Neg(x) : Ir.Exp(x), [0, 2]));
+                Check(h, 650, $"{op.Name()} {dtype.ShortName()} over leading axes", -1, 1);
+            }
+        }
     }
 
     [TestMethod]
