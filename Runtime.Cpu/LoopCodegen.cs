@@ -7,9 +7,10 @@ namespace Tracer.Runtime.Cpu;
 /// <summary>
 /// Turns one <see cref="LoopKernel"/> into <c>Action&lt;Array[]&gt;</c> as an expression tree: typed array locals
 /// (one cast per call), a loop nest over the domain, and per distinct address map one running offset per loop level
-/// (strength-reduced: each iteration adds the stride, no multiplications). A reduction keeps its accumulator in a
-/// local across the reduced (innermost) loops. The innermost loop is built by <see cref="InnermostLoop"/> alone,
-/// the place a vectorised body with a scalar tail will go.
+/// (strength-reduced: each iteration adds the stride, no multiplications). A register reduction keeps its
+/// accumulator (f64 for f32 sums and products) in a local across the reduced, innermost loops; an accumulating
+/// kernel read-modify-writes its output. The innermost loop is built by <see cref="InnermostLoop"/> alone, the place
+/// a vectorised body with a scalar tail will go.
 /// </summary>
 internal sealed class LoopCodegen
 {

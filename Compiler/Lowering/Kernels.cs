@@ -80,8 +80,9 @@ public sealed class LoopKernel : Kernel
     public bool IsRegisterReduction => ReduceOp is not null && Mode == WriteMode.Store;
 
     /// <summary>
-    /// True when two iterations may write the same element (scatter_add): a parallel backend must run such a kernel
-    /// sequentially or with atomic adds. Every other kernel writes each element from exactly one kept-axes point.
+    /// True when two iterations may write the same element (scatter_add, in-place reductions): a parallel backend must
+    /// run such a kernel sequentially, partition it by output, or use atomics. Every other kernel writes each element
+    /// from exactly one kept-axes point.
     /// </summary>
     public bool HasWriteConflicts => Mode == WriteMode.Accumulate;
 
