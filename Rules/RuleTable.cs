@@ -35,6 +35,7 @@ public sealed class RuleTable : IRuleSet
         .. GatherRules.Create(),
         .. MatMulRules.Create(),
         .. CustomRule.Create(),
+        .. BarrierRule.Create(),
     ]);
 
     public PrimitiveRule? Find(OpCode op) => (uint)op < (uint)rules.Length ? rules[(int)op] : null;

@@ -85,6 +85,9 @@ public static class Ir
 
     public static Node StopGradient(Node x) => Unary(OpCode.StopGradient, x);
 
+    /// <summary>The identity, opaque to the optimiser (see <see cref="OpCode.OptimizationBarrier"/>).</summary>
+    public static Node OptimizationBarrier(Node x) => Unary(OpCode.OptimizationBarrier, x);
+
     public static Node Reduce(OpCode op, Node x, int[] axes) =>
         axes.Length == 0 ? x : B.Emit(op, new Attrs { Axes = axes }, x);
 

@@ -68,8 +68,12 @@ public enum OpCode
     // Linear algebra: batched matrix product of operands of rank >= 2, batch axes broadcast
     MatMul,
 
-    // A user-defined operation (Rule.Define): a traced forward graph with a traced pullback (Attrs.Payload)
+    // A user-defined operation (Rule.Define): a traced forward graph with a traced pullback (Attrs.Custom)
     Custom,
+
+    // The identity, opaque to the optimiser: values on either side are never merged by CSE or simplification.
+    // Rematerialisation (Jit.Checkpoint) recomputes from behind one so the recomputation is not folded away.
+    OptimizationBarrier,
 }
 
 public enum OpKind
@@ -138,6 +142,7 @@ public static class OpInfo
         OpCode.ScatterAdd => "scatter_add",
         OpCode.MatMul => "matmul",
         OpCode.Custom => "custom_vjp_call",
+        OpCode.OptimizationBarrier => "optimization_barrier",
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 
@@ -148,7 +153,7 @@ public static class OpInfo
         >= OpCode.Add and <= OpCode.Min => OpKind.Binary,
         >= OpCode.Eq and <= OpCode.Ge => OpKind.Compare,
         OpCode.Select => OpKind.Select,
-        OpCode.Cast or OpCode.StopGradient => OpKind.Cast,
+        OpCode.Cast or OpCode.StopGradient or OpCode.OptimizationBarrier => OpKind.Cast,
         >= OpCode.ReduceSum and <= OpCode.ReduceProd => OpKind.Reduce,
         OpCode.MatMul => OpKind.MatMul,
         OpCode.Custom => OpKind.Custom,

@@ -6,9 +6,13 @@ namespace Tracer.Rules;
 /// Binary arithmetic with NumPy broadcasting. Both operands must have the same dtype (the front end inserts casts).
 /// add, sub, mul, div, max and min also accept i32 (wrapping arithmetic; div truncates toward zero and follows XLA
 /// for the undefined cases: x / 0 = -1 and int.MinValue / -1 = int.MinValue). pow is float only.
+/// The derivative rules are given per operand as "scale by the partial derivative": <c>(y, s) -> s * dy/da</c>
+/// (and dy/db). The VJP applies them to the cotangent and un-broadcasts; the JVP applies them to the tangents
+/// and adds.
 /// </summary>
 internal sealed class BinaryRule(
-    OpCode op, Func<double, double, double> f, Func<int, int, int>? int32, Func<Node, Node, (Node?, Node?)> pullback)
+    OpCode op, Func<double, double, double> f, Func<int, int, int>? int32,
+    Func<Node, Node, Node> scaleA, Func<Node, Node, Node> scaleB)
     : PrimitiveRule(op)
 {
     public override TensorType InferType(Attrs attrs, ReadOnlySpan<TensorType> inputs)
@@ -38,30 +42,42 @@ internal sealed class BinaryRule(
         return HostArrays.FromDouble(rd, output.DType);
     }
 
-    /// <summary>The pullback gives cotangents of the broadcast shape; this un-broadcasts them.</summary>
+    /// <summary>The scaled cotangents have the broadcast shape; this un-broadcasts them.</summary>
     public override Node?[] Vjp(Node output, Node cotangent)
     {
         if (!output.DType.IsFloat()) return [null, null];
-        var (da, db) = pullback(output, cotangent);
         return
         [
-            da is null ? null : Ir.SumToShape(da, output.Inputs[0].Shape),
-            db is null ? null : Ir.SumToShape(db, output.Inputs[1].Shape),
+            Ir.SumToShape(scaleA(output, cotangent), output.Inputs[0].Shape),
+            Ir.SumToShape(scaleB(output, cotangent), output.Inputs[1].Shape),
         ];
     }
+
+    /// <summary>ta * dy/da + tb * dy/db, broadcast to the output's shape (a tangent may have an operand's smaller shape).</summary>
+    public override Node? Jvp(Node output, Node?[] tangents)
+    {
+        if (!output.DType.IsFloat()) return null;
+        var ta = tangents[0] is { } a ? scaleA(output, a) : null;
+        var tb = tangents[1] is { } b ? scaleB(output, b) : null;
+        var sum = ta is null ? tb : tb is null ? ta : ta + tb;
+        return sum is null ? null : Ir.Broadcast(sum, output.Shape);
+    }
+
+    public override (Node Output, int Axis) Batch(Attrs attrs, Node[] args, int[] axes, int batchSize) =>
+        BatchAxes.Broadcasting(Op, attrs, args, axes);
 }
 
 internal static class BinaryRules
 {
     public static PrimitiveRule[] Create() =>
     [
-        new BinaryRule(OpCode.Add, (a, b) => a + b, (a, b) => unchecked(a + b), AddPullback),
-        new BinaryRule(OpCode.Sub, (a, b) => a - b, (a, b) => unchecked(a - b), SubPullback),
-        new BinaryRule(OpCode.Mul, (a, b) => a * b, (a, b) => unchecked(a * b), MulPullback),
-        new BinaryRule(OpCode.Div, (a, b) => a / b, DivInt32, DivPullback),
-        new BinaryRule(OpCode.Pow, Math.Pow, null, PowPullback),
-        new BinaryRule(OpCode.Max, Math.Max, Math.Max, MaxPullback),
-        new BinaryRule(OpCode.Min, Math.Min, Math.Min, MinPullback),
+        new BinaryRule(OpCode.Add, (a, b) => a + b, (a, b) => unchecked(a + b), (y, s) => s, (y, s) => s),
+        new BinaryRule(OpCode.Sub, (a, b) => a - b, (a, b) => unchecked(a - b), (y, s) => s, (y, s) => -s),
+        new BinaryRule(OpCode.Mul, (a, b) => a * b, (a, b) => unchecked(a * b), (y, s) => s * y.Inputs[1], (y, s) => s * y.Inputs[0]),
+        new BinaryRule(OpCode.Div, (a, b) => a / b, DivInt32, (y, s) => s / y.Inputs[1], DivScaleB),
+        new BinaryRule(OpCode.Pow, Math.Pow, null, PowScaleA, PowScaleB),
+        new BinaryRule(OpCode.Max, Math.Max, Math.Max, SelectedScaleA, SelectedScaleB),
+        new BinaryRule(OpCode.Min, Math.Min, Math.Min, SelectedScaleA, SelectedScaleB),
     ];
 
     /// <summary>Truncating division with XLA's results where C# would throw.</summary>
@@ -72,48 +88,37 @@ internal static class BinaryRules
         return a / b;
     }
 
-    // Pullbacks return cotangents of the broadcast output shape; BinaryRule.Vjp sums them back to each operand.
+    // Scales: (y = op(a, b), s) -> s * dy/da or s * dy/db, elementwise with broadcasting, written in IR.
 
-    private static (Node?, Node?) AddPullback(Node y, Node ct) => (ct, ct);
+    /// <summary>y = a / b: dy/db = -a / b^2 = -y / b.</summary>
+    private static Node DivScaleB(Node y, Node s) => -(s * y) / y.Inputs[1];
 
-    private static (Node?, Node?) SubPullback(Node y, Node ct) => (ct, -ct);
-
-    private static (Node?, Node?) MulPullback(Node y, Node ct) => (ct * y.Inputs[1], ct * y.Inputs[0]);
-
-    /// <summary>y = a / b: dy/da = 1 / b, dy/db = -a / b^2 = -y / b.</summary>
-    private static (Node?, Node?) DivPullback(Node y, Node ct)
+    /// <summary>y = a^b: dy/da = b * a^(b-1).</summary>
+    private static Node PowScaleA(Node y, Node s)
     {
-        var b = y.Inputs[1];
-        return (ct / b, -(ct * y) / b);
+        Node a = y.Inputs[0], b = y.Inputs[1];
+        return s * b * Ir.Pow(a, b - 1);
     }
 
     /// <summary>
-    /// y = a^b: dy/da = b * a^(b-1), dy/db = log(a) * a^b. At a == 0 the log is replaced by log(1) = 0 so the
-    /// b-gradient is 0 rather than 0 * -inf = NaN (and stays finite when differentiated again).
+    /// y = a^b: dy/db = log(a) * a^b. At a == 0 the log is replaced by log(1) = 0 so the b-derivative is 0 rather
+    /// than 0 * -inf = NaN (and stays finite when differentiated again).
     /// </summary>
-    private static (Node?, Node?) PowPullback(Node y, Node ct)
+    private static Node PowScaleB(Node y, Node s)
     {
-        Node a = y.Inputs[0], b = y.Inputs[1];
-        var da = ct * b * Ir.Pow(a, b - 1);
+        var a = y.Inputs[0];
         var isZero = Ir.Eq(a, Ir.Lit(0, a.DType));
         var safeLog = Ir.Log(Ir.Select(isZero, Ir.Lit(1, a.DType), a));
-        var db = ct * y * safeLog;
-        return (da, db);
+        return s * y * safeLog;
     }
-
-    private static (Node?, Node?) MaxPullback(Node y, Node ct) => RouteToSelected(y, ct);
-
-    private static (Node?, Node?) MinPullback(Node y, Node ct) => RouteToSelected(y, ct);
 
     /// <summary>
-    /// max/min: the cotangent goes to the operand that was selected; on a tie each operand gets half (JAX's
+    /// max/min: the derivative follows the operand that was selected; on a tie each operand gets half (JAX's
     /// balanced rule), so the gradient of max(x, x) is still the gradient of x.
     /// </summary>
-    private static (Node?, Node?) RouteToSelected(Node y, Node ct)
-    {
-        Node a = y.Inputs[0], b = y.Inputs[1];
-        return (ct * SelectedWeight(a, y, b), ct * SelectedWeight(b, y, a));
-    }
+    private static Node SelectedScaleA(Node y, Node s) => s * SelectedWeight(y.Inputs[0], y, y.Inputs[1]);
+
+    private static Node SelectedScaleB(Node y, Node s) => s * SelectedWeight(y.Inputs[1], y, y.Inputs[0]);
 
     /// <summary>1 where <paramref name="x"/> produced <paramref name="y"/> alone, 1/2 on a tie with <paramref name="other"/>, else 0.</summary>
     private static Node SelectedWeight(Node x, Node y, Node other)

@@ -28,6 +28,13 @@ internal sealed class CastRule() : PrimitiveRule(OpCode.Cast)
         var x = output.Inputs[0];
         return [x.DType.IsFloat() && output.DType.IsFloat() ? Ir.Cast(cotangent, x.DType) : null];
     }
+
+    /// <summary>Float to float: cast the tangent. Anything involving i32/bool is piecewise constant: zero.</summary>
+    public override Node? Jvp(Node output, Node?[] tangents) =>
+        output.Inputs[0].DType.IsFloat() && output.DType.IsFloat() && tangents[0] is { } t ? Ir.Cast(t, output.DType) : null;
+
+    public override (Node Output, int Axis) Batch(Attrs attrs, Node[] args, int[] axes, int batchSize) =>
+        (Ir.B.Emit(Op, attrs, args[0]), axes[0]);
 }
 
 /// <summary>stop_gradient: the identity whose input gets no gradient.</summary>
@@ -43,6 +50,12 @@ internal sealed class StopGradientRule() : PrimitiveRule(OpCode.StopGradient)
         HostArrays.Copy(inputs[0]);
 
     public override Node?[] Vjp(Node output, Node cotangent) => [null];
+
+    /// <summary>Blocks derivatives in forward mode too.</summary>
+    public override Node? Jvp(Node output, Node?[] tangents) => null;
+
+    public override (Node Output, int Axis) Batch(Attrs attrs, Node[] args, int[] axes, int batchSize) =>
+        (Ir.StopGradient(args[0]), axes[0]);
 
     public override bool IsNonDifferentiable => true;
 }

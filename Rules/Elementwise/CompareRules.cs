@@ -28,6 +28,12 @@ internal sealed class CompareRule(OpCode op, Func<double, double, bool> f) : Pri
 
     public override Node?[] Vjp(Node output, Node cotangent) => [null, null];
 
+    /// <summary>A bool result has no tangent.</summary>
+    public override Node? Jvp(Node output, Node?[] tangents) => null;
+
+    public override (Node Output, int Axis) Batch(Attrs attrs, Node[] args, int[] axes, int batchSize) =>
+        BatchAxes.Broadcasting(Op, attrs, args, axes);
+
     public override bool IsNonDifferentiable => true;
 }
 
@@ -68,6 +74,18 @@ internal sealed class SelectRule() : PrimitiveRule(OpCode.Select)
             Ir.SumToShape(Ir.Select(c, zero, cotangent), b.Shape),
         ];
     }
+
+    /// <summary>select(c, ta, tb), a missing tangent being zero; broadcast to the output's shape.</summary>
+    public override Node? Jvp(Node output, Node?[] tangents)
+    {
+        if (!output.DType.IsFloat() || (tangents[1] is null && tangents[2] is null)) return null;
+        var zero = Ir.Lit(0, output.DType);
+        var t = Ir.Select(output.Inputs[0], tangents[1] ?? zero, tangents[2] ?? zero);
+        return Ir.Broadcast(t, output.Shape);
+    }
+
+    public override (Node Output, int Axis) Batch(Attrs attrs, Node[] args, int[] axes, int batchSize) =>
+        BatchAxes.Broadcasting(Op, attrs, args, axes);
 }
 
 internal static class CompareRules

@@ -5,7 +5,8 @@ namespace Tracer.Rules;
 /// <summary>
 /// Unary elementwise primitives: float only, except neg, abs and sign, which also accept i32. The reference
 /// implementation computes floats in double and rounds to the output dtype. Pullbacks reuse the output where
-/// that is cheaper than recomputing (exp, sqrt, rsqrt, expm1, tan, tanh, logistic).
+/// that is cheaper than recomputing (exp, sqrt, rsqrt, expm1, tan, tanh, logistic). Each pullback multiplies by
+/// the elementwise derivative, so it doubles as the JVP.
 /// </summary>
 internal sealed class UnaryRule(
     OpCode op, Func<double, double> f, Func<int, int>? int32, Func<Node, Node, Node?> pullback) : PrimitiveRule(op)
@@ -35,6 +36,16 @@ internal sealed class UnaryRule(
     /// <summary>Integer outputs are piecewise constant: no gradient.</summary>
     public override Node?[] Vjp(Node output, Node cotangent) =>
         [output.DType.IsFloat() ? pullback(output, cotangent) : null];
+
+    /// <summary>
+    /// The derivative of an elementwise unary op is diagonal, so the pushforward is the pullback: t * f'(x).
+    /// </summary>
+    public override Node? Jvp(Node output, Node?[] tangents) =>
+        output.DType.IsFloat() && tangents[0] is { } t ? pullback(output, t) : null;
+
+    /// <summary>Elementwise: the op applies to the batched operand as it is; the batch stays where it was.</summary>
+    public override (Node Output, int Axis) Batch(Attrs attrs, Node[] args, int[] axes, int batchSize) =>
+        (Ir.B.Emit(Op, attrs, args[0]), axes[0]);
 }
 
 internal static class UnaryRules
@@ -81,7 +92,8 @@ internal static class UnaryRules
 
     public static double Logistic(double x) => 1 / (1 + Math.Exp(-x));
 
-    // Pullbacks: (y = op(x), ct) -> ct * dy/dx, written in IR so they can be differentiated again.
+    // Pullbacks: (y = op(x), ct) -> ct * dy/dx, written in IR so they can be differentiated again. Also the JVPs
+    // (t -> t * dy/dx), so they must stay elementwise in ct.
 
     private static Node X(Node y) => y.Inputs[0];
 

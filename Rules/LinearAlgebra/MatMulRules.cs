@@ -90,6 +90,24 @@ internal sealed class MatMulRule() : PrimitiveRule(OpCode.MatMul)
             Ir.SumToShape(Ir.MatMul(Ir.TransposeLast2(a), cotangent), b.Shape),
         ];
     }
+
+    /// <summary>Product rule: ta @ b + a @ tb (each already of the output's shape).</summary>
+    public override Node? Jvp(Node output, Node?[] tangents)
+    {
+        if (!output.DType.IsFloat()) return null;
+        Node a = output.Inputs[0], b = output.Inputs[1];
+        var da = tangents[0] is { } ta ? Ir.MatMul(ta, b) : null;
+        var db = tangents[1] is { } tb ? Ir.MatMul(a, tb) : null;
+        return da is null ? db : db is null ? da : da + db;
+    }
+
+    /// <summary>
+    /// The vmap batch becomes a leading matmul batch axis. Batch axes broadcast like elementwise operands, so the
+    /// same alignment applies: a batched operand gets size-1 axes after the batch up to the larger per-example rank,
+    /// an unbatched one broadcasts along it.
+    /// </summary>
+    public override (Node Output, int Axis) Batch(Attrs attrs, Node[] args, int[] axes, int batchSize) =>
+        BatchAxes.Broadcasting(Op, attrs, args, axes);
 }
 
 internal static class MatMulRules

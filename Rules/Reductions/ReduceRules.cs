@@ -7,7 +7,8 @@ namespace Tracer.Rules;
 /// dropped). Float or i32. Reducing an empty axis gives the identity: 0, -inf (int.MinValue), +inf (int.MaxValue), 1.
 /// </summary>
 internal sealed class ReduceRule(
-    OpCode op, double identity, Func<double, double, double> f, Func<int, int, int> int32, Func<Node, Node, int[], Node> pullback)
+    OpCode op, double identity, Func<double, double, double> f, Func<int, int, int> int32,
+    Func<Node, Node, int[], Node> pullback, Func<Node, Node, int[], Node> pushforward)
     : PrimitiveRule(op)
 {
     public override TensorType InferType(Attrs attrs, ReadOnlySpan<TensorType> inputs)
@@ -63,16 +64,23 @@ internal sealed class ReduceRule(
 
     public override Node?[] Vjp(Node output, Node cotangent) =>
         [output.DType.IsFloat() ? pullback(output, cotangent, output.Attrs.Axes!) : null];
+
+    public override Node? Jvp(Node output, Node?[] tangents) =>
+        output.DType.IsFloat() && tangents[0] is { } t ? pushforward(output, t, output.Attrs.Axes!) : null;
+
+    /// <summary>The batch moves to axis 0 and the reduced axes shift past it.</summary>
+    public override (Node Output, int Axis) Batch(Attrs attrs, Node[] args, int[] axes, int batchSize) =>
+        (Ir.Reduce(Op, BatchAxes.ToFront(args[0], axes[0]), BatchAxes.Shift(attrs.Axes!)), 0);
 }
 
 internal static class ReduceRules
 {
     public static PrimitiveRule[] Create() =>
     [
-        new ReduceRule(OpCode.ReduceSum, 0, (a, x) => a + x, (a, x) => unchecked(a + x), SumPullback),
-        new ReduceRule(OpCode.ReduceMax, double.NegativeInfinity, Math.Max, Math.Max, ExtremumPullback),
-        new ReduceRule(OpCode.ReduceMin, double.PositiveInfinity, Math.Min, Math.Min, ExtremumPullback),
-        new ReduceRule(OpCode.ReduceProd, 1, (a, x) => a * x, (a, x) => unchecked(a * x), ProdPullback),
+        new ReduceRule(OpCode.ReduceSum, 0, (a, x) => a + x, (a, x) => unchecked(a + x), SumPullback, SumPushforward),
+        new ReduceRule(OpCode.ReduceMax, double.NegativeInfinity, Math.Max, Math.Max, ExtremumPullback, ExtremumPushforward),
+        new ReduceRule(OpCode.ReduceMin, double.PositiveInfinity, Math.Min, Math.Min, ExtremumPullback, ExtremumPushforward),
+        new ReduceRule(OpCode.ReduceProd, 1, (a, x) => a * x, (a, x) => unchecked(a * x), ProdPullback, ProdPushforward),
     ];
 
     /// <summary>Broadcasts a reduced value back over the input's shape: reshape to keep-dims, then broadcast.</summary>
@@ -105,5 +113,24 @@ internal static class ReduceRules
     {
         var x = y.Inputs[0];
         return Unreduce(ct * y, axes, x.Shape) / x;
+    }
+
+    // Pushforwards: (y = reduce(x), t = tangent of x) -> tangent of y.
+
+    private static Node SumPushforward(Node y, Node t, int[] axes) => Ir.ReduceSum(t, axes);
+
+    /// <summary>The tangent at the positions equal to the result, averaged over ties (the VJP's convention).</summary>
+    private static Node ExtremumPushforward(Node y, Node t, int[] axes)
+    {
+        var x = y.Inputs[0];
+        var hits = Ir.Cast(Ir.Eq(x, Unreduce(y, axes, x.Shape)), x.DType);
+        return Ir.ReduceSum(t * hits, axes) / Ir.ReduceSum(hits, axes);
+    }
+
+    /// <summary>sum(t * prod / x): the same zero-input limitation as the VJP.</summary>
+    private static Node ProdPushforward(Node y, Node t, int[] axes)
+    {
+        var x = y.Inputs[0];
+        return Ir.ReduceSum(t * Unreduce(y, axes, x.Shape) / x, axes);
     }
 }

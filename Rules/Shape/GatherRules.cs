@@ -22,6 +22,38 @@ internal static class GatherRules
         return new Shape(dims.ToArray());
     }
 
+    /// <summary>The inverse of <see cref="BatchAxes.MoveAxisFirst"/>: puts axis 0 back at <paramref name="axis"/>.</summary>
+    public static int[] MoveAxisBack(int rank, int axis)
+    {
+        var perm = new int[rank];
+        for (int i = 0; i < rank; i++) perm[i] = i < axis ? i + 1 : i == axis ? 0 : i;
+        return perm;
+    }
+
+    /// <summary>Merges the first two axes of <paramref name="x"/> into one.</summary>
+    public static Node MergeLeading(Node x)
+    {
+        var dims = new int[x.Shape.Rank - 1];
+        dims[0] = x.Shape[0] * x.Shape[1];
+        for (int i = 2; i < x.Shape.Rank; i++) dims[i - 1] = x.Shape[i];
+        return Ir.Reshape(x, new Shape(dims));
+    }
+
+    /// <summary>
+    /// Indices [B, I...] into an axis of size <paramref name="dim"/>, turned into indices into the merged
+    /// (batch, axis) axis of size B·dim: example b's indices plus b·dim (an i32 constant [B, 1...] broadcast).
+    /// </summary>
+    public static Node FlattenBatch(Node indices, int dim)
+    {
+        int batch = indices.Shape[0];
+        var offsets = new int[batch];
+        for (int b = 0; b < batch; b++) offsets[b] = b * dim;
+        var dims = new int[indices.Shape.Rank];
+        Array.Fill(dims, 1);
+        dims[0] = batch;
+        return Ir.Add(indices, Ir.B.Constant(offsets, new Shape(dims)));
+    }
+
     public static void CheckIndices(OpCode op, TensorType indices)
     {
         if (indices.DType != DType.Int32)
@@ -79,6 +111,39 @@ internal sealed class GatherRule() : PrimitiveRule(OpCode.Gather)
         Node x = output.Inputs[0], indices = output.Inputs[1];
         return [Ir.ScatterAdd(cotangent, indices, output.Attrs.Axis, x.Shape), null];
     }
+
+    /// <summary>Linear in x: gather the tangent of x at the same indices.</summary>
+    public override Node? Jvp(Node output, Node?[] tangents) =>
+        tangents[0] is { } t ? Ir.Gather(t, output.Inputs[1], output.Attrs.Axis) : null;
+
+    /// <summary>
+    /// Three cases. Only x batched: gather one axis further in. Only the indices batched: the batch is just
+    /// another index axis, so the gather is unchanged and the batch lands at <c>axis</c> in the output. Both:
+    /// each example must read its own slab of x, so x's batch and gather axes are merged into one axis of size
+    /// batch·dim and example b's indices are offset by b·dim (see <see cref="GatherRules.FlattenBatch"/>).
+    /// </summary>
+    public override (Node Output, int Axis) Batch(Attrs attrs, Node[] args, int[] axes, int batchSize)
+    {
+        int axis = attrs.Axis;
+        if (axes[1] < 0) return (Ir.Gather(BatchAxes.ToFront(args[0], axes[0]), args[1], axis + 1), 0);
+        var indices = BatchAxes.ToFront(args[1], axes[1]);
+        if (axes[0] < 0) return (Ir.Gather(args[0], indices, axis), axis);
+
+        // x: [B, pre..., D, post...] -> [B, D, pre..., post...] -> [B*D, pre..., post...]
+        var x = BatchAxes.ToFront(args[0], axes[0]);
+        int dim = x.Shape[axis + 1], rank = x.Shape.Rank;
+        var toFront = BatchAxes.Prepend(0, BatchAxes.MoveAxisFirst(rank - 1, axis));
+        for (int i = 1; i < rank; i++) toFront[i] += 1;
+        var merged = GatherRules.MergeLeading(Ir.Transpose(x, toFront));
+        // out: [B, I..., pre..., post...] -> [B, pre..., I..., post...]
+        var gathered = Ir.Gather(merged, GatherRules.FlattenBatch(indices, dim), 0);
+        int ir = indices.Shape.Rank - 1;
+        var perm = new List<int> { 0 };
+        for (int i = 0; i < axis; i++) perm.Add(1 + ir + i);
+        for (int i = 0; i < ir; i++) perm.Add(1 + i);
+        for (int i = axis + 1; i < rank - 1; i++) perm.Add(ir + i);
+        return (Ir.Transpose(gathered, perm.ToArray()), 0);
+    }
 }
 
 internal sealed class ScatterAddRule() : PrimitiveRule(OpCode.ScatterAdd)
@@ -109,4 +174,41 @@ internal sealed class ScatterAddRule() : PrimitiveRule(OpCode.ScatterAdd)
     /// <summary>The updates get the cotangent gathered at the positions they were added to; the indices get none.</summary>
     public override Node?[] Vjp(Node output, Node cotangent) =>
         [Ir.Gather(cotangent, output.Inputs[1], output.Attrs.Axis), null];
+
+    /// <summary>Linear in the updates: scatter their tangent at the same indices.</summary>
+    public override Node? Jvp(Node output, Node?[] tangents) =>
+        tangents[0] is { } t ? Ir.ScatterAdd(t, output.Inputs[1], output.Attrs.Axis, output.Shape) : null;
+
+    /// <summary>
+    /// Only the updates batched: scatter one axis further in. Batched indices (with updates broadcast along the
+    /// batch if they are not batched): the transpose of the gather trick, i.e. each example adds into its own slab
+    /// of a target whose batch and scatter axes are merged, with example b's indices offset by b·dim.
+    /// </summary>
+    public override (Node Output, int Axis) Batch(Attrs attrs, Node[] args, int[] axes, int batchSize)
+    {
+        int axis = attrs.Axis;
+        var target = attrs.Shape!.Value;
+        var updates = BatchAxes.Materialize(args[0], axes[0], batchSize);
+        if (axes[1] < 0) return (Ir.ScatterAdd(updates, args[1], axis + 1, BatchAxes.Prepend(batchSize, target)), 0);
+
+        var indices = BatchAxes.ToFront(args[1], axes[1]);
+        int dim = target[axis], ir = indices.Shape.Rank - 1, tr = target.Rank;
+        // updates: [B, pre..., I..., post...] -> [B, I..., pre..., post...]
+        var perm = new List<int> { 0 };
+        for (int i = 0; i < ir; i++) perm.Add(1 + axis + i);
+        for (int i = 0; i < axis; i++) perm.Add(1 + i);
+        for (int i = axis + 1; i < tr; i++) perm.Add(ir + i);
+        var rest = new List<int> { batchSize * dim };
+        for (int i = 0; i < tr; i++)
+        {
+            if (i != axis) rest.Add(target[i]);
+        }
+        var scattered = Ir.ScatterAdd(Ir.Transpose(updates, perm.ToArray()), GatherRules.FlattenBatch(indices, dim), 0, new Shape(rest.ToArray()));
+        // [B*D, pre..., post...] -> [B, D, pre..., post...] -> [B, pre..., D, post...]
+        rest[0] = dim;
+        var split = Ir.Reshape(scattered, BatchAxes.Prepend(batchSize, new Shape(rest.ToArray())));
+        var back = BatchAxes.Prepend(0, GatherRules.MoveAxisBack(tr, axis));
+        for (int i = 1; i <= tr; i++) back[i] += 1;
+        return (Ir.Transpose(split, back), 0);
+    }
 }

@@ -20,6 +20,13 @@ internal sealed class ReshapeRule() : PrimitiveRule(OpCode.Reshape)
         HostArrays.Copy(inputs[0]);
 
     public override Node?[] Vjp(Node output, Node cotangent) => [Ir.Reshape(cotangent, output.Inputs[0].Shape)];
+
+    public override Node? Jvp(Node output, Node?[] tangents) =>
+        tangents[0] is { } t ? Ir.Reshape(t, output.Shape) : null;
+
+    /// <summary>Row-major order keeps each example contiguous once the batch is the leading axis.</summary>
+    public override (Node Output, int Axis) Batch(Attrs attrs, Node[] args, int[] axes, int batchSize) =>
+        (Ir.Reshape(BatchAxes.ToFront(args[0], axes[0]), BatchAxes.Prepend(batchSize, attrs.Shape!.Value)), 0);
 }
 
 /// <summary>transpose: output axis i is input axis Perm[i].</summary>
@@ -60,6 +67,16 @@ internal sealed class TransposeRule() : PrimitiveRule(OpCode.Transpose)
         for (int i = 0; i < perm.Length; i++) inverse[perm[i]] = i;
         return [Ir.Transpose(cotangent, inverse)];
     }
+
+    public override Node? Jvp(Node output, Node?[] tangents) =>
+        tangents[0] is { } t ? Ir.Transpose(t, output.Attrs.Perm!) : null;
+
+    /// <summary>The batch moves to axis 0 and stays there; the permutation shifts past it.</summary>
+    public override (Node Output, int Axis) Batch(Attrs attrs, Node[] args, int[] axes, int batchSize)
+    {
+        var x = BatchAxes.ToFront(args[0], axes[0]);
+        return (Ir.Transpose(x, BatchAxes.Prepend(0, BatchAxes.Shift(attrs.Perm!))), 0);
+    }
 }
 
 /// <summary>broadcast_in_dim: NumPy broadcast_to(x, Shape).</summary>
@@ -80,6 +97,20 @@ internal sealed class BroadcastRule() : PrimitiveRule(OpCode.Broadcast)
         HostArrays.Take(inputs[0], HostArrays.BroadcastMap(inputTypes[0].Shape, output.Shape), output.DType);
 
     public override Node?[] Vjp(Node output, Node cotangent) => [Ir.SumToShape(cotangent, output.Inputs[0].Shape)];
+
+    public override Node? Jvp(Node output, Node?[] tangents) =>
+        tangents[0] is { } t ? Ir.Broadcast(t, output.Shape) : null;
+
+    /// <summary>
+    /// The batched operand gets size-1 axes after the batch up to the target's rank (NumPy broadcasting adds axes
+    /// on the left of each example), then broadcasts to [batch, ...target].
+    /// </summary>
+    public override (Node Output, int Axis) Batch(Attrs attrs, Node[] args, int[] axes, int batchSize)
+    {
+        var target = attrs.Shape!.Value;
+        var aligned = BatchAxes.ExpandAfterBatch(BatchAxes.ToFront(args[0], axes[0]), target.Rank);
+        return (Ir.Broadcast(aligned, BatchAxes.Prepend(batchSize, target)), 0);
+    }
 }
 
 internal static class ReshapeRules

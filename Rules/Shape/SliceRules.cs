@@ -40,6 +40,16 @@ internal sealed class SliceRule() : PrimitiveRule(OpCode.Slice)
         for (int i = 0; i < high.Length; i++) high[i] = shape[i] - output.Attrs.Ends![i];
         return [Ir.Pad(cotangent, output.Attrs.Starts!, high)];
     }
+
+    public override Node? Jvp(Node output, Node?[] tangents) =>
+        tangents[0] is { } t ? Ir.Slice(t, output.Attrs.Starts!, output.Attrs.Ends!) : null;
+
+    /// <summary>The whole batch axis is kept: 0:batchSize in front of the per-example ranges.</summary>
+    public override (Node Output, int Axis) Batch(Attrs attrs, Node[] args, int[] axes, int batchSize)
+    {
+        var x = BatchAxes.ToFront(args[0], axes[0]);
+        return (Ir.Slice(x, BatchAxes.Prepend(0, attrs.Starts!), BatchAxes.Prepend(batchSize, attrs.Ends!)), 0);
+    }
 }
 
 /// <summary>pad: Starts[i] zeros before and Ends[i] zeros after axis i (non-negative).</summary>
@@ -81,6 +91,16 @@ internal sealed class PadRule() : PrimitiveRule(OpCode.Pad)
         var ends = new int[shape.Rank];
         for (int i = 0; i < ends.Length; i++) ends[i] = low[i] + shape[i];
         return [Ir.Slice(cotangent, low, ends)];
+    }
+
+    public override Node? Jvp(Node output, Node?[] tangents) =>
+        tangents[0] is { } t ? Ir.Pad(t, output.Attrs.Starts!, output.Attrs.Ends!) : null;
+
+    /// <summary>No padding along the batch axis (moved to the front).</summary>
+    public override (Node Output, int Axis) Batch(Attrs attrs, Node[] args, int[] axes, int batchSize)
+    {
+        var x = BatchAxes.ToFront(args[0], axes[0]);
+        return (Ir.Pad(x, BatchAxes.Prepend(0, attrs.Starts!), BatchAxes.Prepend(0, attrs.Ends!)), 0);
     }
 }
 
@@ -140,6 +160,23 @@ internal sealed class ConcatRule() : PrimitiveRule(OpCode.Concat)
             offset += shape[axis];
         }
         return cts;
+    }
+
+    /// <summary>The tangents concatenated, a missing one being zeros of its operand's shape.</summary>
+    public override Node? Jvp(Node output, Node?[] tangents)
+    {
+        if (Array.TrueForAll(tangents, t => t is null)) return null;
+        var parts = new Node[tangents.Length];
+        for (int k = 0; k < parts.Length; k++) parts[k] = tangents[k] ?? Ir.ZerosLike(output.Inputs[k]);
+        return Ir.Concat(output.Attrs.Axis, parts);
+    }
+
+    /// <summary>Every operand gets its batch at axis 0 (unbatched ones broadcast along it); the axis shifts by one.</summary>
+    public override (Node Output, int Axis) Batch(Attrs attrs, Node[] args, int[] axes, int batchSize)
+    {
+        var parts = new Node[args.Length];
+        for (int k = 0; k < parts.Length; k++) parts[k] = BatchAxes.Materialize(args[k], axes[k], batchSize);
+        return (Ir.B.Emit(Op, new Attrs { Axis = attrs.Axis + 1 }, parts), 0);
     }
 }
 

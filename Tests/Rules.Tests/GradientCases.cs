@@ -105,6 +105,8 @@ internal static class GradientCases
             Step = 1e-2, Tolerance = 1e-4,
         },
 
+        new("optimization_barrier", OpCode.OptimizationBarrier, [S23], xs => Sin(OptimizationBarrier(xs[0]))),
+
         new("reduce_sum (1)", OpCode.ReduceSum, [[2, 3, 4]], xs => ReduceSum(xs[0], 1)),
         new("reduce_sum (0,2)", OpCode.ReduceSum, [[2, 3, 4]], xs => ReduceSum(xs[0], 0, 2)),
         new("reduce_max (1)", OpCode.ReduceMax, [[2, 3, 4]], xs => ReduceMax(xs[0], 1)) { Accept = Distinct },

@@ -85,9 +85,10 @@ internal static class GradientCheck
         }
     }
 
-    private static void CompareWithFiniteDifferences(GradCase c, Graph loss, double[][] inputs, string order)
+    /// <summary>Reverse-mode gradients of the scalar <paramref name="loss"/> w.r.t. all its inputs against central differences.</summary>
+    public static void CompareWithFiniteDifferences(GradCase c, Graph loss, double[][] inputs, string order)
     {
-        var wrt = AllInputs(c);
+        var wrt = Enumerable.Range(0, loss.Inputs.Count).ToArray();
         var vg = ReverseMode.ValueAndGrad(loss, wrt);
         Verifier.Verify(vg);
         var run = Backend.Compile(vg);
@@ -116,7 +117,7 @@ internal static class GradientCheck
         }
     }
 
-    private static double[][] DrawInputs(GradCase c, Random rng)
+    public static double[][] DrawInputs(GradCase c, Random rng)
     {
         for (int attempt = 0; attempt < 1000; attempt++)
         {
@@ -138,7 +139,7 @@ internal static class GradientCheck
         return Ir.ReduceSum(x, axes);
     }
 
-    private static double[] Random(Random rng, int n)
+    public static double[] Random(Random rng, int n)
     {
         var w = new double[n];
         for (int i = 0; i < n; i++) w[i] = 2 * rng.NextDouble() - 1;
@@ -153,7 +154,7 @@ internal static class GradientCheck
     }
 
     /// <summary>string.GetHashCode is randomised per process; this one is not.</summary>
-    private static int StableSeed(string s)
+    public static int StableSeed(string s)
     {
         int h = 17;
         foreach (char ch in s) h = unchecked(h * 31 + ch);

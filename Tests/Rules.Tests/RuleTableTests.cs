@@ -19,6 +19,21 @@ public sealed class RuleTableTests
         Assert.IsEmpty(missing, "primitives without a rule: " + string.Join(", ", missing));
     }
 
+    /// <summary>House rule 2: every primitive is complete. custom_vjp_call's rule is checked with the custom rules.</summary>
+    [TestMethod]
+    public void EveryPrimitiveHasJvpAndBatchingRules()
+    {
+        var gaps = new List<string>();
+        foreach (var op in OpInfo.Primitives())
+        {
+            if (op == OpCode.Custom) continue;
+            var type = RuleTable.Default.Get(op).GetType();
+            if (type.GetMethod(nameof(PrimitiveRule.Jvp))!.DeclaringType == typeof(PrimitiveRule)) gaps.Add($"{op.Name()} (JVP)");
+            if (type.GetMethod(nameof(PrimitiveRule.Batch))!.DeclaringType == typeof(PrimitiveRule)) gaps.Add($"{op.Name()} (batching)");
+        }
+        Assert.IsEmpty(gaps, "primitives without a forward-mode or batching rule: " + string.Join(", ", gaps));
+    }
+
     [TestMethod]
     public void LeavesNeedNoRule()
     {
