@@ -14,7 +14,9 @@ public sealed partial class Lowerer
                 int buffer = NewBuffer(BufferKind.Constant, eq.Type, data: a.Data);
                 return Whole(buffer, eq.Type);
             }
-            case OpCode.StopGradient:
+            case OpCode.StopGradient or OpCode.OptimizationBarrier:
+                // Identities for code generation (the barrier only constrains the graph optimiser, so a value
+                // recomputed behind one fuses into its consumer as intended).
                 return Value(eq.Inputs[0]);
             case OpCode.Cast:
                 return new OpExpr(OpCode.Cast, eq.DType, Value(eq.Inputs[0]));

@@ -199,6 +199,7 @@ public sealed class ProgramTests
             [OpCode.Select] = xs => Ir.Select(Ir.Gt(xs[0], xs[1]), xs[0], xs[1]),
             [OpCode.Cast] = xs => Ir.Cast(xs[0], DType.Int32),
             [OpCode.StopGradient] = xs => Ir.StopGradient(xs[0]),
+            [OpCode.OptimizationBarrier] = xs => Ir.Exp(Ir.OptimizationBarrier(Ir.Sin(xs[0]))),
             [OpCode.Reshape] = xs => Ir.Reshape(xs[0], new Shape(2, 6)),
             [OpCode.Transpose] = xs => Ir.Transpose(xs[0], 1, 0),
             [OpCode.Broadcast] = xs => Ir.Broadcast(xs[0], new Shape(2, 3, 4)),
