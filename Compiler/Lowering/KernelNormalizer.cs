@@ -1,0 +1,75 @@
+namespace Tracer.Compiler.Lowering;
+
+/// <summary>
+/// Builds loop kernels in canonical form: kept axes first and reduced axes last (so a reduction keeps its
+/// accumulator in a register), size-1 axes dropped, and adjacent axes merged wherever every address map (the
+/// output's and every load's) is contiguous across them. An elementwise kernel over contiguous operands becomes a
+/// single flat loop; broadcasting or transposed operands keep the axes they need.
+/// </summary>
+public static class KernelNormalizer
+{
+    /// <param name="reduced">Per domain axis, whether it is reduced (null: none).</param>
+    public static LoopKernel Create(int output, int[] domain, bool[]? reduced, IndexMap outMap, DynamicIndex[] outDynamic,
+        ScalarExpr body, WriteMode mode = WriteMode.Store, OpCode? reduceOp = null, string label = "")
+    {
+        int rank = domain.Length;
+        reduced ??= new bool[rank];
+
+        // 1. Order: kept axes, then reduced axes; drop size-1 axes (they contribute nothing to any address).
+        var order = new List<int>();
+        for (int pass = 0; pass < 2; pass++)
+        {
+            for (int i = 0; i < rank; i++)
+            {
+                if (reduced[i] == (pass == 1) && domain[i] != 1) order.Add(i);
+            }
+        }
+
+        // 2. Merge runs of adjacent axes (same kind) that every map traverses contiguously.
+        var maps = new List<IndexMap> { outMap };
+        ScalarExprRewriter.VisitLoads(body, l => maps.Add(l.Map));
+        foreach (var d in outDynamic) ScalarExprRewriter.VisitLoads(d.Index, l => maps.Add(l.Map));
+        var groups = new List<List<int>>();
+        foreach (int axis in order)
+        {
+            if (groups.Count > 0)
+            {
+                var last = groups[^1];
+                int prev = last[^1];
+                if (reduced[prev] == reduced[axis] && maps.TrueForAll(m => m.Strides[prev] == m.Strides[axis] * domain[axis]))
+                {
+                    last.Add(axis);
+                    continue;
+                }
+            }
+            groups.Add([axis]);
+        }
+
+        var newDomain = new int[groups.Count];
+        int reducedCount = 0;
+        for (int g = 0; g < groups.Count; g++)
+        {
+            long size = 1;
+            foreach (int axis in groups[g]) size *= domain[axis];
+            newDomain[g] = checked((int)size);
+            if (reduced[groups[g][0]]) reducedCount++;
+        }
+
+        // Each merged group is addressed with the stride of its innermost axis.
+        IndexMap Remap(IndexMap m)
+        {
+            var strides = new int[groups.Count];
+            for (int g = 0; g < groups.Count; g++) strides[g] = m.Strides[groups[g][^1]];
+            return new IndexMap(m.Offset, strides);
+        }
+
+        var newBody = ScalarExprRewriter.MapIndexMaps(body, Remap);
+        var newOutDynamic = new DynamicIndex[outDynamic.Length];
+        for (int i = 0; i < outDynamic.Length; i++)
+            newOutDynamic[i] = outDynamic[i] with { Index = ScalarExprRewriter.MapIndexMaps(outDynamic[i].Index, Remap) };
+        return new LoopKernel(output, newDomain, Remap(outMap), newOutDynamic, newBody, mode, reduceOp, reducedCount)
+        {
+            Label = label,
+        };
+    }
+}

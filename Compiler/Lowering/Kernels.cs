@@ -1,0 +1,187 @@
+using System.Text;
+
+namespace Tracer.Compiler.Lowering;
+
+/// <summary>One step of a <see cref="KernelProgram"/>. Kernels run in order; each writes exactly one buffer.</summary>
+public abstract class Kernel
+{
+    /// <summary>The buffer this kernel writes.</summary>
+    public abstract int Output { get; }
+
+    /// <summary>The buffers it reads.</summary>
+    public abstract IEnumerable<int> Reads();
+
+    /// <summary>Nodes of the source graph this kernel computes (for comments in printed code).</summary>
+    public string Label { get; init; } = "";
+}
+
+/// <summary>How a loop kernel stores its value.</summary>
+public enum WriteMode
+{
+    /// <summary>out[addr] = value.</summary>
+    Store,
+
+    /// <summary>
+    /// out[addr] = combine(out[addr], value), combine being the kernel's reduction (add when it has none); addresses
+    /// repeat (scatter_add, in-place reductions), so iterations must not race. The output is initialised beforehand.
+    /// </summary>
+    Accumulate,
+}
+
+/// <summary>
+/// The workhorse: a loop nest over <see cref="Domain"/> that evaluates <see cref="Body"/> at each point and writes it
+/// through <see cref="OutMap"/> (plus <see cref="OutDynamic"/> terms for scatters). Reductions come in two forms:
+/// with <see cref="WriteMode.Store"/>, the last <see cref="ReducedAxes"/> axes are reduced into a register and one
+/// value per kept point is stored (best when the reduced axes are innermost in memory); with
+/// <see cref="WriteMode.Accumulate"/>, the loops keep memory order and every point combines into the output, which
+/// a preceding kernel filled with the identity (best when a kept axis is innermost, e.g. column sums). In both the
+/// out map has stride 0 on reduced axes. Domain axes are coalesced by <see cref="KernelNormalizer"/>, so the common
+/// elementwise case is a single flat loop.
+/// </summary>
+public sealed class LoopKernel : Kernel
+{
+    public LoopKernel(int output, int[] domain, IndexMap outMap, DynamicIndex[] outDynamic, ScalarExpr body,
+        WriteMode mode = WriteMode.Store, OpCode? reduceOp = null, int reducedAxes = 0)
+    {
+        OutputBuffer = output;
+        Domain = domain;
+        OutMap = outMap;
+        OutDynamic = outDynamic;
+        Body = body;
+        Mode = mode;
+        ReduceOp = reduceOp;
+        ReducedAxes = reducedAxes;
+    }
+
+    public int OutputBuffer { get; }
+
+    public override int Output => OutputBuffer;
+
+    /// <summary>Extent of each loop axis, outermost first.</summary>
+    public int[] Domain { get; }
+
+    public IndexMap OutMap { get; }
+
+    public DynamicIndex[] OutDynamic { get; }
+
+    public ScalarExpr Body { get; }
+
+    public WriteMode Mode { get; }
+
+    /// <summary>reduce_sum, reduce_max, reduce_min or reduce_prod; null for a map kernel.</summary>
+    public OpCode? ReduceOp { get; }
+
+    /// <summary>How many trailing domain axes are reduced.</summary>
+    public int ReducedAxes { get; }
+
+    public int KeptAxes => Domain.Length - ReducedAxes;
+
+    /// <summary>A reduction whose accumulator lives in a register across the trailing reduced axes.</summary>
+    public bool IsRegisterReduction => ReduceOp is not null && Mode == WriteMode.Store;
+
+    /// <summary>
+    /// True when two iterations may write the same element (scatter_add, in-place reductions): a parallel backend must
+    /// run such a kernel sequentially, partition it by output, or use atomics. Every other kernel writes each element
+    /// from exactly one kept-axes point.
+    /// </summary>
+    public bool HasWriteConflicts => Mode == WriteMode.Accumulate;
+
+    public DType DType => Body.DType;
+
+    public override IEnumerable<int> Reads()
+    {
+        var set = new SortedSet<int>();
+        ScalarExprRewriter.VisitLoads(Body, l => set.Add(l.Buffer));
+        foreach (var d in OutDynamic) ScalarExprRewriter.VisitLoads(d.Index, l => set.Add(l.Buffer));
+        if (Mode == WriteMode.Accumulate) set.Add(OutputBuffer);
+        return set;
+    }
+
+    /// <summary>The identity of the reduction (0, 1, -inf or +inf; int extremes for i32).</summary>
+    public double ReduceIdentity() =>
+        Identity(ReduceOp ?? throw new InvalidOperationException("not a reduction kernel"), DType);
+
+    public static double Identity(OpCode reduceOp, DType dtype) => reduceOp switch
+    {
+        OpCode.ReduceSum => 0,
+        OpCode.ReduceProd => 1,
+        OpCode.ReduceMax => dtype == DType.Int32 ? int.MinValue : double.NegativeInfinity,
+        OpCode.ReduceMin => dtype == DType.Int32 ? int.MaxValue : double.PositiveInfinity,
+        _ => throw new ArgumentException($"{reduceOp.Name()} is not a reduction"),
+    };
+
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        sb.Append("loop ").Append(Shape.Format(Domain));
+        if (IsRegisterReduction) sb.Append(' ').Append(ReduceOp!.Value.Name()).Append(" over last ").Append(ReducedAxes);
+        sb.Append(": b").Append(OutputBuffer).Append('[').Append(OutMap);
+        foreach (var d in OutDynamic)
+            sb.Append(" + ").Append(d.Stride).Append("*idx<").Append(d.Extent).Append(">(").Append(d.Index).Append(')');
+        sb.Append(Mode == WriteMode.Store ? "] = " : ReduceOp is { } op ? $"] {op.Name()}= " : "] += ").Append(Body);
+        return sb.ToString();
+    }
+}
+
+/// <summary>A strided matrix operand or result: matrices at Offset + batch strides, elements at row/col strides.</summary>
+public sealed record MatrixRef(int Buffer, int Offset, int[] BatchStrides, int RowStride, int ColStride)
+{
+    public override string ToString() =>
+        $"b{Buffer}[{Offset}+batch({string.Join(",", BatchStrides)}) row {RowStride} col {ColStride}]";
+}
+
+/// <summary>
+/// Batched matrix product C[b] = A[b] @ B[b] over the (broadcast) batch shape; A is M x K, B is K x N. Operands are
+/// strided views, so transposed or broadcast operands need no copy.
+/// </summary>
+public sealed class MatMulKernel(int[] batch, int m, int n, int k, MatrixRef a, MatrixRef b, MatrixRef c, DType dtype) : Kernel
+{
+    public int[] Batch { get; } = batch;
+
+    public int M { get; } = m;
+
+    public int N { get; } = n;
+
+    public int K { get; } = k;
+
+    public MatrixRef A { get; } = a;
+
+    public MatrixRef B { get; } = b;
+
+    public MatrixRef C { get; } = c;
+
+    public DType DType { get; } = dtype;
+
+    public override int Output => C.Buffer;
+
+    public override IEnumerable<int> Reads() => A.Buffer == B.Buffer ? [A.Buffer] : [A.Buffer, B.Buffer];
+
+    public override string ToString() =>
+        $"matmul batch {Shape.Format(Batch)} m={M} n={N} k={K}: {C} = {A} @ {B}";
+
+    /// <summary>
+    /// The same product as a reduction loop over [batch..., m, n, k] summing a*b over k: a correct (unblocked)
+    /// fallback any backend can run until it has a dedicated GEMM.
+    /// </summary>
+    public LoopKernel ToLoopKernel()
+    {
+        int nb = Batch.Length;
+        var domain = new int[nb + 3];
+        Batch.CopyTo(domain, 0);
+        (domain[nb], domain[nb + 1], domain[nb + 2]) = (M, N, K);
+        var reduced = new bool[nb + 3];
+        reduced[nb + 2] = true;
+        IndexMap Map(MatrixRef r, int sm, int sn, int sk)
+        {
+            var s = new int[nb + 3];
+            r.BatchStrides.CopyTo(s, 0);
+            (s[nb], s[nb + 1], s[nb + 2]) = (sm, sn, sk);
+            return new IndexMap(r.Offset, s);
+        }
+        var a = new LoadExpr(A.Buffer, DType, Map(A, A.RowStride, 0, A.ColStride), []);
+        var b = new LoadExpr(B.Buffer, DType, Map(B, 0, B.ColStride, B.RowStride), []);
+        var body = new OpExpr(OpCode.Mul, DType, a, b);
+        return KernelNormalizer.Create(C.Buffer, domain, reduced, Map(C, C.RowStride, C.ColStride, 0), [], body,
+            reduceOp: OpCode.ReduceSum, label: Label);
+    }
+}

@@ -1,0 +1,178 @@
+namespace Tracer.Compiler.Lowering;
+
+/// <summary>Knobs of <see cref="Lowerer"/>.</summary>
+public sealed record LoweringOptions
+{
+    public static readonly LoweringOptions Default = new();
+
+    /// <summary>
+    /// A fused expression larger than this is materialised, which bounds kernel size (the JIT stops optimising very
+    /// large methods) and keeps expression trees shallow however long the graph's chains are.
+    /// </summary>
+    public int MaxFusedOps
+    {
+        get => maxFusedOps;
+        init
+        {
+            // Expression trees are walked recursively by backends; the cap is also what bounds their depth.
+            if (value is < 1 or > 4096)
+                throw new ArgumentOutOfRangeException(nameof(MaxFusedOps), value, "must be between 1 and 4096");
+            maxFusedOps = value;
+        }
+    }
+
+    private readonly int maxFusedOps = 64;
+}
+
+/// <summary>
+/// Lowers a graph to a <see cref="KernelProgram"/>. Walks the equations once, in order (no recursion over operands,
+/// so graph depth is irrelevant), keeping each value either as a buffer or as a fused scalar expression over its own
+/// index space. Elementwise ops build expressions; views (transpose, broadcast, slice, reshape, gather) rewrite the
+/// loads of an expression; reductions, matmul, concat, pad and scatter_add emit kernels that consume expressions.
+/// An expression is materialised into a buffer when it has several consumers, feeds a matmul, would be replicated
+/// by a broadcast or gather, exceeds <see cref="LoweringOptions.MaxFusedOps"/>, or is a graph output.
+/// </summary>
+public sealed partial class Lowerer
+{
+    private readonly Graph graph;
+    private readonly LoweringOptions options;
+    private readonly List<BufferInfo> buffers = [];
+    private readonly List<Kernel> kernels = [];
+    private readonly ScalarExpr?[] values;
+    private readonly int[] uses;
+    private readonly int[] firstOutput;   // output position of a node's first occurrence among the outputs, or -1
+    private readonly int[] outputBuffer;  // the output buffer holding a node's value, or -1
+
+    private Lowerer(Graph graph, LoweringOptions options)
+    {
+        this.graph = graph;
+        this.options = options;
+        values = new ScalarExpr?[graph.IdCount];
+        uses = new int[graph.IdCount];
+        firstOutput = new int[graph.IdCount];
+        outputBuffer = new int[graph.IdCount];
+        Array.Fill(firstOutput, -1);
+        Array.Fill(outputBuffer, -1);
+    }
+
+    public static KernelProgram Lower(Graph graph, LoweringOptions? options = null)
+    {
+        if (graph.Captures.Count > 0)
+            throw new InvalidOperationException("a graph with captured values cannot be lowered on its own; inline it first");
+        return new Lowerer(InlineCustomCalls(graph), options ?? LoweringOptions.Default).Run();
+    }
+
+    /// <summary>
+    /// Kernels compute forward values only, so custom calls are replaced by their forward graphs (the optimiser's
+    /// final mode does exactly that); graphs without them are lowered as they are.
+    /// </summary>
+    private static Graph InlineCustomCalls(Graph graph)
+    {
+        foreach (var eq in graph.Equations)
+        {
+            if (eq.Op == OpCode.Custom) return Optimizer.Run(graph, new OptimizeOptions(Final: true));
+        }
+        return graph;
+    }
+
+    private KernelProgram Run()
+    {
+        var live = Optimizer.Liveness(graph);
+        foreach (var eq in graph.Equations)
+        {
+            if (!live[eq.Id]) continue;
+            foreach (var x in eq.Inputs) uses[x.Id]++;
+        }
+        for (int i = 0; i < graph.Outputs.Count; i++)
+        {
+            int id = graph.Outputs[i].Id;
+            if (firstOutput[id] < 0) firstOutput[id] = i;
+        }
+
+        var inputBuffers = new int[graph.Inputs.Count];
+        for (int i = 0; i < inputBuffers.Length; i++)
+        {
+            var x = graph.Inputs[i];
+            inputBuffers[i] = NewBuffer(BufferKind.Input, x.Type, index: i);
+            values[x.Id] = Whole(inputBuffers[i], x.Type);
+        }
+
+        foreach (var eq in graph.Equations)
+        {
+            if (!live[eq.Id]) continue;
+            values[eq.Id] = Settle(eq, LowerEquation(eq));
+        }
+
+        var outputs = new int[graph.Outputs.Count];
+        var types = new TensorType[outputs.Length];
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            var o = graph.Outputs[i];
+            types[i] = o.Type;
+            if (firstOutput[o.Id] == i && outputBuffer[o.Id] >= 0)
+            {
+                outputs[i] = outputBuffer[o.Id];
+                continue;
+            }
+            // Inputs, constants, literals and repeated outputs: copy, since every call returns fresh arrays.
+            outputs[i] = NewBuffer(BufferKind.Output, o.Type, index: i);
+            Emit(outputs[i], o.Shape, Value(o), $"copy of %{o.Id} to output {i}");
+        }
+        return new KernelProgram(buffers.ToArray(), kernels.ToArray(), inputBuffers, outputs, types);
+    }
+
+    /// <summary>Decides whether the value just computed for <paramref name="eq"/> stays fused or gets a buffer.</summary>
+    private ScalarExpr Settle(Node eq, ScalarExpr value)
+    {
+        bool isOutput = firstOutput[eq.Id] >= 0;
+        if (isOutput && outputBuffer[eq.Id] < 0 && eq.Op is not (OpCode.Literal or OpCode.Constant))
+        {
+            int buffer = NewBuffer(BufferKind.Output, eq.Type, index: firstOutput[eq.Id]);
+            outputBuffer[eq.Id] = buffer;
+            Emit(buffer, eq.Shape, value, Describe(eq));
+            return Views.IsTrivial(value) ? value : Whole(buffer, eq.Type);
+        }
+        if (Views.IsTrivial(value)) return value;
+        if (uses[eq.Id] > 1 || value.Size > options.MaxFusedOps) return Materialise(value, eq.Type, Describe(eq));
+        return value;
+    }
+
+    private ScalarExpr Value(Node x) =>
+        values[x.Id] ?? throw new InvalidOperationException($"lowering: %{x.Id} is used before it is defined");
+
+    /// <summary>A buffer for the result of a kernel-producing equation: its output buffer when it is an output.</summary>
+    private int Target(Node eq)
+    {
+        if (firstOutput[eq.Id] >= 0 && outputBuffer[eq.Id] < 0)
+        {
+            outputBuffer[eq.Id] = NewBuffer(BufferKind.Output, eq.Type, index: firstOutput[eq.Id]);
+            return outputBuffer[eq.Id];
+        }
+        return NewBuffer(BufferKind.Temporary, eq.Type);
+    }
+
+    private int NewBuffer(BufferKind kind, TensorType type, int index = -1, Array? data = null)
+    {
+        int id = buffers.Count;
+        buffers.Add(new BufferInfo(id, kind, type.DType, type.Shape.Size, index, data));
+        return id;
+    }
+
+    /// <summary>A contiguous load of a whole buffer over its own shape.</summary>
+    private static LoadExpr Whole(int buffer, TensorType type) =>
+        new(buffer, type.DType, IndexMap.Contiguous(type.Shape), []);
+
+    /// <summary>Writes <paramref name="value"/> into a new temporary and returns a load of it.</summary>
+    private LoadExpr Materialise(ScalarExpr value, TensorType type, string label)
+    {
+        int buffer = NewBuffer(BufferKind.Temporary, type);
+        Emit(buffer, type.Shape, value, label);
+        return Whole(buffer, type);
+    }
+
+    /// <summary>A map kernel writing <paramref name="value"/> contiguously over <paramref name="shape"/>.</summary>
+    private void Emit(int buffer, Shape shape, ScalarExpr value, string label) =>
+        kernels.Add(KernelNormalizer.Create(buffer, shape.ToArray(), null, IndexMap.Contiguous(shape), [], value, label: label));
+
+    private static string Describe(Node eq) => $"%{eq.Id} {eq.Op.Name()}";
+}

@@ -1,0 +1,103 @@
+namespace Tracer.Compiler.Lowering;
+
+/// <summary>
+/// Temporaries share storage when their lifetimes do not overlap: each temporary is assigned a slot, and a slot is
+/// handed to a later temporary of the same dtype once the last kernel touching its previous occupant has run
+/// (a kernel never reads and writes the same slot through different buffers). A slot's length is the largest of
+/// its occupants. Inputs, outputs and constants have no slot.
+/// </summary>
+public sealed class MemoryPlan
+{
+    private MemoryPlan(int[] slotOf, DType[] slotTypes, int[] slotLengths, bool[] firstOccupant)
+    {
+        SlotOf = slotOf;
+        SlotTypes = slotTypes;
+        SlotLengths = slotLengths;
+        FirstOccupant = firstOccupant;
+    }
+
+    /// <summary>Per buffer, its slot, or -1 for inputs, outputs and constants.</summary>
+    public IReadOnlyList<int> SlotOf { get; }
+
+    public IReadOnlyList<DType> SlotTypes { get; }
+
+    public IReadOnlyList<int> SlotLengths { get; }
+
+    /// <summary>Per buffer, true when it is the first occupant of its slot (so the slot's memory is fresh).</summary>
+    public IReadOnlyList<bool> FirstOccupant { get; }
+
+    public static MemoryPlan Create(KernelProgram program)
+    {
+        int n = program.Buffers.Count;
+        var first = new int[n];
+        var last = new int[n];
+        Array.Fill(first, -1);
+        for (int k = 0; k < program.Kernels.Count; k++)
+        {
+            var kernel = program.Kernels[k];
+            Touch(kernel.Output, k);
+            foreach (int b in kernel.Reads()) Touch(b, k);
+        }
+
+        void Touch(int b, int k)
+        {
+            if (first[b] < 0) first[b] = k;
+            last[b] = k;
+        }
+
+        // Which temporaries start and end at each kernel.
+        var starting = new List<int>[program.Kernels.Count + 1];
+        var ending = new List<int>[program.Kernels.Count + 1];
+        for (int k = 0; k < starting.Length; k++) (starting[k], ending[k]) = ([], []);
+        foreach (var b in program.Buffers)
+        {
+            if (b.Kind != BufferKind.Temporary || first[b.Id] < 0) continue;
+            starting[first[b.Id]].Add(b.Id);
+            ending[last[b.Id]].Add(b.Id);
+        }
+
+        var slotOf = new int[n];
+        Array.Fill(slotOf, -1);
+        var firstOccupant = new bool[n];
+        var types = new List<DType>();
+        var lengths = new List<int>();
+        var free = new List<int>();
+        for (int k = 0; k < program.Kernels.Count; k++)
+        {
+            foreach (int b in starting[k])
+            {
+                var info = program.Buffers[b];
+                int best = -1;
+                foreach (int s in free)
+                {
+                    if (types[s] != info.DType) continue;
+                    // Prefer the smallest slot that fits, else the largest one (which then grows).
+                    if (best < 0 || Better(lengths[s], lengths[best], info.Length)) best = s;
+                }
+                if (best >= 0)
+                {
+                    free.Remove(best);
+                    lengths[best] = Math.Max(lengths[best], info.Length);
+                }
+                else
+                {
+                    best = types.Count;
+                    types.Add(info.DType);
+                    lengths.Add(info.Length);
+                    firstOccupant[b] = true;
+                }
+                slotOf[b] = best;
+            }
+            // Slots are released only after kernel k ran, so no kernel reads and writes one slot.
+            foreach (int b in ending[k]) free.Add(slotOf[b]);
+        }
+        return new MemoryPlan(slotOf, types.ToArray(), lengths.ToArray(), firstOccupant);
+    }
+
+    private static bool Better(int candidate, int current, int need)
+    {
+        bool fits = candidate >= need, currentFits = current >= need;
+        if (fits != currentFits) return fits;
+        return fits ? candidate < current : candidate > current;
+    }
+}

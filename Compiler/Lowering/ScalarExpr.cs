@@ -1,0 +1,204 @@
+using System.Text;
+
+namespace Tracer.Compiler.Lowering;
+
+/// <summary>
+/// An affine address map: element address = <see cref="Offset"/> + sum over domain axes d of Strides[d] * index[d].
+/// Broadcasting is a stride of 0; transposes, slices and most reshapes only change offset and strides, so views
+/// cost nothing. Immutable.
+/// </summary>
+public sealed class IndexMap : IEquatable<IndexMap>
+{
+    public IndexMap(int offset, int[] strides)
+    {
+        Offset = offset;
+        Strides = strides;
+    }
+
+    public int Offset { get; }
+
+    /// <summary>One stride per axis of the space the map is defined over (a tensor's shape or a kernel's domain).</summary>
+    public int[] Strides { get; }
+
+    public int Rank => Strides.Length;
+
+    /// <summary>The row-major map of a contiguous tensor of <paramref name="shape"/>.</summary>
+    public static IndexMap Contiguous(Shape shape) => new(0, shape.Strides());
+
+    public bool Equals(IndexMap? other) =>
+        other is not null && Offset == other.Offset && Strides.AsSpan().SequenceEqual(other.Strides);
+
+    public override bool Equals(object? obj) => Equals(obj as IndexMap);
+
+    public override int GetHashCode()
+    {
+        var h = new HashCode();
+        h.Add(Offset);
+        foreach (int s in Strides) h.Add(s);
+        return h.ToHashCode();
+    }
+
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        sb.Append(Offset).Append('+').Append('(');
+        for (int i = 0; i < Strides.Length; i++)
+        {
+            if (i > 0) sb.Append(',');
+            sb.Append(Strides[i]);
+        }
+        return sb.Append(')').ToString();
+    }
+}
+
+/// <summary>
+/// A data-dependent address term: <see cref="Stride"/> * Index, where Index is an i32 scalar expression evaluated at
+/// the same domain point and must lie in [0, <see cref="Extent"/>) (gather and scatter_add indices).
+/// </summary>
+public sealed record DynamicIndex(int Stride, int Extent, ScalarExpr Index);
+
+/// <summary>
+/// The body of a loop kernel: a scalar expression evaluated at each point of the kernel's iteration domain. Trees
+/// are small (the lowering caps fusion), so backends may walk them recursively.
+/// </summary>
+public abstract class ScalarExpr(DType dtype)
+{
+    public DType DType { get; } = dtype;
+
+    /// <summary>Number of operations (loads with dynamic indices count their index expressions); the fusion budget.</summary>
+    public abstract int Size { get; }
+
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        Print(sb);
+        return sb.ToString();
+    }
+
+    internal abstract void Print(StringBuilder sb);
+}
+
+/// <summary>A scalar literal (broadcast everywhere).</summary>
+public sealed class ConstExpr(double value, DType dtype) : ScalarExpr(dtype)
+{
+    public double Value { get; } = value;
+
+    public override int Size => 0;
+
+    internal override void Print(StringBuilder sb) =>
+        sb.Append(Value.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(':').Append(DType.ShortName());
+}
+
+/// <summary>
+/// A read of buffer <see cref="Buffer"/> at <see cref="Map"/> (plus optional dynamic terms for gathers).
+/// </summary>
+public sealed class LoadExpr(int buffer, DType dtype, IndexMap map, DynamicIndex[] dynamic) : ScalarExpr(dtype)
+{
+    public int Buffer { get; } = buffer;
+
+    public IndexMap Map { get; } = map;
+
+    /// <summary>Data-dependent address terms; empty for plain strided loads.</summary>
+    public DynamicIndex[] Dynamic { get; } = dynamic;
+
+    public bool IsStrided => Dynamic.Length == 0;
+
+    public override int Size
+    {
+        get
+        {
+            int n = 0;
+            foreach (var d in Dynamic) n += 1 + d.Index.Size;
+            return n;
+        }
+    }
+
+    internal override void Print(StringBuilder sb)
+    {
+        sb.Append('b').Append(Buffer).Append('[').Append(Map);
+        foreach (var d in Dynamic)
+        {
+            sb.Append(" + ").Append(d.Stride).Append("*idx<").Append(d.Extent).Append(">(");
+            d.Index.Print(sb);
+            sb.Append(')');
+        }
+        sb.Append(']');
+    }
+}
+
+/// <summary>
+/// An elementwise primitive applied to scalar operands: unary, binary, comparison, select (condition, on-true,
+/// on-false) or cast (to <see cref="ScalarExpr.DType"/>; stop_gradient never reaches kernels). Operands of binary
+/// ops share a dtype; comparisons yield bool.
+/// </summary>
+public sealed class OpExpr : ScalarExpr
+{
+    public OpExpr(OpCode op, DType dtype, params ScalarExpr[] args) : base(dtype)
+    {
+        Op = op;
+        Args = args;
+        int size = 1;
+        foreach (var a in args) size += a.Size;
+        Size = size;
+    }
+
+    public OpCode Op { get; }
+
+    public ScalarExpr[] Args { get; }
+
+    public override int Size { get; }
+
+    internal override void Print(StringBuilder sb)
+    {
+        sb.Append(Op == OpCode.Cast ? "cast<" + DType.ShortName() + ">" : Op.Name()).Append('(');
+        for (int i = 0; i < Args.Length; i++)
+        {
+            if (i > 0) sb.Append(", ");
+            Args[i].Print(sb);
+        }
+        sb.Append(')');
+    }
+}
+
+/// <summary>Rewrites every load of an expression tree (recursion is bounded by the fusion budget).</summary>
+public static class ScalarExprRewriter
+{
+    public static ScalarExpr MapLoads(ScalarExpr e, Func<LoadExpr, ScalarExpr> f) => e switch
+    {
+        LoadExpr load => f(load),
+        OpExpr op => new OpExpr(op.Op, op.DType, MapAll(op.Args, f)),
+        _ => e,
+    };
+
+    private static ScalarExpr[] MapAll(ScalarExpr[] args, Func<LoadExpr, ScalarExpr> f)
+    {
+        var result = new ScalarExpr[args.Length];
+        for (int i = 0; i < args.Length; i++) result[i] = MapLoads(args[i], f);
+        return result;
+    }
+
+    /// <summary>Rewrites the address map of every load, including loads inside dynamic index expressions.</summary>
+    public static ScalarExpr MapIndexMaps(ScalarExpr e, Func<IndexMap, IndexMap> f) =>
+        MapLoads(e, load =>
+        {
+            var dynamic = new DynamicIndex[load.Dynamic.Length];
+            for (int i = 0; i < dynamic.Length; i++)
+                dynamic[i] = load.Dynamic[i] with { Index = MapIndexMaps(load.Dynamic[i].Index, f) };
+            return new LoadExpr(load.Buffer, load.DType, f(load.Map), dynamic);
+        });
+
+    /// <summary>Visits every load, including those inside dynamic index expressions.</summary>
+    public static void VisitLoads(ScalarExpr e, Action<LoadExpr> visit)
+    {
+        switch (e)
+        {
+            case LoadExpr load:
+                visit(load);
+                foreach (var d in load.Dynamic) VisitLoads(d.Index, visit);
+                break;
+            case OpExpr op:
+                foreach (var a in op.Args) VisitLoads(a, visit);
+                break;
+        }
+    }
+}

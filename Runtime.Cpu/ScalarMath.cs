@@ -1,0 +1,79 @@
+using System.Runtime.CompilerServices;
+
+namespace Tracer.Runtime.Cpu;
+
+/// <summary>
+/// Scalar functions that generated kernels call where Math/MathF lack them or throw: static, non-virtual and small,
+/// so the JIT inlines them. Semantics match the reference implementations in the Rules project.
+/// </summary>
+public static class ScalarMath
+{
+    /// <summary>-1, 0 or 1; keeps -0 and NaN (Math.Sign throws on NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sign(float x) => x > 0 ? 1f : x < 0 ? -1f : x;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Sign(double x) => x > 0 ? 1.0 : x < 0 ? -1.0 : x;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Sign(int x) => x > 0 ? 1 : x < 0 ? -1 : 0;
+
+    /// <summary>Wrapping absolute value (int.MinValue stays itself, as in two's complement hardware).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Abs(int x) => x < 0 ? unchecked(-x) : x;
+
+    /// <summary>log(1 + x) without cancellation for small x: the rounding error of 1 + x cancels in the ratio.</summary>
+    public static double Log1p(double x)
+    {
+        double u = 1 + x;
+        return u == 1 ? x : Math.Log(u) * x / (u - 1);
+    }
+
+    public static float Log1p(float x) => (float)Log1p((double)x);
+
+    /// <summary>exp(x) - 1 without cancellation for small x (Kahan).</summary>
+    public static double Expm1(double x)
+    {
+        double u = Math.Exp(x);
+        if (u == 1) return x;
+        double um1 = u - 1;
+        if (um1 == -1) return -1;
+        return double.IsInfinity(u) ? u : um1 * x / Math.Log(u);
+    }
+
+    public static float Expm1(float x) => (float)Expm1((double)x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Logistic(float x) => 1f / (1f + MathF.Exp(-x));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Logistic(double x) => 1.0 / (1.0 + Math.Exp(-x));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Rsqrt(float x) => 1f / MathF.Sqrt(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Rsqrt(double x) => 1.0 / Math.Sqrt(x);
+
+    /// <summary>Truncating division with XLA's results where C# would throw: x / 0 = -1, int.MinValue / -1 wraps.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Div(int a, int b)
+    {
+        if (b == 0) return -1;
+        if (b == -1) return unchecked(-a);
+        return a / b;
+    }
+
+    /// <summary>A gather/scatter index, checked against the axis it indexes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int CheckIndex(int index, int extent)
+    {
+        if ((uint)index >= (uint)extent) ThrowIndex(index, extent);
+        return index;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowIndex(int index, int extent) =>
+        throw new IndexOutOfRangeException(
+            $"gather/scatter index {index} is out of range for an axis of size {extent}; indices must be in [0, {extent})");
+}

@@ -1,0 +1,81 @@
+using Tracer.Compiler;
+using Tracer.Compiler.Lowering;
+using static Tracer.Tests.Harness;
+
+namespace Tracer.Tests;
+
+/// <summary>The backend-neutral lowering on its own: index maps, fusion decisions, printed kernel programs.</summary>
+[TestClass]
+public sealed class LoweringTests
+{
+    [TestMethod]
+    [DataRow(new[] { 2, 3, 4 }, new[] { 12, 4, 1 }, new[] { 6, 4 }, new[] { 4, 1 })]
+    [DataRow(new[] { 2, 3, 4 }, new[] { 12, 4, 1 }, new[] { 2, 1, 12 }, new[] { 12, 0, 1 })]
+    [DataRow(new[] { 4, 3 }, new[] { 1, 4 }, new[] { 4, 3, 1 }, new[] { 1, 4, 0 })]           // transposed, unit axis added
+    [DataRow(new[] { 6, 5 }, new[] { 1, 6 }, new[] { 2, 3, 5 }, new[] { 3, 1, 6 })]           // split a strided axis
+    [DataRow(new[] { 3, 4 }, new[] { 0, 1 }, new[] { 3, 2, 2 }, new[] { 0, 2, 1 })]           // broadcast axis kept apart
+    public void ReshapeWithoutCopy(int[] dims, int[] strides, int[] newDims, int[] expected) =>
+        CollectionAssert.AreEqual(expected, Views.ReshapeStrides(dims, strides, newDims));
+
+    [TestMethod]
+    [DataRow(new[] { 3, 4 }, new[] { 1, 3 }, new[] { 12 })]       // merging transposed axes
+    [DataRow(new[] { 3, 4 }, new[] { 0, 1 }, new[] { 12 })]       // merging a broadcast axis
+    [DataRow(new[] { 2, 6 }, new[] { 1, 2 }, new[] { 4, 3 })]
+    public void ReshapeThatNeedsACopy(int[] dims, int[] strides, int[] newDims) =>
+        Assert.IsNull(Views.ReshapeStrides(dims, strides, newDims));
+
+    [TestMethod]
+    public void PrintedProgramShowsBuffersMapsAndFusedBodies()
+    {
+        var g = Build([T(DType.Float32, 4, 3), T(DType.Float32, 3)], xs => [Ir.ReduceSum(Ir.Mul(Ir.Exp(xs[0]), xs[1]), 1)]);
+        var text = Lowerer.Lower(g).ToString();
+        const string expected = """
+            kernel program
+              b0: f32[12] input 0
+              b1: f32[3] input 1
+              b2: f32[4] output 0
+              k0: loop [4,3] reduce_sum over last 1: b2[0+(1,0)] = mul(exp(b0[0+(3,1)]), b1[0+(0,1)])    // %4 reduce_sum
+
+            """;
+        Assert.AreEqual(expected.ReplaceLineEndings("\n"), text);
+    }
+
+    [TestMethod]
+    public void GatherIsALoadWithADynamicIndexNotAKernel()
+    {
+        var g = Build([T(DType.Float64, 5, 3), T(DType.Int32, 4)], xs => [Ir.Exp(Ir.Gather(xs[0], xs[1], 0))]);
+        var p = Lowerer.Lower(g);
+        Assert.HasCount(1, p.Kernels);
+        var body = (OpExpr)((LoopKernel)p.Kernels[0]).Body;
+        var load = (LoadExpr)body.Args[0];
+        Assert.HasCount(1, load.Dynamic);
+        Assert.AreEqual(3, load.Dynamic[0].Stride);
+        Assert.AreEqual(5, load.Dynamic[0].Extent);
+    }
+
+    [TestMethod]
+    public void FusionIsCappedSoKernelsStaySmall()
+    {
+        var g = Build(T(DType.Float64, 8), x =>
+        {
+            Node v = x;
+            for (int i = 0; i < 1000; i++) v = Ir.Sin(v);
+            return v;
+        });
+        var p = Lowerer.Lower(g, new LoweringOptions { MaxFusedOps = 100 });
+        Assert.HasCount(10, p.Kernels, p.ToString());
+        foreach (var k in p.Kernels) Assert.IsLessThanOrEqualTo(101, ((LoopKernel)k).Body.Size);
+    }
+
+    [TestMethod]
+    public void MatMulAsLoopKernelReducesTheContraction()
+    {
+        var g = Build([T(DType.Float32, 2, 3, 4), T(DType.Float32, 4, 5)], xs => [Ir.MatMul(xs[0], xs[1])]);
+        var mm = (MatMulKernel)Lowerer.Lower(g).Kernels[0];
+        var loop = mm.ToLoopKernel();
+        // The batch and row axes of a and of the result are contiguous together, so they merge: [2*3, 5, 4].
+        CollectionAssert.AreEqual(new[] { 6, 5, 4 }, loop.Domain, loop.ToString());
+        Assert.AreEqual(1, loop.ReducedAxes);
+        Assert.AreEqual(OpCode.ReduceSum, loop.ReduceOp);
+    }
+}
