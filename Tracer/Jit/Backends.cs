@@ -1,10 +1,11 @@
 using Tracer.Compiler;
+using Tracer.Runtime.Cpu;
 
 namespace Tracer;
 
 /// <summary>The code generators the front end compiles with.</summary>
 internal static class Backends
 {
-    /// <summary>The embedded default: compiled CPU code.</summary>
-    public static IBackend Cpu { get; } = new Interpreter(Dispatch.Rules);
+    /// <summary>The embedded default: kernels compiled to native CPU code with FastExpressionCompiler.</summary>
+    public static IBackend Cpu { get; } = new CpuBackend();
 }
