@@ -37,6 +37,8 @@ public sealed class RuleTable : IRuleSet
         .. CustomRule.Create(),
         .. BarrierRule.Create(),
         .. ScanRule.Create(),
+        .. WhileRule.Create(),
+        .. SwitchRule.Create(),
     ]);
 
     public PrimitiveRule? Find(OpCode op) => (uint)op < (uint)rules.Length ? rules[(int)op] : null;

@@ -47,6 +47,15 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
         var compiledBy = new CpuCompiler[lambdas.Length];
         for (int i = 0; i < lambdas.Length; i++)
         {
+            if (program.Kernels[i] is HostKernel host)
+            {
+                var run = HostCalls.Compile(host, program.Buffers, this);
+                var buffers = Expression.Parameter(typeof(Array[]), "buffers");
+                lambdas[i] = Expression.Lambda<Action<Array[]>>(Expression.Invoke(Expression.Constant(run), buffers), $"host_{host.Equation.Op.Name()}", [buffers]);
+                delegates[i] = run;
+                compiledBy[i] = CpuCompiler.Fast;
+                continue;
+            }
             var loop = program.Kernels[i] switch
             {
                 LoopKernel k => k,

@@ -14,6 +14,15 @@ public abstract class ControlFlow
     /// <summary>The bracketed parameters in printed graphs.</summary>
     public abstract string Describe();
 
+    /// <summary>The sub-graphs a backend must compile to run this construct.</summary>
+    public abstract IEnumerable<Graph> SubGraphs();
+
+    /// <summary>
+    /// Runs the construct on host arrays (the equation's inputs) and returns every result; <paramref name="run"/>
+    /// evaluates one of <see cref="SubGraphs"/> (the reference interpreter, or a compiled executable).
+    /// </summary>
+    public abstract Array[] Run(Array[] inputs, Func<Graph, Array[], Array[]> run);
+
     /// <summary>Emits every result of the construct over <paramref name="inputs"/> into the current trace.</summary>
     public Node[] Emit(OpCode op, IReadOnlyList<Node> inputs)
     {
@@ -89,6 +98,34 @@ public sealed class ScanDef : ControlFlow
 
     public override string Describe() =>
         $"length={Length} carries={Carries} xs={Xs} consts={Consts}{(Reverse ? " reverse" : "")} body={{{Body.Equations.Count} eqns}}";
+
+    public override IEnumerable<Graph> SubGraphs() => [Body];
+
+    public override Array[] Run(Array[] inputs, Func<Graph, Array[], Array[]> run)
+    {
+        int c = Carries, x = Xs, k = Consts;
+        var args = new Array[c + x + k];
+        for (int i = 0; i < c; i++) args[i] = inputs[i];
+        for (int i = 0; i < k; i++) args[c + x + i] = inputs[c + x + i];
+        var ys = new Array[Ys];
+        for (int j = 0; j < ys.Length; j++)
+        {
+            var t = ResultType(c + j);
+            ys[j] = t.DType.NewArray(t.Shape.Size);
+        }
+        for (int step = 0; step < Length; step++)
+        {
+            int t = Reverse ? Length - 1 - step : step;
+            for (int i = 0; i < x; i++) args[c + i] = Rows.Get(inputs[c + i], t, Body.Inputs[c + i].Type.Shape.Size);
+            var outs = run(Body, args);
+            for (int i = 0; i < c; i++) args[i] = outs[i];
+            for (int j = 0; j < ys.Length; j++) Rows.Set(ys[j], t, outs[c + j]);
+        }
+        var results = new Array[c + ys.Length];
+        for (int i = 0; i < c; i++) results[i] = (Array)args[i].Clone();
+        for (int j = 0; j < ys.Length; j++) results[c + j] = ys[j];
+        return results;
+    }
 }
 
 /// <summary>
@@ -127,6 +164,21 @@ public sealed class WhileDef : ControlFlow
 
     public override string Describe() =>
         $"carries={Carries} consts={Consts} cond={{{Cond.Equations.Count} eqns}} body={{{Body.Equations.Count} eqns}}";
+
+    public override IEnumerable<Graph> SubGraphs() => [Cond, Body];
+
+    public override Array[] Run(Array[] inputs, Func<Graph, Array[], Array[]> run)
+    {
+        var state = (Array[])inputs.Clone();
+        while (((bool[])run(Cond, state)[0])[0])
+        {
+            var next = run(Body, state);
+            for (int i = 0; i < Carries; i++) state[i] = next[i];
+        }
+        var results = new Array[Carries];
+        for (int i = 0; i < Carries; i++) results[i] = (Array)state[i].Clone();
+        return results;
+    }
 }
 
 /// <summary>
@@ -165,4 +217,25 @@ public sealed class SwitchDef : ControlFlow
     public object? Forward { get; set; }
 
     public override string Describe() => $"branches={Branches.Length}";
+
+    public override IEnumerable<Graph> SubGraphs() => Branches;
+
+    public override Array[] Run(Array[] inputs, Func<Graph, Array[], Array[]> run)
+    {
+        int index = Math.Clamp(((int[])inputs[0])[0], 0, Branches.Length - 1);
+        return run(Branches[index], inputs[1..]);
+    }
+}
+
+/// <summary>Rows of a stacked host array (axis 0).</summary>
+public static class Rows
+{
+    public static Array Get(Array stacked, int row, int rowSize)
+    {
+        var result = Array.CreateInstance(stacked.GetType().GetElementType()!, rowSize);
+        Array.Copy(stacked, row * rowSize, result, 0, rowSize);
+        return result;
+    }
+
+    public static void Set(Array stacked, int row, Array value) => Array.Copy(value, 0, stacked, row * value.Length, value.Length);
 }

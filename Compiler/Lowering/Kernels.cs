@@ -185,3 +185,21 @@ public sealed class MatMulKernel(int[] batch, int m, int n, int k, MatrixRef a, 
             reduceOp: OpCode.ReduceSum, label: Label);
     }
 }
+
+/// <summary>
+/// A control-flow equation (scan, while, switch) run by the backend's host code: its sub-graphs are compiled once,
+/// and the loop or branch choice runs on the host, calling them. Inputs are whole contiguous buffers.
+/// </summary>
+public sealed class HostKernel(Node equation, int[] inputs, int output) : Kernel
+{
+    public Node Equation { get; } = equation;
+
+    public int[] Inputs { get; } = inputs;
+
+    public override int Output => output;
+
+    public override IEnumerable<int> Reads() => Inputs;
+
+    public override string ToString() =>
+        $"b{Output} = {Equation.Op.Name()}{Equation.Attrs.Format(Equation.Op)}({string.Join(", ", Array.ConvertAll(Inputs, i => "b" + i))})";
+}

@@ -38,6 +38,8 @@ public sealed partial class Lowerer
                 return Concat(eq);
             case OpCode.MatMul:
                 return MatMul(eq);
+            case OpCode.Scan or OpCode.While or OpCode.Switch:
+                return HostCall(eq);
         }
         if (eq.Op.Kind() == OpKind.Reduce) return Reduce(eq);
         if (!eq.Op.IsElementwise()) throw new NotSupportedException($"lowering: {eq.Op.Name()} is not supported");
@@ -185,6 +187,34 @@ public sealed partial class Lowerer
         int k = eq.Inputs[0].Shape.Dims[^1];
         kernels.Add(new MatMulKernel(batch, eq.Shape[rank - 2], eq.Shape[rank - 1], k, a, b, c, eq.DType) { Label = Describe(eq) });
         return Whole(target, eq.Type);
+    }
+
+    /// <summary>A control-flow equation: its inputs as whole buffers, its result written by the host.</summary>
+    private ScalarExpr HostCall(Node eq)
+    {
+        var inputs = new int[eq.Inputs.Count];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            var x = eq.Inputs[i];
+            var value = Value(x);
+            if (!(value is LoadExpr load && load.IsStrided && load.Map.Offset == 0 && IsContiguous(load.Map.Strides, x.Shape)
+                  && buffers[load.Buffer].Length == x.Shape.Size))
+                value = Materialise(value, x.Type, $"%{x.Id} {x.Op.Name()} (control-flow operand)");
+            inputs[i] = ((LoadExpr)value).Buffer;
+        }
+        int target = Target(eq);
+        kernels.Add(new HostKernel(eq, inputs, target) { Label = Describe(eq) });
+        return Whole(target, eq.Type);
+    }
+
+    private static bool IsContiguous(int[] strides, Shape shape)
+    {
+        var expected = shape.Strides();
+        for (int i = 0; i < strides.Length; i++)
+        {
+            if (shape[i] != 1 && strides[i] != expected[i]) return false;
+        }
+        return strides.Length == shape.Rank;
     }
 
     /// <summary>A matmul operand as a strided view (materialised when it is not one); broadcast batch axes get stride 0.</summary>

@@ -34,34 +34,10 @@ internal sealed class ScanRule() : PrimitiveRule(OpCode.Scan)
         return def.ResultType(attrs.Index);
     }
 
-    public override Array Evaluate(Attrs attrs, TensorType output, ReadOnlySpan<TensorType> inputTypes, ReadOnlySpan<Array> inputs) =>
-        Run((ScanDef)attrs.Control!, inputTypes.ToArray(), inputs.ToArray())[attrs.Index];
-
-    /// <summary>Runs the whole scan with the reference interpreter; returns every result.</summary>
-    public static Array[] Run(ScanDef def, TensorType[] types, Array[] inputs)
+    public override Array Evaluate(Attrs attrs, TensorType output, ReadOnlySpan<TensorType> inputTypes, ReadOnlySpan<Array> inputs)
     {
-        int c = def.Carries, x = def.Xs, k = def.Consts;
-        var args = new Array[c + x + k];
-        for (int i = 0; i < c; i++) args[i] = inputs[i];
-        for (int i = 0; i < k; i++) args[c + x + i] = inputs[c + x + i];
-        var ys = new Array[def.Ys];
-        for (int j = 0; j < ys.Length; j++)
-        {
-            var t = def.ResultType(c + j);
-            ys[j] = t.DType.NewArray(t.Shape.Size);
-        }
-        for (int step = 0; step < def.Length; step++)
-        {
-            int t = def.Reverse ? def.Length - 1 - step : step;
-            for (int i = 0; i < x; i++) args[c + i] = Rows.Get(inputs[c + i], t, def.Body.Inputs[c + i].Type.Shape.Size);
-            var outs = Interpreter.Run(def.Body.Rules, def.Body, args);
-            for (int i = 0; i < c; i++) args[i] = outs[i];
-            for (int j = 0; j < ys.Length; j++) Rows.Set(ys[j], t, outs[c + j]);
-        }
-        var results = new Array[c + ys.Length];
-        for (int i = 0; i < c; i++) results[i] = (Array)args[i].Clone();
-        for (int j = 0; j < ys.Length; j++) results[c + j] = ys[j];
-        return results;
+        var def = (ScanDef)attrs.Control!;
+        return def.Run(inputs.ToArray(), (g, a) => Interpreter.Run(g.Rules, g, a))[attrs.Index];
     }
 
     public override Node?[] Vjp(Node output, Node cotangent)
@@ -206,17 +182,4 @@ internal sealed class ScanRule() : PrimitiveRule(OpCode.Scan)
         var results = batched.Emit(OpCode.Scan, inputs);
         return (results[attrs.Index], attrs.Index < c ? 0 : 1);
     }
-}
-
-/// <summary>Rows of a stacked host array (axis 0).</summary>
-internal static class Rows
-{
-    public static Array Get(Array stacked, int row, int rowSize)
-    {
-        var result = Array.CreateInstance(stacked.GetType().GetElementType()!, rowSize);
-        Array.Copy(stacked, row * rowSize, result, 0, rowSize);
-        return result;
-    }
-
-    public static void Set(Array stacked, int row, Array value) => Array.Copy(value, 0, stacked, row * value.Length, value.Length);
 }

@@ -210,6 +210,26 @@ public sealed class ProgramTests
             [OpCode.ScatterAdd] = xs => Ir.ScatterAdd(xs[0], Ir.Cast(Ir.Full(new Shape(4), 1, DType.Float64), DType.Int32), 1, new Shape(3, 2)),
             [OpCode.MatMul] = xs => Ir.MatMul(xs[0], Ir.Transpose(xs[1], 1, 0)),
             [OpCode.Custom] = xs => Ir.B.Emit(OpCode.Custom, new Attrs { Custom = SinWithPullback(f) }, xs[0]),
+            // Control flow runs on the host around compiled sub-graphs: a 3-step scan of c = c * x + sin(c) (x closed over as a const).
+            [OpCode.Scan] = xs =>
+            {
+                var body = Build([f, f], v => [Ir.Add(Ir.Mul(v[0], v[1]), Ir.Sin(v[0]))]);
+                var def = new ScanDef(body, carries: 1, xs: 0, consts: 1, length: 3, reverse: false);
+                return def.Emit(OpCode.Scan, [xs[0], xs[1]])[0];
+            },
+            [OpCode.While] = xs =>
+            {
+                var counter = T(DType.Int32);
+                var cond = Build([f, counter], v => [Ir.Lt(v[1], Ir.Lit(4, DType.Int32))]);
+                var body = Build([f, counter], v => [Ir.Tanh(v[0]), Ir.Add(v[1], Ir.Lit(1, DType.Int32))]);
+                var def = new WhileDef(cond, body, carries: 2, consts: 0);
+                return def.Emit(OpCode.While, [xs[0], Ir.Lit(0, DType.Int32)])[0];
+            },
+            [OpCode.Switch] = xs =>
+            {
+                var def = new SwitchDef([Build([f, f], v => [Ir.Sin(v[0])]), Build([f, f], v => [Ir.Mul(v[0], v[1])])]);
+                return def.Emit(OpCode.Switch, [Ir.Lit(1, DType.Int32), xs[0], xs[1]])[0];
+            },
         };
         foreach (var op in OpInfo.Primitives())
         {

@@ -1,0 +1,43 @@
+using Tracer.Compiler;
+using Tracer.Compiler.Lowering;
+
+namespace Tracer.Runtime.Cpu;
+
+/// <summary>
+/// Runs control-flow kernels: each sub-graph is optimised and compiled once, when the enclosing program is; a call
+/// drives the loop or picks the branch on the host and runs the compiled sub-graphs.
+/// </summary>
+internal static class HostCalls
+{
+    public static Action<Array[]> Compile(HostKernel kernel, IReadOnlyList<BufferInfo> bufferInfo, CpuBackend backend)
+    {
+        var eq = kernel.Equation;
+        var def = eq.Attrs.Control ?? throw new NotSupportedException($"cpu: {eq.Op.Name()} has no definition");
+        var compiled = new Dictionary<Graph, IExecutable>(ReferenceEqualityComparer.Instance);
+        foreach (var g in def.SubGraphs())
+            compiled[g] = backend.Compile(Optimizer.Run(g, new OptimizeOptions(Final: true)));
+        int result = eq.Attrs.Index;
+        int[] inputs = kernel.Inputs;
+        var lengths = Array.ConvertAll(inputs, b => bufferInfo[b].Length);
+        int output = kernel.Output;
+        return buffers =>
+        {
+            var args = new Array[inputs.Length];
+            for (int i = 0; i < args.Length; i++)
+            {
+                // A temporary may live in a larger shared slot: sub-graphs take arrays of exactly their length.
+                var b = buffers[inputs[i]];
+                args[i] = b.Length == lengths[i] ? b : Prefix(b, lengths[i]);
+            }
+            var value = def.Run(args, (g, a) => compiled[g].Run(a))[result];
+            Array.Copy(value, buffers[output], value.Length);
+        };
+    }
+
+    private static Array Prefix(Array a, int length)
+    {
+        var result = Array.CreateInstance(a.GetType().GetElementType()!, length);
+        Array.Copy(a, result, length);
+        return result;
+    }
+}
