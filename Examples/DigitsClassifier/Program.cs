@@ -1,0 +1,1 @@
+System.Console.WriteLine("DigitsClassifier: coming with the training issue");

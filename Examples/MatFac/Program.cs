@@ -1,0 +1,1 @@
+System.Console.WriteLine("MatFac: coming with the training issue");

@@ -1,0 +1,1 @@
+System.Console.WriteLine("OscillatorFit: coming with the training issue");
