@@ -1,0 +1,42 @@
+using static Tracer.Ops;
+
+namespace Tracer.Nn;
+
+/// <summary>Activation functions a <see cref="Dense"/> layer can apply; a static leaf of the layer's tree.</summary>
+public enum Activation
+{
+    Identity,
+    Relu,
+    Tanh,
+    Sigmoid,
+    Softplus,
+    Gelu,
+    LeakyRelu,
+    Swish,
+}
+
+/// <summary>Activation functions, written in terms of <see cref="Ops"/> so they trace and differentiate.</summary>
+public static class Activations
+{
+    public static Tensor Apply(Activation activation, Tensor x) => activation switch
+    {
+        Activation.Identity => x,
+        Activation.Relu => Relu(x),
+        Activation.Tanh => Tanh(x),
+        Activation.Sigmoid => Sigmoid(x),
+        Activation.Softplus => Softplus(x),
+        Activation.Gelu => Gelu(x),
+        Activation.LeakyRelu => LeakyRelu(x),
+        Activation.Swish => Swish(x),
+        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "unknown activation"),
+    };
+
+    /// <summary>GELU, tanh approximation: <c>0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))</c>.</summary>
+    public static Tensor Gelu(Tensor x) => 0.5 * x * (1.0 + Tanh(Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+
+    /// <summary><c>x</c> for positive inputs, <c>slope * x</c> otherwise.</summary>
+    public static Tensor LeakyRelu(Tensor x, double slope = 0.01) => Maximum(x, x * slope);
+
+    /// <summary>Swish / SiLU: <c>x * sigmoid(x)</c>.</summary>
+    public static Tensor Swish(Tensor x) => x * Sigmoid(x);
+}

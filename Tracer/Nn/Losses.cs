@@ -1,0 +1,51 @@
+using static Tracer.Ops;
+
+namespace Tracer.Nn;
+
+/// <summary>Loss functions; each returns the mean over the batch as a one-element tensor (what <c>Jit.Grad</c> needs).</summary>
+public static class Losses
+{
+    /// <summary><c>mean((prediction - target)^2)</c>.</summary>
+    public static Tensor MeanSquaredError(Tensor prediction, Tensor target) => Mean(Square(prediction - target));
+
+    /// <summary>
+    /// Cross-entropy from unnormalised logits <c>[batch, classes]</c> and int32 class labels <c>[batch]</c>:
+    /// <c>mean(logsumexp(z) - z[label])</c>, computed through <see cref="Ops.LogSoftmax"/> so large logits do not overflow.
+    /// </summary>
+    public static Tensor CrossEntropy(Tensor logits, Tensor labels)
+    {
+        if (labels.DType != DType.Int32) return CrossEntropyWithProbabilities(logits, labels);
+        if (logits.Shape.Rank != labels.Shape.Rank + 1)
+            throw new ArgumentException($"CrossEntropy: logits {logits.Shape} need one more axis (the classes) than labels {labels.Shape}");
+        var onehot = OneHot(labels, logits.Shape[logits.Shape.Rank - 1], logits.DType);
+        return -Mean(Sum(onehot * LogSoftmax(logits, -1), -1));
+    }
+
+    /// <summary>Cross-entropy against target probabilities of the logits' shape (label smoothing, soft targets).</summary>
+    public static Tensor CrossEntropyWithProbabilities(Tensor logits, Tensor targets) => -Mean(Sum(targets * LogSoftmax(logits, -1), -1));
+
+    /// <summary>
+    /// Binary cross-entropy from logits <c>z</c> and targets <c>y</c> in [0, 1]:
+    /// <c>mean(max(z, 0) - z y + log(1 + exp(-|z|)))</c>, which equals <c>-y log sigmoid(z) - (1-y) log(1 - sigmoid(z))</c>
+    /// and never overflows.
+    /// </summary>
+    public static Tensor BinaryCrossEntropyWithLogits(Tensor logits, Tensor targets) =>
+        Mean(Maximum(logits, 0.0) - logits * targets + Log1p(Exp(-Abs(logits))));
+
+    /// <summary>Huber loss: <c>0.5 d^2</c> where <c>|d| &lt;= delta</c>, else <c>delta (|d| - 0.5 delta)</c>; the mean.</summary>
+    public static Tensor Huber(Tensor prediction, Tensor target, double delta = 1.0)
+    {
+        if (delta <= 0) throw new ArgumentOutOfRangeException(nameof(delta), "Huber: delta must be positive");
+        var d = prediction - target;
+        var a = Abs(d);
+        return Mean(Where(LessEqual(a, delta), 0.5 * Square(d), delta * (a - 0.5 * delta)));
+    }
+
+    /// <summary>One-hot encoding of int32 labels: shape of labels ++ [classes].</summary>
+    public static Tensor OneHot(Tensor labels, int classes, DType dtype = DType.Float32)
+    {
+        var range = new int[classes];
+        for (int i = 0; i < classes; i++) range[i] = i;
+        return Cast(Equal(ExpandDims(labels, labels.Shape.Rank), Tensor.FromArray(range, classes)), dtype);
+    }
+}
