@@ -90,9 +90,9 @@ public sealed record LayerNorm(Tensor Scale, Tensor Bias, double Epsilon = 1e-5)
 /// Inverted dropout: in training, zero each element with probability <see cref="Rate"/> and scale the rest by
 /// <c>1 / (1 - Rate)</c>; at test time the identity. The randomness is explicit: a key, or a mask made by
 /// <see cref="Mask"/> outside a traced function and passed in as data (so a compiled step is not retraced and
-/// does not bake one mask into its graph).
+/// does not bake one mask into its graph). Inside a <see cref="Chain{TFirst, TSecond}"/>, <c>Apply(x)</c> is the test-mode identity.
 /// </summary>
-public sealed record Dropout(double Rate)
+public sealed record Dropout(double Rate) : ILayer
 {
     /// <summary>The scaled keep-mask for an input of <paramref name="shape"/>: 0 or <c>1 / (1 - Rate)</c>.</summary>
     public Tensor Mask(PRNGKey key, DType dtype, params int[] shape)
