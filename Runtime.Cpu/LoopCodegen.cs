@@ -193,7 +193,24 @@ internal sealed class LoopCodegen
     /// <summary>The statement run at each point of the domain.</summary>
     private Expression Innermost()
     {
-        var value = ScalarCodegen.Emit(kernel.Body, Load);
+        // Shared sub-expressions are computed once per point, into locals, before the value that uses them.
+        var hoisted = ScalarCodegen.SharedNodes(kernel.Body);
+        if (hoisted.Count == 0) return Point(ScalarCodegen.Emit(kernel.Body, Load));
+        var locals = new Dictionary<ScalarExpr, ParameterExpression>(ReferenceEqualityComparer.Instance);
+        var block = new List<Expression>();
+        foreach (var node in hoisted)
+        {
+            var v = Expression.Variable(ScalarCodegen.ClrType(node.DType), "t" + locals.Count);
+            block.Add(Expression.Assign(v, ScalarCodegen.Emit(node, Load, locals)));
+            locals[node] = v;
+        }
+        block.Add(Point(ScalarCodegen.Emit(kernel.Body, Load, locals)));
+        return Expression.Block(locals.Values, block);
+    }
+
+    /// <summary>Combines or stores one point's value.</summary>
+    private Expression Point(Expression value)
+    {
         if (accumulator is not null)
             return Expression.Assign(accumulator, Combine(accumulator, ScalarCodegen.Cast(value, accumulatorType)));
         var address = Address(kernel.OutMap, kernel.OutDynamic, depth);

@@ -167,7 +167,25 @@ internal sealed class VectorCodegen
     /// <summary>One vector step at the current offsets.</summary>
     public Expression Body()
     {
-        var value = Emit(kernel.Body);
+        var hoisted = ScalarCodegen.SharedNodes(kernel.Body);
+        shared.Clear();
+        var block = new List<Expression>();
+        foreach (var node in hoisted)
+        {
+            var value = Emit(node);
+            var v = Expression.Variable(value.Type, "v" + shared.Count);
+            block.Add(Expression.Assign(v, value));
+            shared[node] = v;
+        }
+        if (block.Count == 0) return Step(Emit(kernel.Body));
+        block.Add(Step(Emit(kernel.Body)));
+        return Expression.Block(shared.Values, block);
+    }
+
+    private readonly Dictionary<ScalarExpr, ParameterExpression> shared = new(ReferenceEqualityComparer.Instance);
+
+    private Expression Step(Expression value)
+    {
         if (kernel.IsRegisterReduction)
         {
             if (WidenedSum)
@@ -194,6 +212,7 @@ internal sealed class VectorCodegen
 
     private Expression Emit(ScalarExpr e)
     {
+        if (shared.TryGetValue(e, out var local)) return local;
         switch (e)
         {
             case ConstExpr c:
