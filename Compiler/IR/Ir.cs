@@ -113,12 +113,20 @@ public static class Ir
     public static Node Broadcast(Node x, Shape shape) =>
         x.Shape == shape ? x : B.Emit(OpCode.Broadcast, new Attrs { Shape = shape }, x);
 
-    public static Node Slice(Node x, int[] starts, int[] ends) =>
-        B.Emit(OpCode.Slice, new Attrs { Starts = starts, Ends = ends }, x);
+    public static Node Slice(Node x, int[] starts, int[] ends)
+    {
+        bool whole = starts.Length == x.Shape.Rank && ends.Length == x.Shape.Rank;
+        for (int i = 0; whole && i < starts.Length; i++) whole = starts[i] == 0 && ends[i] == x.Shape[i];
+        return whole ? x : B.Emit(OpCode.Slice, new Attrs { Starts = starts, Ends = ends }, x);
+    }
 
     /// <summary>Zero padding: <paramref name="low"/>[i] elements before and <paramref name="high"/>[i] after axis i.</summary>
-    public static Node Pad(Node x, int[] low, int[] high) =>
-        B.Emit(OpCode.Pad, new Attrs { Starts = low, Ends = high }, x);
+    public static Node Pad(Node x, int[] low, int[] high)
+    {
+        bool none = low.Length == x.Shape.Rank && high.Length == x.Shape.Rank;
+        for (int i = 0; none && i < low.Length; i++) none = low[i] == 0 && high[i] == 0;
+        return none ? x : B.Emit(OpCode.Pad, new Attrs { Starts = low, Ends = high }, x);
+    }
 
     public static Node Concat(int axis, params Node[] xs) =>
         xs.Length == 1 ? xs[0] : B.Emit(OpCode.Concat, new Attrs { Axis = axis }, xs);

@@ -28,6 +28,9 @@ public readonly struct Shape : IEquatable<Shape>
 
     public int Rank => dims?.Length ?? 0;
 
+    /// <summary>Same as <see cref="Rank"/>; lets C# index from the end: <c>shape[^1]</c>.</summary>
+    public int Length => Rank;
+
     public int this[int axis] => (dims ?? NoDims)[axis];
 
     /// <summary>Number of elements (1 for a scalar).</summary>

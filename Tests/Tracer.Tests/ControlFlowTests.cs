@@ -112,6 +112,20 @@ public class ControlFlowTests
     }
 
     [TestMethod]
+    public void SwitchUnderVmapWithSharedAndPerExampleIndices()
+    {
+        Func<Tensor, Tensor, Tensor> f = (x, k) => Switch(k, () => x * 2.0, () => Exp(x), () => -x);
+        var xs = Tensor.FromArray(new double[] { 0.5, -1, 2 }, 3, 1);
+        var ks = Tensor.FromArray(new[] { 2, 0, 1 }, 3);
+        var perExample = Jit.Vmap(f, [0, 0])(xs, ks);
+        TestUtil.AssertClose([-0.5, -2, Math.Exp(2)], perExample.ToDoubleArray(), 1e-12, 1e-12, "batched index");
+        var shared = Jit.Vmap(f, [0, null])(xs, Tensor.Scalar(1));
+        TestUtil.AssertClose([Math.Exp(0.5), Math.Exp(-1), Math.Exp(2)], shared.ToDoubleArray(), 1e-12, 1e-12, "shared index");
+        var grads = Jit.Vmap((Tensor x, Tensor k) => Jit.Grad((Tensor t, Tensor i) => Sum(f(t, i)))(x, k), [0, 0])(xs, ks);
+        TestUtil.AssertClose([-1, 2, Math.Exp(2)], grads.ToDoubleArray(), 1e-12, 1e-12, "vmap(grad(switch))");
+    }
+
+    [TestMethod]
     public void BranchesMustAgreeOnTypes()
     {
         var e = Assert.ThrowsExactly<ArgumentException>(() =>

@@ -93,6 +93,20 @@ public sealed partial class Tensor
         return new Tensor(array, s);
     }
 
+    /// <summary>
+    /// This tensor's data on <paramref name="device"/>. The CPU is always available; CUDA devices come from
+    /// Tracer.Runtime.Cuda (<c>CudaRuntime.Device(i)</c>), whose tensor storage is not available yet: moving to one is
+    /// an error that says so.
+    /// </summary>
+    public Tensor To(Device device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (device.Kind == "cpu") return this;   // tensors are immutable: no copy needed
+        throw new NotSupportedException(
+            $"Tensor.To({device}): tensors cannot live on {device.Kind} devices yet (the CUDA runtime only discovers devices " +
+            "so far); keep tensors on Device.Cpu");
+    }
+
     // ---- reading back -------------------------------------------------------------------------------------
 
     /// <summary>The values as float (converted from other dtypes), row-major.</summary>

@@ -44,6 +44,9 @@ public static class Tree
         return Unflatten(a, la);
     }
 
+    /// <summary>Moves every tensor leaf to <paramref name="device"/> (see <see cref="Tensor.To"/>).</summary>
+    public static T To<T>(T tree, Device device) => Map(tree, t => t.To(device));
+
     /// <summary>A readable description of the structure and leaf types, e.g. <c>Mlp { W: f32[4,2], b: f32[2] }</c>.</summary>
     public static string Structure<T>(T tree) => TreeAdapter<T>.Instance.Describe(tree);
 }
