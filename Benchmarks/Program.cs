@@ -1,1 +1,84 @@
-System.Console.WriteLine("benchmarks: see docs/performance.md");
+using System.Diagnostics;
+using System.Globalization;
+using BenchmarkDotNet.Running;
+using Tracer.Benchmarks;
+
+// Two ways to run the same workloads:
+//   dotnet run -c Release -- --quick out.jsonl   medians of repeated timings, written as JSON lines (what run.sh uses)
+//   dotnet run -c Release -- --job short ...     BenchmarkDotNet (any of its arguments: --filter, --job, exporters)
+if (args.Length >= 1 && args[0] == "--quick")
+{
+    Quick.Run(args.Length > 1 ? args[1] : "tracer.jsonl");
+    return;
+}
+BenchmarkSwitcher.FromAssembly(typeof(ElementwiseGradient).Assembly).Run(args);
+
+internal static class Quick
+{
+    private static StreamWriter? output;
+
+    public static void Run(string path)
+    {
+        using var w = new StreamWriter(path, append: true);
+        output = w;
+        foreach (int n in new[] { 4, 1_000, 1_000_000, 10_000_000 })
+        {
+            var b = new ElementwiseGradient { N = n };
+            b.Setup();
+            string id = n == 4 ? "W2 n=4" : $"W1 n={n:0e0}".Replace("e+", "e");
+            Measure(id, "tracer", () => b.Tracer());
+            Measure(id, "handwritten", () => b.HandWritten());
+        }
+        var mlp = new MlpStep();
+        mlp.Setup();
+        Measure("W3 MLP step", "tracer", () => mlp.Tracer());
+        var mf = new MatrixFactorisation();
+        mf.Setup();
+        Measure("W4 MatFac grad", "tracer", () => mf.Tracer());
+        foreach (int ops in new[] { 100, 10_000 })
+        {
+            var c = new CompileLatency { Ops = ops };
+            c.Setup();
+            Measure($"W5 compile {ops} ops", "tracer", () => { Tracer.Jit.Cache.Clear(); c.TraceDifferentiateCompile(); }, maxSeconds: ops > 1000 ? 8 : 2);
+            if (ops == 100) Measure("W5 cache hit", "tracer", () => c.CacheHit());
+        }
+        foreach (int n in new[] { 512, 2048 })
+        {
+            var s = new Sgemm { N = n };
+            s.Setup();
+            Measure($"W6 sgemm {n}^3", "tracer", () => s.Tracer());
+        }
+    }
+
+    /// <summary>Median time of one call: warm up, then time batches big enough for the clock (≥ 1 ms) for about 2 s.</summary>
+    private static void Measure(string workload, string impl, Action action, double maxSeconds = 2)
+    {
+        // Warm up past the JIT's tiering (hand-written code starts unoptimised; kernels are optimised from the start).
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < 2 || (sw.Elapsed.TotalSeconds < 0.3 && i < 2000); i++) action();
+        int batch = 1;
+        while (true)
+        {
+            sw.Restart();
+            for (int i = 0; i < batch; i++) action();
+            if (sw.Elapsed.TotalMilliseconds >= 1 || batch >= 1 << 20) break;
+            batch *= 4;
+        }
+        var samples = new List<double>();
+        var total = Stopwatch.StartNew();
+        while (samples.Count < 5 || (total.Elapsed.TotalSeconds < maxSeconds && samples.Count < 200))
+        {
+            sw.Restart();
+            for (int i = 0; i < batch; i++) action();
+            samples.Add(sw.Elapsed.TotalMilliseconds * 1000 / batch);
+        }
+        samples.Sort();
+        double median = samples[samples.Count / 2];
+        string threads = Environment.GetEnvironmentVariable("TRACER_CPU_THREADS") ?? Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture);
+        string line = string.Create(CultureInfo.InvariantCulture,
+            $"{{\"workload\": \"{workload}\", \"impl\": \"{impl}\", \"threads\": {threads}, \"median_us\": {median:R}, \"samples\": {samples.Count}}}");
+        Console.WriteLine(line);
+        output!.WriteLine(line);
+        output.Flush();
+    }
+}

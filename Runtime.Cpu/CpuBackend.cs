@@ -24,6 +24,30 @@ public sealed record CpuBackendOptions
     public LoweringOptions Lowering { get; init; } = LoweringOptions.Default;
 
     public CpuCompiler Compiler { get; init; } = CpuCompiler.Fast;
+
+    /// <summary>Vector width of generated loops: the widest the hardware accelerates unless set (tests force each).</summary>
+    public VectorIsa Vectors { get; init; } = VectorCodegen.Best;
+
+    /// <summary>
+    /// Most threads one kernel uses. Default: the <c>TRACER_CPU_THREADS</c> environment variable when set (read once,
+    /// at start-up; benchmarks use it to pin 1 or 2 threads), else <see cref="Environment.ProcessorCount"/>.
+    /// </summary>
+    public int MaxThreads
+    {
+        get => maxThreads;
+        init => maxThreads = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(MaxThreads), value, "must be at least 1");
+    }
+
+    private readonly int maxThreads = DefaultThreads();
+
+    /// <summary>
+    /// A kernel is split across threads when its work (elements times operations per element) reaches this; below it
+    /// the cost of waking threads (microseconds) outweighs the gain.
+    /// </summary>
+    public long ParallelThreshold { get; init; } = 1 << 17;
+
+    private static int DefaultThreads() =>
+        int.TryParse(Environment.GetEnvironmentVariable("TRACER_CPU_THREADS"), out int n) && n >= 1 ? n : Environment.ProcessorCount;
 }
 
 /// <summary>
@@ -42,18 +66,34 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
     /// <summary>Compiles an already lowered program.</summary>
     public CpuExecutable Compile(KernelProgram program)
     {
-        var lambdas = new Expression<Action<Array[]>>[program.Kernels.Count];
-        var delegates = new Action<Array[]>[lambdas.Length];
+        var lambdas = new Expression<Action<Array[], int, int>>[program.Kernels.Count];
+        var delegates = new Action<Array[], int, int>[lambdas.Length];
         var compiledBy = new CpuCompiler[lambdas.Length];
+        var steps = new KernelStep[lambdas.Length];
+        var vectorized = new bool[lambdas.Length];
         for (int i = 0; i < lambdas.Length; i++)
         {
+            var buffers = Expression.Parameter(typeof(Array[]), "buffers");
+            var lo = Expression.Parameter(typeof(int), "lo");
+            var hi = Expression.Parameter(typeof(int), "hi");
             if (program.Kernels[i] is HostKernel host)
             {
                 var run = HostCalls.Compile(host, program.Buffers, this);
-                var buffers = Expression.Parameter(typeof(Array[]), "buffers");
-                lambdas[i] = Expression.Lambda<Action<Array[]>>(Expression.Invoke(Expression.Constant(run), buffers), $"host_{host.Equation.Op.Name()}", [buffers]);
-                delegates[i] = run;
+                lambdas[i] = Expression.Lambda<Action<Array[], int, int>>(Expression.Invoke(Expression.Constant(run), buffers), $"host_{host.Equation.Op.Name()}", [buffers, lo, hi]);
+                delegates[i] = (b, _, _) => run(b);
                 compiledBy[i] = CpuCompiler.Fast;
+                steps[i] = KernelStep.Sequential;
+                continue;
+            }
+            if (program.Kernels[i] is MatMulKernel mm && Gemm.Supports(mm, options.Vectors))
+            {
+                var gemm = Gemm.Create(mm, options.Vectors, options.MaxThreads);
+                lambdas[i] = Expression.Lambda<Action<Array[], int, int>>(
+                    Expression.Invoke(Expression.Constant(gemm), buffers), $"gemm_{mm.DType.ShortName()}", [buffers, lo, hi]);
+                delegates[i] = (b, _, _) => gemm(b);
+                compiledBy[i] = CpuCompiler.Fast;
+                steps[i] = KernelStep.Sequential;
+                vectorized[i] = true;
                 continue;
             }
             var loop = program.Kernels[i] switch
@@ -62,7 +102,8 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
                 MatMulKernel m => m.ToLoopKernel(),
                 var k => throw new NotSupportedException($"cpu: kernel {k.GetType().Name} is not supported"),
             };
-            lambdas[i] = LoopCodegen.Build(loop, program.Buffers);
+            lambdas[i] = LoopCodegen.Build(loop, program.Buffers, options.Vectors, out vectorized[i]);
+            steps[i] = KernelStep.For(loop, options);
             if (options.Compiler == CpuCompiler.Fast && lambdas[i].CompileFast(ifFastFailedReturnNull: true) is { } fast)
             {
                 delegates[i] = fast;
@@ -75,22 +116,24 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
                 compiledBy[i] = CpuCompiler.System;
             }
         }
-        return new CpuExecutable(program, lambdas, delegates, compiledBy);
+        return new CpuExecutable(program, lambdas, delegates, compiledBy, steps) { Vectorized = vectorized };
     }
 }
 
 /// <summary>A compiled <see cref="KernelProgram"/>. Thread-safe: every call has its own buffers.</summary>
 public sealed class CpuExecutable : IExecutable
 {
-    private readonly Expression<Action<Array[]>>[] lambdas;
-    private readonly Action<Array[]>[] kernels;
+    private readonly Expression<Action<Array[], int, int>>[] lambdas;
+    private readonly Action<Array[], int, int>[] kernels;
+    private readonly KernelStep[] steps;
     private readonly bool[] skip;
     private readonly MemoryPlan plan;
     private readonly CpuCompiler[] compiledBy;
 
-    internal CpuExecutable(KernelProgram program, Expression<Action<Array[]>>[] lambdas, Action<Array[]>[] kernels,
-        CpuCompiler[] compiledBy)
+    internal CpuExecutable(KernelProgram program, Expression<Action<Array[], int, int>>[] lambdas, Action<Array[], int, int>[] kernels,
+        CpuCompiler[] compiledBy, KernelStep[] steps)
     {
+        this.steps = steps;
         Program = program;
         this.lambdas = lambdas;
         this.kernels = kernels;
@@ -103,6 +146,12 @@ public sealed class CpuExecutable : IExecutable
 
     /// <summary>Which compiler produced each kernel (FEC silently declines some trees; tests check it did not).</summary>
     public IReadOnlyList<CpuCompiler> CompiledBy => compiledBy;
+
+    /// <summary>Per kernel, whether it runs vector code (a vectorised innermost loop or the blocked GEMM).</summary>
+    public IReadOnlyList<bool> Vectorized { get; internal init; } = [];
+
+    /// <summary>Per kernel, how many threads it is split across (1: runs on the caller's thread).</summary>
+    public int Threads(int kernel) => steps[kernel].Chunks;
 
     public Array[] Run(Array[] inputs)
     {
@@ -136,7 +185,7 @@ public sealed class CpuExecutable : IExecutable
         }
         for (int i = 0; i < kernels.Length; i++)
         {
-            if (!skip[i]) kernels[i](buffers);
+            if (!skip[i]) steps[i].Run(kernels[i], buffers);
         }
         var outputs = new Array[p.Outputs.Count];
         for (int i = 0; i < outputs.Length; i++) outputs[i] = buffers[p.Outputs[i]];
@@ -175,6 +224,8 @@ public sealed class CpuExecutable : IExecutable
             sb.Append("\n// k").Append(i).Append(": ").Append(k.Label);
             if (skip[i]) sb.Append(" (skipped: fresh buffers are zeroed)");
             if (compiledBy[i] == CpuCompiler.System) sb.Append(" (compiled by System.Linq.Expressions)");
+            if (Vectorized.Count > i && Vectorized[i]) sb.Append(" (vectorised)");
+            if (steps[i].Chunks > 1) sb.Append(" (").Append(steps[i].Chunks).Append(" threads)");
             sb.Append('\n').Append(lambdas[i].ToCSharpString()).Append('\n');
         }
         return sb.ToString();

@@ -9,30 +9,40 @@ namespace Tracer.Runtime.Cpu;
 /// (one cast per call), a loop nest over the domain, and per distinct address map one running offset per loop level
 /// (strength-reduced: each iteration adds the stride, no multiplications). A register reduction keeps its
 /// accumulator (f64 for f32 sums and products) in a local across the reduced, innermost loops; an accumulating
-/// kernel read-modify-writes its output. The innermost loop is built by <see cref="InnermostLoop"/> alone, the place
-/// a vectorised body with a scalar tail will go.
+/// kernel read-modify-writes its output. When every operand of the innermost loop is contiguous or broadcast along
+/// it and the body is made of vectorisable float operations, the innermost loop runs <see cref="VectorCodegen"/>'s
+/// vector body (Vector512 or Vector256) followed by a scalar tail. The outermost loop runs over [lo, hi), so the
+/// executable can split it across threads.
 /// </summary>
 internal sealed class LoopCodegen
 {
     private readonly LoopKernel kernel;
     private readonly ParameterExpression buffers = Expression.Parameter(typeof(Array[]), "buffers");
+    private readonly ParameterExpression lo = Expression.Parameter(typeof(int), "lo");
+    private readonly ParameterExpression hi = Expression.Parameter(typeof(int), "hi");
+    private readonly VectorCodegen? vector;
     private readonly List<ParameterExpression> variables = [];
     private readonly List<Expression> prologue = [];
-    private readonly Dictionary<int, ParameterExpression> arrays = [];
+    internal readonly Dictionary<int, ParameterExpression> arrays = [];
     private readonly Dictionary<IndexMap, ParameterExpression?[]> offsets = [];
     private readonly List<IndexMap> maps = [];
     private readonly ParameterExpression? accumulator;
     private readonly DType accumulatorType;
-    private readonly int depth;
+    internal readonly int depth;
 
-    private LoopCodegen(LoopKernel kernel)
+    private LoopCodegen(LoopKernel kernel, IReadOnlyList<BufferInfo> bufferInfo, VectorIsa isa)
     {
         this.kernel = kernel;
         depth = kernel.Domain.Length;
+        if (isa != VectorIsa.None && VectorCodegen.CanVectorize(kernel, bufferInfo))
+        {
+            vector = new VectorCodegen(kernel, isa, this);
+            variables.AddRange(vector.Variables);
+        }
         if (kernel.IsRegisterReduction)
         {
             // f32 sums and products accumulate in f64, as the reference does: long f32 reductions would otherwise
-            // drift by ~n ulp. (A vectorised version will use several f32 lanes, i.e. pairwise-like summation.)
+            // drift by ~n ulp. The vectorised loop accumulates f32 sums in f64 lanes for the same reason.
             accumulatorType = kernel.DType == DType.Float32 && kernel.ReduceOp is OpCode.ReduceSum or OpCode.ReduceProd
                 ? DType.Float64
                 : kernel.DType;
@@ -41,13 +51,19 @@ internal sealed class LoopCodegen
         }
     }
 
-    public static Expression<Action<Array[]>> Build(LoopKernel kernel, IReadOnlyList<BufferInfo> bufferInfo)
+    /// <summary>The kernel as <c>(buffers, lo, hi)</c>: the outermost loop runs over [lo, hi).</summary>
+    public static Expression<Action<Array[], int, int>> Build(LoopKernel kernel, IReadOnlyList<BufferInfo> bufferInfo,
+        VectorIsa isa = VectorIsa.None) => Build(kernel, bufferInfo, isa, out _);
+
+    public static Expression<Action<Array[], int, int>> Build(LoopKernel kernel, IReadOnlyList<BufferInfo> bufferInfo,
+        VectorIsa isa, out bool vectorized)
     {
-        var g = new LoopCodegen(kernel);
+        var g = new LoopCodegen(kernel, bufferInfo, isa);
+        vectorized = g.vector is not null;
         return g.BuildLambda(bufferInfo);
     }
 
-    private Expression<Action<Array[]>> BuildLambda(IReadOnlyList<BufferInfo> bufferInfo)
+    private Expression<Action<Array[], int, int>> BuildLambda(IReadOnlyList<BufferInfo> bufferInfo)
     {
         // Typed views of the buffers this kernel touches.
         var used = new SortedSet<int>(kernel.Reads()) { kernel.Output };
@@ -67,7 +83,7 @@ internal sealed class LoopCodegen
 
         var body = kernel.IsRegisterReduction && kernel.KeptAxes == 0 ? ReduceBlock() : Level(0);
         var block = Expression.Block(variables, [.. prologue, body]);
-        return Expression.Lambda<Action<Array[]>>(block, "kernel", [buffers]);
+        return Expression.Lambda<Action<Array[], int, int>>(block, "kernel", [buffers, lo, hi]);
     }
 
     private void Register(IndexMap map)
@@ -91,7 +107,7 @@ internal sealed class LoopCodegen
     }
 
     /// <summary>The offset variable of <paramref name="map"/> valid at loop level <paramref name="level"/>.</summary>
-    private ParameterExpression Offset(IndexMap map, int level)
+    internal ParameterExpression Offset(IndexMap map, int level)
     {
         var vars = offsets[map];
         for (int l = level; l >= 0; l--)
@@ -123,36 +139,78 @@ internal sealed class LoopCodegen
                 ScalarCodegen.Cast(accumulator!, kernel.DType)));
     }
 
-    private Expression InnermostLoop(int level, Expression body) => Loop(level, body);
+    private Expression InnermostLoop(int level, Expression body) => Loop(level, body, vector);
 
-    private Expression Loop(int level, Expression body)
+    private Expression Loop(int level, Expression body, VectorCodegen? vectorBody = null)
     {
         var i = Expression.Variable(typeof(int), $"i{level}");
-        var exit = Expression.Label($"end{level}");
-        var init = new List<Expression> { Expression.Assign(i, Expression.Constant(0)) };
-        var step = new List<Expression> { body };
+        var end = Expression.Variable(typeof(int), $"n{level}");
+        var init = new List<Expression>
+        {
+            Expression.Assign(i, level == 0 ? lo : Expression.Constant(0)),
+            Expression.Assign(end, level == 0 ? hi : Expression.Constant(kernel.Domain[level])),
+        };
         foreach (var map in maps)
         {
             if (map.Strides[level] == 0) continue;
             var v = offsets[map][level + 1]!;
-            init.Add(Expression.Assign(v, Offset(map, level)));
-            step.Add(Expression.AddAssign(v, Expression.Constant(map.Strides[level])));
+            Expression start = Offset(map, level);
+            if (level == 0) start = Expression.Add(start, Expression.Multiply(lo, Expression.Constant(map.Strides[0])));
+            init.Add(Expression.Assign(v, start));
         }
-        step.Add(Expression.PreIncrementAssign(i));
-        var loop = Expression.Loop(
-            Expression.IfThenElse(
-                Expression.LessThan(i, Expression.Constant(kernel.Domain[level])),
-                Expression.Block(step),
-                Expression.Break(exit)),
+        if (vectorBody is not null)
+        {
+            // Whole vectors first (every stride here is 0 or 1), then the scalar tail continues from the same i.
+            int w = vectorBody.Lanes;
+            var last = Expression.Variable(typeof(int), $"last{level}");
+            init.Add(Expression.Assign(last, Expression.Subtract(end, Expression.Constant(w - 1))));
+            init.AddRange(vectorBody.Begin());
+            init.Add(CountedLoop(level, i, last, vectorBody.Body(), w));
+            init.AddRange(vectorBody.End(accumulator));
+            init.Add(CountedLoop(level, i, end, body, 1));
+            return Expression.Block([i, end, last], init);
+        }
+        init.Add(CountedLoop(level, i, end, body, 1));
+        return Expression.Block([i, end], init);
+    }
+
+    /// <summary>while (i &lt; end) { body; offsets += stride * step; i += step; }</summary>
+    private Expression CountedLoop(int level, ParameterExpression i, ParameterExpression end, Expression body, int step)
+    {
+        var exit = Expression.Label();
+        var steps = new List<Expression> { body };
+        foreach (var map in maps)
+        {
+            if (map.Strides[level] == 0) continue;
+            steps.Add(Expression.AddAssign(offsets[map][level + 1]!, Expression.Constant(map.Strides[level] * step)));
+        }
+        steps.Add(step == 1 ? Expression.PreIncrementAssign(i) : Expression.AddAssign(i, Expression.Constant(step)));
+        return Expression.Loop(
+            Expression.IfThenElse(Expression.LessThan(i, end), Expression.Block(steps), Expression.Break(exit)),
             exit);
-        init.Add(loop);
-        return Expression.Block([i], init);
     }
 
     /// <summary>The statement run at each point of the domain.</summary>
     private Expression Innermost()
     {
-        var value = ScalarCodegen.Emit(kernel.Body, Load);
+        // Shared sub-expressions are computed once per point, into locals, before the value that uses them.
+        var hoisted = ScalarCodegen.SharedNodes(kernel.Body);
+        if (hoisted.Count == 0) return Point(ScalarCodegen.Emit(kernel.Body, Load));
+        var locals = new Dictionary<ScalarExpr, ParameterExpression>(ReferenceEqualityComparer.Instance);
+        var block = new List<Expression>();
+        foreach (var node in hoisted)
+        {
+            var v = Expression.Variable(ScalarCodegen.ClrType(node.DType), "t" + locals.Count);
+            block.Add(Expression.Assign(v, ScalarCodegen.Emit(node, Load, locals)));
+            locals[node] = v;
+        }
+        block.Add(Point(ScalarCodegen.Emit(kernel.Body, Load, locals)));
+        return Expression.Block(locals.Values, block);
+    }
+
+    /// <summary>Combines or stores one point's value.</summary>
+    private Expression Point(Expression value)
+    {
         if (accumulator is not null)
             return Expression.Assign(accumulator, Combine(accumulator, ScalarCodegen.Cast(value, accumulatorType)));
         var address = Address(kernel.OutMap, kernel.OutDynamic, depth);
@@ -169,7 +227,7 @@ internal sealed class LoopCodegen
 
     private static Expression Store(IndexExpression target, Expression value) => Expression.Assign(target, value);
 
-    private Expression Combine(Expression acc, Expression value) => kernel.ReduceOp switch
+    internal Expression Combine(Expression acc, Expression value) => kernel.ReduceOp switch
     {
         OpCode.ReduceSum => ScalarCodegen.Binary(OpCode.Add, acc, value),
         OpCode.ReduceProd => ScalarCodegen.Binary(OpCode.Mul, acc, value),
@@ -178,7 +236,7 @@ internal sealed class LoopCodegen
         _ => throw new NotSupportedException($"cpu: reduction {kernel.ReduceOp}"),
     };
 
-    private Expression Load(LoadExpr load) =>
+    internal Expression Load(LoadExpr load) =>
         Expression.ArrayIndex(arrays[load.Buffer], Address(load.Map, load.Dynamic, depth));
 
     /// <summary>Running offset plus any data-dependent terms, each index checked against its axis.</summary>

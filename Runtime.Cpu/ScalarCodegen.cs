@@ -28,18 +28,53 @@ internal static class ScalarCodegen
         _ => Expression.Constant(value != 0),
     };
 
-    public static Expression Emit(ScalarExpr e, Func<LoadExpr, Expression> load) => e switch
-    {
-        ConstExpr c => Constant(c.Value, c.DType),
-        LoadExpr l => load(l),
-        OpExpr op => EmitOp(op, load),
-        _ => throw new NotSupportedException($"cpu: unknown scalar expression {e.GetType().Name}"),
-    };
+    /// <param name="shared">Already computed sub-expressions (shared nodes hoisted into locals), by reference.</param>
+    public static Expression Emit(ScalarExpr e, Func<LoadExpr, Expression> load, IReadOnlyDictionary<ScalarExpr, ParameterExpression>? shared = null) =>
+        shared is not null && shared.TryGetValue(e, out var local) ? local : e switch
+        {
+            ConstExpr c => Constant(c.Value, c.DType),
+            LoadExpr l => load(l),
+            OpExpr op => EmitOp(op, load, shared),
+            _ => throw new NotSupportedException($"cpu: unknown scalar expression {e.GetType().Name}"),
+        };
 
-    private static Expression EmitOp(OpExpr e, Func<LoadExpr, Expression> load)
+    /// <summary>
+    /// Operation nodes that occur more than once in <paramref name="body"/> (the lowering shares a multi-use value
+    /// by reference), children before parents, so a kernel computes each once. Nodes with data-dependent loads are
+    /// left inline: hoisting them out of a select's untaken branch could range-check an index that is never used.
+    /// </summary>
+    public static List<OpExpr> SharedNodes(ScalarExpr body)
+    {
+        var count = new Dictionary<ScalarExpr, int>(ReferenceEqualityComparer.Instance);
+        var order = new List<OpExpr>();
+        void Visit(ScalarExpr e)
+        {
+            if (e is not OpExpr op) return;
+            count[e] = count.GetValueOrDefault(e) + 1;
+            if (count[e] > 1) return;
+            foreach (var a in op.Args) Visit(a);
+            order.Add(op);
+        }
+        Visit(body);
+        var result = new List<OpExpr>();
+        foreach (var op in order)
+        {
+            if (count[op] > 1 && !HasDynamicLoad(op)) result.Add(op);
+        }
+        return result;
+    }
+
+    private static bool HasDynamicLoad(ScalarExpr e)
+    {
+        bool found = false;
+        ScalarExprRewriter.VisitLoads(e, l => found |= !l.IsStrided);
+        return found;
+    }
+
+    private static Expression EmitOp(OpExpr e, Func<LoadExpr, Expression> load, IReadOnlyDictionary<ScalarExpr, ParameterExpression>? shared)
     {
         var args = new Expression[e.Args.Length];
-        for (int i = 0; i < args.Length; i++) args[i] = Emit(e.Args[i], load);
+        for (int i = 0; i < args.Length; i++) args[i] = Emit(e.Args[i], load, shared);
         return e.Op.Kind() switch
         {
             OpKind.Unary => Unary(e.Op, args[0]),

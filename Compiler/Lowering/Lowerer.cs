@@ -22,6 +22,13 @@ public sealed record LoweringOptions
     }
 
     private readonly int maxFusedOps = 64;
+
+    /// <summary>
+    /// A value with several consumers stays fused (recomputed by each consumer kernel, computed once per point inside
+    /// one kernel, where backends share it by reference) when it has at most this many operations; a larger one is
+    /// materialised once. Recomputing a few operations is cheaper than a round trip through memory.
+    /// </summary>
+    public int MaxSharedOps { get; init; } = 8;
 }
 
 /// <summary>
@@ -29,7 +36,8 @@ public sealed record LoweringOptions
 /// so graph depth is irrelevant), keeping each value either as a buffer or as a fused scalar expression over its own
 /// index space. Elementwise ops build expressions; views (transpose, broadcast, slice, reshape, gather) rewrite the
 /// loads of an expression; reductions, matmul, concat, pad and scatter_add emit kernels that consume expressions.
-/// An expression is materialised into a buffer when it has several consumers, feeds a matmul, would be replicated
+/// An expression is materialised into a buffer when it has several consumers and more than
+/// <see cref="LoweringOptions.MaxSharedOps"/> operations, feeds a matmul, would be replicated
 /// by a broadcast or gather, exceeds <see cref="LoweringOptions.MaxFusedOps"/>, or is a graph output.
 /// </summary>
 public sealed partial class Lowerer
@@ -133,7 +141,8 @@ public sealed partial class Lowerer
             return Views.IsTrivial(value) ? value : Whole(buffer, eq.Type);
         }
         if (Views.IsTrivial(value)) return value;
-        if (uses[eq.Id] > 1 || value.Size > options.MaxFusedOps) return Materialise(value, eq.Type, Describe(eq));
+        if (value.Size > options.MaxFusedOps || (uses[eq.Id] > 1 && value.Size > options.MaxSharedOps))
+            return Materialise(value, eq.Type, Describe(eq));
         return value;
     }
 

@@ -163,18 +163,28 @@ public sealed class OpExpr : ScalarExpr
 /// <summary>Rewrites every load of an expression tree (recursion is bounded by the fusion budget).</summary>
 public static class ScalarExprRewriter
 {
-    public static ScalarExpr MapLoads(ScalarExpr e, Func<LoadExpr, ScalarExpr> f) => e switch
-    {
-        LoadExpr load => f(load),
-        OpExpr op => new OpExpr(op.Op, op.DType, MapAll(op.Args, f)),
-        _ => e,
-    };
+    /// <summary>
+    /// Rebuilds <paramref name="e"/> with every load replaced by <paramref name="f"/>'s result. A node shared by
+    /// reference (a multi-use value the lowering kept fused) stays shared in the result, so backends can still
+    /// compute it once.
+    /// </summary>
+    public static ScalarExpr MapLoads(ScalarExpr e, Func<LoadExpr, ScalarExpr> f) =>
+        MapLoads(e, f, new Dictionary<ScalarExpr, ScalarExpr>(ReferenceEqualityComparer.Instance));
 
-    private static ScalarExpr[] MapAll(ScalarExpr[] args, Func<LoadExpr, ScalarExpr> f)
+    private static ScalarExpr MapLoads(ScalarExpr e, Func<LoadExpr, ScalarExpr> f, Dictionary<ScalarExpr, ScalarExpr> done)
     {
-        var result = new ScalarExpr[args.Length];
-        for (int i = 0; i < args.Length; i++) result[i] = MapLoads(args[i], f);
-        return result;
+        if (e is ConstExpr) return e;
+        if (done.TryGetValue(e, out var mapped)) return mapped;
+        if (e is LoadExpr load) mapped = f(load);
+        else if (e is OpExpr op)
+        {
+            var args = new ScalarExpr[op.Args.Length];
+            for (int i = 0; i < args.Length; i++) args[i] = MapLoads(op.Args[i], f, done);
+            mapped = new OpExpr(op.Op, op.DType, args);
+        }
+        else mapped = e;
+        done[e] = mapped;
+        return mapped;
     }
 
     /// <summary>Rewrites the address map of every load, including loads inside dynamic index expressions.</summary>

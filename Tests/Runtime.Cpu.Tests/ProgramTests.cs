@@ -1,3 +1,4 @@
+using Tracer.Runtime.Cpu;
 using System.Diagnostics;
 using Tracer.Compiler;
 using Tracer.Compiler.Lowering;
@@ -34,13 +35,20 @@ public sealed class ProgramTests
     [TestMethod]
     public void SharedValuesAreMaterialisedOnce()
     {
-        // e = exp(x) has two consumers: one kernel for e, one for the output; the reduction fuses its producer.
+        // e = exp(x) has two consumers. Cheap shared values stay fused and are computed once per point inside the
+        // kernel (2 kernels: the reduction, which fuses its producer, and the output); with MaxSharedOps = 0 the
+        // shared value gets its own kernel (3).
         var g = Build(T(DType.Float64, 8), x =>
         {
             var e = Ir.Exp(x);
             return Ir.Add(Ir.Mul(e, e), Ir.Broadcast(Ir.ReduceSum(Ir.Sin(x), 0), new Shape(8)));
         });
-        var p = CompileFast(g).Program;
+        var exe = CompileFast(g);
+        Assert.HasCount(2, exe.Program.Kernels, exe.Program.ToString());
+        string code = exe.Describe();
+        Assert.AreEqual(2, code.Split("Exp(").Length - 1, "exp once in the vector body and once in the scalar tail\n" + code);
+        var strict = new CpuBackend(new CpuBackendOptions { Lowering = new LoweringOptions { MaxSharedOps = 0 } });
+        var p = ((CpuExecutable)strict.Compile(g)).Program;
         Assert.HasCount(3, p.Kernels, p.ToString());
         Check(g, 3, "shared value");
     }

@@ -1,0 +1,364 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Tracer.Runtime.Cpu;
+
+/// <summary>
+/// The vector operations generated kernels call, for <see cref="Vector512{T}"/> (one class per width keeps the code
+/// generator width-agnostic: it looks methods up by name on <see cref="Simd512"/> or <see cref="Simd256"/>). All are
+/// tiny and aggressively inlined into the kernel. Loads and stores skip bounds checks: the code generator proves every
+/// address of a vectorised loop in range once, when it builds the kernel.
+/// </summary>
+public static class Simd512
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Load<T>(T[] a, int i) =>
+        Vector512.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(a), (nuint)i);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store<T>(T[] a, int i, Vector512<T> v) =>
+        v.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(a), (nuint)i);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Splat<T>(T x) => Vector512.Create(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Add<T>(Vector512<T> a, Vector512<T> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Sub<T>(Vector512<T> a, Vector512<T> b) => a - b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Mul<T>(Vector512<T> a, Vector512<T> b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Div<T>(Vector512<T> a, Vector512<T> b) => a / b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Neg<T>(Vector512<T> a) => -a;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Abs<T>(Vector512<T> a) => Vector512.Abs(a);
+
+    /// <summary>IEEE maximum: NaN propagates and +0 &gt; -0, as Math.Max.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Max<T>(Vector512<T> a, Vector512<T> b) => Vector512.Max(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Min<T>(Vector512<T> a, Vector512<T> b) => Vector512.Min(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Sqrt<T>(Vector512<T> a) => Vector512.Sqrt(a);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Rsqrt<T>(Vector512<T> a) => Vector512<T>.One / Vector512.Sqrt(a);
+
+    /// <summary>-1, 0 or 1, keeping -0 and NaN (as <see cref="ScalarMath.Sign(float)"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Sign<T>(Vector512<T> a) =>
+        Vector512.ConditionalSelect(Vector512.GreaterThan(a, Vector512<T>.Zero), Vector512<T>.One,
+            Vector512.ConditionalSelect(Vector512.LessThan(a, Vector512<T>.Zero), -Vector512<T>.One, a));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Select<T>(Vector512<T> mask, Vector512<T> a, Vector512<T> b) => Vector512.ConditionalSelect(mask, a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Lt<T>(Vector512<T> a, Vector512<T> b) => Vector512.LessThan(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Le<T>(Vector512<T> a, Vector512<T> b) => Vector512.LessThanOrEqual(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Gt<T>(Vector512<T> a, Vector512<T> b) => Vector512.GreaterThan(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Ge<T>(Vector512<T> a, Vector512<T> b) => Vector512.GreaterThanOrEqual(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Eq<T>(Vector512<T> a, Vector512<T> b) => Vector512.Equals(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Ne<T>(Vector512<T> a, Vector512<T> b) => ~Vector512.Equals(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Exp(Vector512<float> x) => Vector512.Exp(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> Exp(Vector512<double> x) => Vector512.Exp(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Log(Vector512<float> x) => Vector512.Log(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> Log(Vector512<double> x) => Vector512.Log(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Sin(Vector512<float> x) => Vector512.Sin(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> Sin(Vector512<double> x) => Vector512.Sin(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Cos(Vector512<float> x) => Vector512.Cos(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> Cos(Vector512<double> x) => Vector512.Cos(x);
+
+    /// <summary>
+    /// tanh: sign(x)·(1 - t)/(1 + t) with t = exp(-2|x|) (no overflow; 1 - t is exact for |x| ≥ 0.1), and its Taylor
+    /// series below 0.1, where 1 - t would cancel. NaN stays NaN, ±inf gives ±1, -0 stays -0.
+    /// </summary>
+    public static Vector512<float> Tanh(Vector512<float> x)
+    {
+        var ax = Vector512.Abs(x);
+        var t = Vector512.Exp(ax * -2f);
+        var big = (Vector512<float>.One - t) / (Vector512<float>.One + t);
+        var x2 = ax * ax;
+        var p = Vector512.FusedMultiplyAdd(x2, Vector512.Create(62f / 2835), Vector512.Create(-17f / 315));
+        p = Vector512.FusedMultiplyAdd(x2, p, Vector512.Create(2f / 15));
+        p = Vector512.FusedMultiplyAdd(x2, p, Vector512.Create(-1f / 3));
+        p = Vector512.FusedMultiplyAdd(x2 * ax, p, ax);
+        var r = Vector512.ConditionalSelect(Vector512.LessThan(ax, Vector512.Create(0.1f)), p, big);
+        return Vector512.CopySign(r, x);
+    }
+
+    public static Vector512<double> Tanh(Vector512<double> x)
+    {
+        var ax = Vector512.Abs(x);
+        var t = Vector512.Exp(ax * -2.0);
+        var big = (Vector512<double>.One - t) / (Vector512<double>.One + t);
+        var x2 = ax * ax;
+        var p = Vector512.FusedMultiplyAdd(x2, Vector512.Create(-929569.0 / 638512875), Vector512.Create(21844.0 / 6081075));
+        p = Vector512.FusedMultiplyAdd(x2, p, Vector512.Create(-1382.0 / 155925));
+        p = Vector512.FusedMultiplyAdd(x2, p, Vector512.Create(62.0 / 2835));
+        p = Vector512.FusedMultiplyAdd(x2, p, Vector512.Create(-17.0 / 315));
+        p = Vector512.FusedMultiplyAdd(x2, p, Vector512.Create(2.0 / 15));
+        p = Vector512.FusedMultiplyAdd(x2, p, Vector512.Create(-1.0 / 3));
+        p = Vector512.FusedMultiplyAdd(x2 * ax, p, ax);
+        var r = Vector512.ConditionalSelect(Vector512.LessThan(ax, Vector512.Create(0.1)), p, big);
+        return Vector512.CopySign(r, x);
+    }
+
+    /// <summary>1 / (1 + exp(-x)), the reference's formula (exp overflow gives 0, as it should).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Logistic(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-x));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> Logistic(Vector512<double> x) => Vector512<double>.One / (Vector512<double>.One + Vector512.Exp(-x));
+
+    /// <summary>f32 sums accumulate in f64 lanes: the low and high halves of a vector, widened.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> WidenLower(Vector512<float> x) => Vector512.WidenLower(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> WidenUpper(Vector512<float> x) => Vector512.WidenUpper(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Sum<T>(Vector512<T> v) => Vector512.Sum(v);
+
+    public static float HMax(Vector512<float> v)
+    {
+        float r = v.GetElement(0);
+        for (int i = 1; i < Vector512<float>.Count; i++) r = Math.Max(r, v.GetElement(i));
+        return r;
+    }
+
+    public static double HMax(Vector512<double> v)
+    {
+        double r = v.GetElement(0);
+        for (int i = 1; i < Vector512<double>.Count; i++) r = Math.Max(r, v.GetElement(i));
+        return r;
+    }
+
+    public static float HMin(Vector512<float> v)
+    {
+        float r = v.GetElement(0);
+        for (int i = 1; i < Vector512<float>.Count; i++) r = Math.Min(r, v.GetElement(i));
+        return r;
+    }
+
+    public static double HMin(Vector512<double> v)
+    {
+        double r = v.GetElement(0);
+        for (int i = 1; i < Vector512<double>.Count; i++) r = Math.Min(r, v.GetElement(i));
+        return r;
+    }
+}
+
+/// <summary>The same operations as <see cref="Simd512"/> at 256 bits (machines without AVX-512).</summary>
+public static class Simd256
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Load<T>(T[] a, int i) =>
+        Vector256.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(a), (nuint)i);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store<T>(T[] a, int i, Vector256<T> v) =>
+        v.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(a), (nuint)i);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Splat<T>(T x) => Vector256.Create(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Add<T>(Vector256<T> a, Vector256<T> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Sub<T>(Vector256<T> a, Vector256<T> b) => a - b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Mul<T>(Vector256<T> a, Vector256<T> b) => a * b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Div<T>(Vector256<T> a, Vector256<T> b) => a / b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Neg<T>(Vector256<T> a) => -a;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Abs<T>(Vector256<T> a) => Vector256.Abs(a);
+
+    /// <summary>IEEE maximum: NaN propagates and +0 &gt; -0, as Math.Max.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Max<T>(Vector256<T> a, Vector256<T> b) => Vector256.Max(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Min<T>(Vector256<T> a, Vector256<T> b) => Vector256.Min(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Sqrt<T>(Vector256<T> a) => Vector256.Sqrt(a);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Rsqrt<T>(Vector256<T> a) => Vector256<T>.One / Vector256.Sqrt(a);
+
+    /// <summary>-1, 0 or 1, keeping -0 and NaN (as <see cref="ScalarMath.Sign(float)"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Sign<T>(Vector256<T> a) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(a, Vector256<T>.Zero), Vector256<T>.One,
+            Vector256.ConditionalSelect(Vector256.LessThan(a, Vector256<T>.Zero), -Vector256<T>.One, a));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Select<T>(Vector256<T> mask, Vector256<T> a, Vector256<T> b) => Vector256.ConditionalSelect(mask, a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Lt<T>(Vector256<T> a, Vector256<T> b) => Vector256.LessThan(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Le<T>(Vector256<T> a, Vector256<T> b) => Vector256.LessThanOrEqual(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Gt<T>(Vector256<T> a, Vector256<T> b) => Vector256.GreaterThan(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Ge<T>(Vector256<T> a, Vector256<T> b) => Vector256.GreaterThanOrEqual(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Eq<T>(Vector256<T> a, Vector256<T> b) => Vector256.Equals(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Ne<T>(Vector256<T> a, Vector256<T> b) => ~Vector256.Equals(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Exp(Vector256<float> x) => Vector256.Exp(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> Exp(Vector256<double> x) => Vector256.Exp(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Log(Vector256<float> x) => Vector256.Log(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> Log(Vector256<double> x) => Vector256.Log(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Sin(Vector256<float> x) => Vector256.Sin(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> Sin(Vector256<double> x) => Vector256.Sin(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Cos(Vector256<float> x) => Vector256.Cos(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> Cos(Vector256<double> x) => Vector256.Cos(x);
+
+    /// <summary>
+    /// tanh: sign(x)·(1 - t)/(1 + t) with t = exp(-2|x|) (no overflow; 1 - t is exact for |x| ≥ 0.1), and its Taylor
+    /// series below 0.1, where 1 - t would cancel. NaN stays NaN, ±inf gives ±1, -0 stays -0.
+    /// </summary>
+    public static Vector256<float> Tanh(Vector256<float> x)
+    {
+        var ax = Vector256.Abs(x);
+        var t = Vector256.Exp(ax * -2f);
+        var big = (Vector256<float>.One - t) / (Vector256<float>.One + t);
+        var x2 = ax * ax;
+        var p = Vector256.FusedMultiplyAdd(x2, Vector256.Create(62f / 2835), Vector256.Create(-17f / 315));
+        p = Vector256.FusedMultiplyAdd(x2, p, Vector256.Create(2f / 15));
+        p = Vector256.FusedMultiplyAdd(x2, p, Vector256.Create(-1f / 3));
+        p = Vector256.FusedMultiplyAdd(x2 * ax, p, ax);
+        var r = Vector256.ConditionalSelect(Vector256.LessThan(ax, Vector256.Create(0.1f)), p, big);
+        return Vector256.CopySign(r, x);
+    }
+
+    public static Vector256<double> Tanh(Vector256<double> x)
+    {
+        var ax = Vector256.Abs(x);
+        var t = Vector256.Exp(ax * -2.0);
+        var big = (Vector256<double>.One - t) / (Vector256<double>.One + t);
+        var x2 = ax * ax;
+        var p = Vector256.FusedMultiplyAdd(x2, Vector256.Create(-929569.0 / 638512875), Vector256.Create(21844.0 / 6081075));
+        p = Vector256.FusedMultiplyAdd(x2, p, Vector256.Create(-1382.0 / 155925));
+        p = Vector256.FusedMultiplyAdd(x2, p, Vector256.Create(62.0 / 2835));
+        p = Vector256.FusedMultiplyAdd(x2, p, Vector256.Create(-17.0 / 315));
+        p = Vector256.FusedMultiplyAdd(x2, p, Vector256.Create(2.0 / 15));
+        p = Vector256.FusedMultiplyAdd(x2, p, Vector256.Create(-1.0 / 3));
+        p = Vector256.FusedMultiplyAdd(x2 * ax, p, ax);
+        var r = Vector256.ConditionalSelect(Vector256.LessThan(ax, Vector256.Create(0.1)), p, big);
+        return Vector256.CopySign(r, x);
+    }
+
+    /// <summary>1 / (1 + exp(-x)), the reference's formula (exp overflow gives 0, as it should).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Logistic(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(-x));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> Logistic(Vector256<double> x) => Vector256<double>.One / (Vector256<double>.One + Vector256.Exp(-x));
+
+    /// <summary>f32 sums accumulate in f64 lanes: the low and high halves of a vector, widened.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> WidenLower(Vector256<float> x) => Vector256.WidenLower(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> WidenUpper(Vector256<float> x) => Vector256.WidenUpper(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Sum<T>(Vector256<T> v) => Vector256.Sum(v);
+
+    public static float HMax(Vector256<float> v)
+    {
+        float r = v.GetElement(0);
+        for (int i = 1; i < Vector256<float>.Count; i++) r = Math.Max(r, v.GetElement(i));
+        return r;
+    }
+
+    public static double HMax(Vector256<double> v)
+    {
+        double r = v.GetElement(0);
+        for (int i = 1; i < Vector256<double>.Count; i++) r = Math.Max(r, v.GetElement(i));
+        return r;
+    }
+
+    public static float HMin(Vector256<float> v)
+    {
+        float r = v.GetElement(0);
+        for (int i = 1; i < Vector256<float>.Count; i++) r = Math.Min(r, v.GetElement(i));
+        return r;
+    }
+
+    public static double HMin(Vector256<double> v)
+    {
+        double r = v.GetElement(0);
+        for (int i = 1; i < Vector256<double>.Count; i++) r = Math.Min(r, v.GetElement(i));
+        return r;
+    }
+}

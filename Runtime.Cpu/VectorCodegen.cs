@@ -1,0 +1,285 @@
+using System.Linq.Expressions;
+using System.Reflection;
+using System.Runtime.Intrinsics;
+using Tracer.Compiler;
+using Tracer.Compiler.Lowering;
+
+namespace Tracer.Runtime.Cpu;
+
+/// <summary>Which vector instructions generated kernels use.</summary>
+public enum VectorIsa
+{
+    /// <summary>Scalar code only.</summary>
+    None,
+
+    /// <summary><see cref="Vector256{T}"/> (AVX2).</summary>
+    V256,
+
+    /// <summary><see cref="Vector512{T}"/> (AVX-512).</summary>
+    V512,
+}
+
+/// <summary>
+/// The vector body of a kernel's innermost loop: the same scalar expression evaluated on whole vectors of lanes
+/// (<see cref="Simd512"/>/<see cref="Simd256"/> calls), for loops where every address map has stride 1 (a vector
+/// load or store) or 0 (a broadcast scalar) along the innermost axis. Register reductions keep a vector
+/// accumulator (f64 lanes for f32 sums) that is folded into the scalar accumulator before the scalar tail.
+/// </summary>
+internal sealed class VectorCodegen
+{
+    private readonly LoopKernel kernel;
+    private readonly LoopCodegen owner;
+    private readonly Type helper;
+    private readonly Type elem;
+    private readonly Type vec;
+    private readonly ParameterExpression[] vacc = [];
+
+    public VectorCodegen(LoopKernel kernel, VectorIsa isa, LoopCodegen owner)
+    {
+        this.kernel = kernel;
+        this.owner = owner;
+        elem = ScalarCodegen.ClrType(kernel.DType);
+        (helper, vec) = isa == VectorIsa.V512
+            ? (typeof(Simd512), typeof(Vector512<>).MakeGenericType(elem))
+            : (typeof(Simd256), typeof(Vector256<>).MakeGenericType(elem));
+        Lanes = (isa == VectorIsa.V512 ? 64 : 32) / (kernel.DType == DType.Float32 ? 4 : 8);
+        if (kernel.IsRegisterReduction)
+        {
+            if (WidenedSum)
+            {
+                var wide = isa == VectorIsa.V512 ? typeof(Vector512<double>) : typeof(Vector256<double>);
+                vacc = [Expression.Variable(wide, "vlo"), Expression.Variable(wide, "vhi")];
+            }
+            else
+            {
+                vacc = [Expression.Variable(vec, "vacc")];
+            }
+        }
+    }
+
+    /// <summary>Locals the kernel must declare (the vector accumulators).</summary>
+    public IReadOnlyList<ParameterExpression> Variables => vacc;
+
+    /// <summary>Elements per vector.</summary>
+    public int Lanes { get; }
+
+    private bool WidenedSum => kernel.ReduceOp == OpCode.ReduceSum && kernel.DType == DType.Float32;
+
+    /// <summary>The best vector width the hardware accelerates.</summary>
+    public static VectorIsa Best =>
+        Vector512.IsHardwareAccelerated ? VectorIsa.V512 : Vector256.IsHardwareAccelerated ? VectorIsa.V256 : VectorIsa.None;
+
+    /// <summary>
+    /// True when the innermost loop can run on vectors: a float kernel whose loads and output are contiguous or
+    /// broadcast along the innermost axis, with no data-dependent addresses, made of operations with a vector form
+    /// (comparisons only as the condition of a select), and every address in range (vector accesses are unchecked).
+    /// </summary>
+    public static bool CanVectorize(LoopKernel k, IReadOnlyList<BufferInfo> buffers)
+    {
+        int depth = k.Domain.Length;
+        if (depth == 0 || k.DType is not (DType.Float32 or DType.Float64) || k.OutDynamic.Length > 0) return false;
+        int inner = depth - 1;
+        if (k.IsRegisterReduction)
+        {
+            if (k.ReduceOp is not (OpCode.ReduceSum or OpCode.ReduceMax or OpCode.ReduceMin)) return false;
+        }
+        else
+        {
+            if (k.OutMap.Strides[inner] != 1) return false;
+            if (k.Mode == WriteMode.Accumulate && k.ReduceOp is not (null or OpCode.ReduceSum or OpCode.ReduceMax or OpCode.ReduceMin))
+                return false;
+        }
+        if (!InRange(k.OutMap, k.Domain, buffers[k.Output].Length)) return false;
+        return Supported(k.Body, k.DType, k.Domain, buffers);
+    }
+
+    private static bool Supported(ScalarExpr e, DType t, int[] domain, IReadOnlyList<BufferInfo> buffers)
+    {
+        switch (e)
+        {
+            case ConstExpr c:
+                return c.DType == t;
+            case LoadExpr l:
+                return l.DType == t && l.IsStrided && l.Map.Strides[^1] is 0 or 1 && InRange(l.Map, domain, buffers[l.Buffer].Length);
+            case OpExpr op when op.DType == t:
+                switch (op.Op.Kind())
+                {
+                    case OpKind.Unary:
+                        if (op.Op is not (OpCode.Neg or OpCode.Abs or OpCode.Sign or OpCode.Exp or OpCode.Log or OpCode.Sqrt
+                            or OpCode.Rsqrt or OpCode.Sin or OpCode.Cos or OpCode.Tanh or OpCode.Logistic)) return false;
+                        break;
+                    case OpKind.Binary:
+                        if (op.Op is not (OpCode.Add or OpCode.Sub or OpCode.Mul or OpCode.Div or OpCode.Max or OpCode.Min)) return false;
+                        break;
+                    case OpKind.Select:
+                        if (op.Args[0] is not OpExpr { } cmp || cmp.Op.Kind() != OpKind.Compare
+                            || cmp.Args[0].DType != t || !Supported(cmp.Args[0], t, domain, buffers) || !Supported(cmp.Args[1], t, domain, buffers))
+                            return false;
+                        return Supported(op.Args[1], t, domain, buffers) && Supported(op.Args[2], t, domain, buffers);
+                    default:
+                        return false;
+                }
+                foreach (var a in op.Args)
+                {
+                    if (!Supported(a, t, domain, buffers)) return false;
+                }
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Every address the map produces over the domain lies in [0, length).</summary>
+    private static bool InRange(IndexMap map, int[] domain, int length)
+    {
+        long min = map.Offset, max = map.Offset;
+        for (int d = 0; d < domain.Length; d++)
+        {
+            long span = (long)(domain[d] - 1) * map.Strides[d];
+            if (span > 0) max += span;
+            else min += span;
+        }
+        return min >= 0 && max < length;
+    }
+
+    /// <summary>Statements before the vector loop: the vector accumulator starts at the identity.</summary>
+    public IEnumerable<Expression> Begin()
+    {
+        if (vacc.Length == 0) yield break;
+        var identity = kernel.ReduceIdentity();
+        foreach (var v in vacc)
+        {
+            var lane = v.Type.GetGenericArguments()[0];
+            yield return Expression.Assign(v, Call("Splat", lane, Expression.Constant(lane == typeof(float) ? (object)(float)identity : identity, lane)));
+        }
+    }
+
+    /// <summary>Statements after the vector loop: fold the vector accumulator into the scalar one.</summary>
+    public IEnumerable<Expression> End(ParameterExpression? accumulator)
+    {
+        if (vacc.Length == 0) yield break;
+        Expression folded = WidenedSum
+            ? Call("Sum", typeof(double), Call("Add", typeof(double), vacc[0], vacc[1]))
+            : Call(kernel.ReduceOp switch { OpCode.ReduceSum => "Sum", OpCode.ReduceMax => "HMax", _ => "HMin" }, elem, vacc[0]);
+        yield return Expression.Assign(accumulator!, owner.Combine(accumulator!, folded));
+    }
+
+    /// <summary>One vector step at the current offsets.</summary>
+    public Expression Body()
+    {
+        var hoisted = ScalarCodegen.SharedNodes(kernel.Body);
+        shared.Clear();
+        var block = new List<Expression>();
+        foreach (var node in hoisted)
+        {
+            var value = Emit(node);
+            var v = Expression.Variable(value.Type, "v" + shared.Count);
+            block.Add(Expression.Assign(v, value));
+            shared[node] = v;
+        }
+        if (block.Count == 0) return Step(Emit(kernel.Body));
+        block.Add(Step(Emit(kernel.Body)));
+        return Expression.Block(shared.Values, block);
+    }
+
+    private readonly Dictionary<ScalarExpr, ParameterExpression> shared = new(ReferenceEqualityComparer.Instance);
+
+    private Expression Step(Expression value)
+    {
+        if (kernel.IsRegisterReduction)
+        {
+            if (WidenedSum)
+            {
+                return Expression.Block(
+                    Expression.Assign(vacc[0], Call("Add", typeof(double), vacc[0], Call("WidenLower", null, value))),
+                    Expression.Assign(vacc[1], Call("Add", typeof(double), vacc[1], Call("WidenUpper", null, value))));
+            }
+            return Expression.Assign(vacc[0], CombineVector(vacc[0], value));
+        }
+        var array = owner.arrays[kernel.Output];
+        var at = owner.Offset(kernel.OutMap, owner.depth);
+        if (kernel.Mode == WriteMode.Accumulate)
+            value = CombineVector(Call("Load", elem, array, at), value);
+        return Call("Store", elem, array, at, value);
+    }
+
+    private Expression CombineVector(Expression acc, Expression value) => kernel.ReduceOp switch
+    {
+        null or OpCode.ReduceSum => Call("Add", elem, acc, value),
+        OpCode.ReduceMax => Call("Max", elem, acc, value),
+        _ => Call("Min", elem, acc, value),
+    };
+
+    private Expression Emit(ScalarExpr e)
+    {
+        if (shared.TryGetValue(e, out var local)) return local;
+        switch (e)
+        {
+            case ConstExpr c:
+                return Call("Splat", elem, ScalarCodegen.Constant(c.Value, c.DType));
+            case LoadExpr l:
+                return l.Map.Strides[^1] == 1
+                    ? Call("Load", elem, owner.arrays[l.Buffer], owner.Offset(l.Map, owner.depth))
+                    : Call("Splat", elem, owner.Load(l));
+            case OpExpr op:
+                if (op.Op.Kind() == OpKind.Select)
+                    return Call("Select", elem, Emit(op.Args[0]), Emit(op.Args[1]), Emit(op.Args[2]));
+                var args = new Expression[op.Args.Length];
+                for (int i = 0; i < args.Length; i++) args[i] = Emit(op.Args[i]);
+                return Call(Name(op.Op), elem, args);
+            default:
+                throw new NotSupportedException($"cpu: cannot vectorise {e.GetType().Name}");
+        }
+    }
+
+    private static string Name(OpCode op) => op switch
+    {
+        OpCode.Eq => "Eq",
+        OpCode.Ne => "Ne",
+        OpCode.Lt => "Lt",
+        OpCode.Le => "Le",
+        OpCode.Gt => "Gt",
+        OpCode.Ge => "Ge",
+        OpCode.Add => "Add",
+        OpCode.Sub => "Sub",
+        OpCode.Mul => "Mul",
+        OpCode.Div => "Div",
+        OpCode.Max => "Max",
+        OpCode.Min => "Min",
+        OpCode.Neg => "Neg",
+        OpCode.Abs => "Abs",
+        OpCode.Sign => "Sign",
+        OpCode.Exp => "Exp",
+        OpCode.Log => "Log",
+        OpCode.Sqrt => "Sqrt",
+        OpCode.Rsqrt => "Rsqrt",
+        OpCode.Sin => "Sin",
+        OpCode.Cos => "Cos",
+        OpCode.Tanh => "Tanh",
+        OpCode.Logistic => "Logistic",
+        _ => throw new NotSupportedException($"cpu: no vector form of {op.Name()}"),
+    };
+
+    /// <summary>
+    /// A call of a helper: the non-generic overload for these argument types if there is one (transcendentals),
+    /// else the generic method instantiated at <paramref name="lane"/>.
+    /// </summary>
+    private Expression Call(string name, Type? lane, params Expression[] args)
+    {
+        var types = new Type[args.Length];
+        for (int i = 0; i < args.Length; i++) types[i] = args[i].Type;
+        var method = helper.GetMethod(name, BindingFlags.Public | BindingFlags.Static, types);
+        if (method is null && lane is not null)
+        {
+            foreach (var m in helper.GetMethods(BindingFlags.Public | BindingFlags.Static))
+            {
+                if (m.Name == name && m.IsGenericMethodDefinition && m.GetParameters().Length == args.Length)
+                {
+                    method = m.MakeGenericMethod(lane);
+                    break;
+                }
+            }
+        }
+        return Expression.Call(method ?? throw new NotSupportedException($"cpu: no {helper.Name}.{name}"), args);
+    }
+}
