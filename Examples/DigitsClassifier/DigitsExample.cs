@@ -3,6 +3,7 @@ using Tracer;
 using Tracer.Nn;
 using Tracer.Training;
 using Model = Tracer.Nn.Chain<Tracer.Nn.Dense, Tracer.Nn.Chain<Tracer.Nn.Dropout, Tracer.Nn.Dense>>;
+using Tracer.Examples;
 
 namespace DigitsClassifier;
 

@@ -2,6 +2,7 @@ using Tracer;
 using Tracer.Nn;
 using Tracer.Training;
 using static Tracer.Ops;
+using Tracer.Examples;
 
 namespace MatFac;
 

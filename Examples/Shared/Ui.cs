@@ -1,9 +1,9 @@
 using ScottPlot;
 using Spectre.Console;
 
-namespace MatFac;
+namespace Tracer.Examples;
 
-/// <summary>The console progress bar and the loss plot (the same small helper in every training example).</summary>
+/// <summary>The console progress bar and the loss plot, shared by every training example (linked into each project).</summary>
 internal static class Ui
 {
     /// <summary>Runs <paramref name="step"/> (which returns the loss) <paramref name="steps"/> times under a progress bar.</summary>
