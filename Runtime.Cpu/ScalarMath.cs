@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Tracer.Compiler;
 
 namespace Tracer.Runtime.Cpu;
 
@@ -22,24 +23,13 @@ public static class ScalarMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Abs(int x) => x < 0 ? unchecked(-x) : x;
 
-    /// <summary>log(1 + x) without cancellation for small x: the rounding error of 1 + x cancels in the ratio.</summary>
-    public static double Log1p(double x)
-    {
-        double u = 1 + x;
-        return u == 1 ? x : Math.Log(u) * x / (u - 1);
-    }
+    /// <summary>log(1 + x) without cancellation for small x (the shared definition in the Compiler).</summary>
+    public static double Log1p(double x) => ScalarFunctions.Log1p(x);
 
     public static float Log1p(float x) => (float)Log1p((double)x);
 
-    /// <summary>exp(x) - 1 without cancellation for small x (Kahan).</summary>
-    public static double Expm1(double x)
-    {
-        double u = Math.Exp(x);
-        if (u == 1) return x;
-        double um1 = u - 1;
-        if (um1 == -1) return -1;
-        return double.IsInfinity(u) ? u : um1 * x / Math.Log(u);
-    }
+    /// <summary>exp(x) - 1 without cancellation for small x (the shared definition in the Compiler).</summary>
+    public static double Expm1(double x) => ScalarFunctions.Expm1(x);
 
     public static float Expm1(float x) => (float)Expm1((double)x);
 

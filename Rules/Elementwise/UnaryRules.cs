@@ -68,29 +68,14 @@ internal static class UnaryRules
         new UnaryRule(OpCode.Logistic, Logistic, null, LogisticPullback),
     ];
 
-    // Reference scalar functions that Math lacks or gets wrong for our purposes.
+    // Reference scalar functions that Math lacks: shared with the backends (Compiler's ScalarFunctions).
+    public static double Sign(double x) => ScalarFunctions.Sign(x);
 
-    /// <summary>-1, 0 or 1; keeps -0 and NaN (Math.Sign throws on NaN).</summary>
-    public static double Sign(double x) => x > 0 ? 1 : x < 0 ? -1 : x;
+    public static double Log1p(double x) => ScalarFunctions.Log1p(x);
 
-    /// <summary>log(1 + x) without cancellation for small x (Goldberg's trick: the rounding of 1 + x cancels).</summary>
-    public static double Log1p(double x)
-    {
-        double u = 1 + x;
-        return u == 1 ? x : Math.Log(u) * x / (u - 1);
-    }
+    public static double Expm1(double x) => ScalarFunctions.Expm1(x);
 
-    /// <summary>exp(x) - 1 without cancellation for small x (Kahan's trick).</summary>
-    public static double Expm1(double x)
-    {
-        double u = Math.Exp(x);
-        if (u == 1) return x;
-        double um1 = u - 1;
-        if (um1 == -1) return -1;
-        return double.IsInfinity(u) ? u : um1 * x / Math.Log(u);
-    }
-
-    public static double Logistic(double x) => 1 / (1 + Math.Exp(-x));
+    public static double Logistic(double x) => ScalarFunctions.Logistic(x);
 
     // Pullbacks: (y = op(x), ct) -> ct * dy/dx, written in IR so they can be differentiated again. Also the JVPs
     // (t -> t * dy/dx), so they must stay elementwise in ct.
