@@ -12,14 +12,13 @@ internal static class HostCalls
     public static Action<Array[]> Compile(HostKernel kernel, IReadOnlyList<BufferInfo> bufferInfo, CpuBackend backend)
     {
         var eq = kernel.Equation;
+        if (kernel.Results is not { } results) return static _ => { };   // written by the construct's first kernel
         var def = eq.Attrs.Control ?? throw new NotSupportedException($"cpu: {eq.Op.Name()} has no definition");
         var compiled = new Dictionary<Graph, IExecutable>(ReferenceEqualityComparer.Instance);
         foreach (var g in def.SubGraphs())
             compiled[g] = backend.Compile(Optimizer.Run(g, new OptimizeOptions(Final: true)));
-        int result = eq.Attrs.Index;
         int[] inputs = kernel.Inputs;
         var lengths = Array.ConvertAll(inputs, b => bufferInfo[b].Length);
-        int output = kernel.Output;
         return buffers =>
         {
             var args = new Array[inputs.Length];
@@ -29,8 +28,8 @@ internal static class HostCalls
                 var b = buffers[inputs[i]];
                 args[i] = b.Length == lengths[i] ? b : Prefix(b, lengths[i]);
             }
-            var value = def.Run(args, (g, a) => compiled[g].Run(a))[result];
-            Array.Copy(value, buffers[output], value.Length);
+            var values = def.Run(args, (g, a) => compiled[g].Run(a));
+            foreach (var (index, buffer) in results) Array.Copy(values[index], buffers[buffer], values[index].Length);
         };
     }
 

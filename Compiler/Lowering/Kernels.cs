@@ -190,9 +190,15 @@ public sealed class MatMulKernel(int[] batch, int m, int n, int k, MatrixRef a, 
 /// A control-flow equation (scan, while, switch) run by the backend's host code: its sub-graphs are compiled once,
 /// and the loop or branch choice runs on the host, calling them. Inputs are whole contiguous buffers.
 /// </summary>
-public sealed class HostKernel(Node equation, int[] inputs, int output) : Kernel
+public sealed class HostKernel(Node equation, int[] inputs, int output, (int Index, int Buffer)[]? results = null) : Kernel
 {
     public Node Equation { get; } = equation;
+
+    /// <summary>
+    /// On the first kernel of a construct: every live result (result index, buffer), all written by this kernel.
+    /// Null on the others, whose result the first one already wrote (they only mark where it is defined).
+    /// </summary>
+    public (int Index, int Buffer)[]? Results { get; } = results;
 
     public int[] Inputs { get; } = inputs;
 

@@ -189,7 +189,11 @@ public sealed partial class Lowerer
         return Whole(target, eq.Type);
     }
 
-    /// <summary>A control-flow equation: its inputs as whole buffers, its result written by the host.</summary>
+    /// <summary>
+    /// A control-flow construct: its inputs as whole buffers. Every live result of the construct (one equation each,
+    /// same definition and inputs) is lowered here, as consecutive kernels: the first runs the construct once and
+    /// writes all results; the others only mark where their result is defined.
+    /// </summary>
     private ScalarExpr HostCall(Node eq)
     {
         var inputs = new int[eq.Inputs.Count];
@@ -202,9 +206,37 @@ public sealed partial class Lowerer
                 value = Materialise(value, x.Type, $"%{x.Id} {x.Op.Name()} (control-flow operand)");
             inputs[i] = ((LoadExpr)value).Buffer;
         }
-        int target = Target(eq);
-        kernels.Add(new HostKernel(eq, inputs, target) { Label = Describe(eq) });
-        return Whole(target, eq.Type);
+        var group = siblings.TryGetValue(eq, out var g) ? g : [eq];
+        var targets = new int[group.Count];
+        for (int k = 0; k < group.Count; k++) targets[k] = Target(group[k]);
+        var results = new (int Index, int Buffer)[group.Count];
+        for (int k = 0; k < group.Count; k++) results[k] = (group[k].Attrs.Index, targets[k]);
+        for (int k = 0; k < group.Count; k++)
+        {
+            kernels.Add(new HostKernel(group[k], inputs, targets[k], k == 0 ? results : null) { Label = Describe(group[k]) });
+            if (k > 0) values[group[k].Id] = Settle(group[k], Whole(targets[k], group[k].Type));
+        }
+        return Whole(targets[0], eq.Type);
+    }
+
+    /// <summary>The live results of each control-flow construct, keyed by its first live result, in order.</summary>
+    private Dictionary<Node, List<Node>> ControlFlowSiblings(bool[] live)
+    {
+        var byConstruct = new Dictionary<(ControlFlow, string), List<Node>>();
+        var result = new Dictionary<Node, List<Node>>(ReferenceEqualityComparer.Instance);
+        foreach (var eq in graph.Equations)
+        {
+            if (!live[eq.Id] || eq.Attrs.Control is not { } def) continue;
+            var key = (def, string.Join(",", eq.Inputs.Select(x => x.Id)));
+            if (!byConstruct.TryGetValue(key, out var list))
+            {
+                list = [];
+                byConstruct[key] = list;
+                result[eq] = list;
+            }
+            list.Add(eq);
+        }
+        return result;
     }
 
     private static bool IsContiguous(int[] strides, Shape shape)

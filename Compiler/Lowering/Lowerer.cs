@@ -50,6 +50,7 @@ public sealed partial class Lowerer
     private readonly int[] uses;
     private readonly int[] firstOutput;   // output position of a node's first occurrence among the outputs, or -1
     private readonly int[] outputBuffer;  // the output buffer holding a node's value, or -1
+    private Dictionary<Node, List<Node>> siblings = new(ReferenceEqualityComparer.Instance);
 
     private Lowerer(Graph graph, LoweringOptions options)
     {
@@ -105,9 +106,10 @@ public sealed partial class Lowerer
             values[x.Id] = Whole(inputBuffers[i], x.Type);
         }
 
+        siblings = ControlFlowSiblings(live);
         foreach (var eq in graph.Equations)
         {
-            if (!live[eq.Id]) continue;
+            if (!live[eq.Id] || values[eq.Id] is not null) continue;   // results of a construct lowered together
             values[eq.Id] = Settle(eq, LowerEquation(eq));
         }
 

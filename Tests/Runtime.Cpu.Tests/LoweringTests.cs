@@ -78,4 +78,25 @@ public sealed class LoweringTests
         Assert.AreEqual(1, loop.ReducedAxes);
         Assert.AreEqual(OpCode.ReduceSum, loop.ReduceOp);
     }
+
+    [TestMethod]
+    public void AConstructRunsOnceForAllItsResults()
+    {
+        var f = T(DType.Float64, 3);
+        // A scan with two carries and one stacked output, all three used: one host kernel runs it and writes all three.
+        var body = Build([f, f, f], v => [Ir.Add(v[0], v[2]), Ir.Mul(v[1], v[2]), Ir.Sin(v[0])]);
+        var def = new ScanDef(body, carries: 2, xs: 1, consts: 0, length: 4, reverse: false);
+        var g = Build([f, f, T(DType.Float64, 4, 3)], xs =>
+        {
+            var r = def.Emit(OpCode.Scan, xs);
+            return [Ir.Add(r[0], r[1]), Ir.ReduceSum(r[2], 0)];
+        });
+        var program = Lowerer.Lower(g);
+        var hosts = program.Kernels.OfType<HostKernel>().ToList();
+        Assert.AreEqual(3, hosts.Count);
+        Assert.AreEqual(3, hosts[0].Results!.Length, "the first kernel writes every result");
+        Assert.IsNull(hosts[1].Results);
+        Assert.IsNull(hosts[2].Results);
+        Check(g, 11, "scan with three used results", 0.1, 2, crossCheckSystem: false);
+    }
 }
