@@ -120,7 +120,11 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
     }
 }
 
-/// <summary>A compiled <see cref="KernelProgram"/>. Thread-safe: every call has its own buffers.</summary>
+/// <summary>
+/// A compiled <see cref="KernelProgram"/>. Thread-safe: every call has its own buffer table. A finished call leaves
+/// its table (constants and planned temporaries in place) for the next one, so a call allocates only its outputs;
+/// a call that overlaps another on a second thread builds a table of its own.
+/// </summary>
 public sealed class CpuExecutable : IExecutable
 {
     private readonly Expression<Action<Array[], int, int>>[] lambdas;
@@ -129,6 +133,14 @@ public sealed class CpuExecutable : IExecutable
     private readonly bool[] skip;
     private readonly MemoryPlan plan;
     private readonly CpuCompiler[] compiledBy;
+
+    // Per-call bookkeeping, flattened once so a call walks plain arrays.
+    private readonly int[] inputBuffer;     // buffer id of input i
+    private readonly int[] inputLength;
+    private readonly DType[] inputType;
+    private readonly int[] outputBuffer;    // buffer id of output i
+    private readonly int[] freshBuffers;    // output buffers, allocated anew by every call
+    private Array[]? idle;                  // the buffer table of the last finished call, ready for reuse
 
     internal CpuExecutable(KernelProgram program, Expression<Action<Array[], int, int>>[] lambdas, Action<Array[], int, int>[] kernels,
         CpuCompiler[] compiledBy, KernelStep[] steps)
@@ -139,7 +151,27 @@ public sealed class CpuExecutable : IExecutable
         this.kernels = kernels;
         this.compiledBy = compiledBy;
         plan = MemoryPlan.Create(program);
-        skip = RedundantZeroFills(program, plan);
+        skip = RedundantZeroFills(program);
+        inputBuffer = new int[program.Inputs.Count];
+        inputLength = new int[inputBuffer.Length];
+        inputType = new DType[inputBuffer.Length];
+        var fresh = new List<int>();
+        foreach (var b in program.Buffers)
+        {
+            if (b.Kind == BufferKind.Input)
+            {
+                inputBuffer[b.Index] = b.Id;
+                inputLength[b.Index] = b.Length;
+                inputType[b.Index] = b.DType;
+            }
+            else if (b.Kind == BufferKind.Output)
+            {
+                fresh.Add(b.Id);
+            }
+        }
+        freshBuffers = fresh.ToArray();
+        outputBuffer = new int[program.Outputs.Count];
+        for (int i = 0; i < outputBuffer.Length; i++) outputBuffer[i] = program.Outputs[i];
     }
 
     public KernelProgram Program { get; }
@@ -155,48 +187,63 @@ public sealed class CpuExecutable : IExecutable
 
     public Array[] Run(Array[] inputs)
     {
+        if (inputs.Length != inputBuffer.Length)
+            throw new ArgumentException($"expected {inputBuffer.Length} inputs, got {inputs.Length}");
+        var buffers = Interlocked.Exchange(ref idle, null) ?? NewTable();
+        try
+        {
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                var x = inputs[i];
+                if (x.Length != inputLength[i] || DTypeExtensions.OfArray(x) != inputType[i])
+                    throw new ArgumentException(
+                        $"input {i}: expected {inputType[i].ShortName()}[{inputLength[i]} elements], got {x.GetType().Name} of {x.Length}");
+                buffers[inputBuffer[i]] = x;
+            }
+            var info = Program.Buffers;
+            foreach (int id in freshBuffers) buffers[id] = info[id].DType.NewArray(info[id].Length);
+            for (int i = 0; i < kernels.Length; i++)
+            {
+                if (!skip[i]) steps[i].Run(kernels[i], buffers);
+            }
+            var outputs = new Array[outputBuffer.Length];
+            for (int i = 0; i < outputs.Length; i++) outputs[i] = buffers[outputBuffer[i]];
+            return outputs;
+        }
+        finally
+        {
+            // The table must not keep the caller's arrays alive.
+            foreach (int id in inputBuffer) buffers[id] = null!;
+            foreach (int id in freshBuffers) buffers[id] = null!;
+            Volatile.Write(ref idle, buffers);
+        }
+    }
+
+    /// <summary>A buffer table with constants and temporaries (one array per planned slot) in place.</summary>
+    private Array[] NewTable()
+    {
         var p = Program;
-        if (inputs.Length != p.Inputs.Count)
-            throw new ArgumentException($"expected {p.Inputs.Count} inputs, got {inputs.Length}");
         var buffers = new Array[p.Buffers.Count];
         var slots = new Array[plan.SlotLengths.Count];
         for (int s = 0; s < slots.Length; s++) slots[s] = plan.SlotTypes[s].NewArray(plan.SlotLengths[s]);
         foreach (var b in p.Buffers)
         {
-            switch (b.Kind)
+            buffers[b.Id] = b.Kind switch
             {
-                case BufferKind.Input:
-                    var x = inputs[b.Index];
-                    if (x.Length != b.Length || DTypeExtensions.OfArray(x) != b.DType)
-                        throw new ArgumentException(
-                            $"input {b.Index}: expected {b.DType.ShortName()}[{b.Length} elements], got {x.GetType().Name} of {x.Length}");
-                    buffers[b.Id] = x;
-                    break;
-                case BufferKind.Constant:
-                    buffers[b.Id] = b.Data!;
-                    break;
-                case BufferKind.Temporary when plan.SlotOf[b.Id] >= 0:
-                    buffers[b.Id] = slots[plan.SlotOf[b.Id]];
-                    break;
-                default:
-                    buffers[b.Id] = b.DType.NewArray(b.Length);
-                    break;
-            }
+                BufferKind.Constant => b.Data!,
+                BufferKind.Temporary when plan.SlotOf[b.Id] >= 0 => slots[plan.SlotOf[b.Id]],
+                BufferKind.Temporary => b.DType.NewArray(b.Length),   // never touched by a kernel
+                _ => null!,                                            // inputs and outputs: set per call
+            };
         }
-        for (int i = 0; i < kernels.Length; i++)
-        {
-            if (!skip[i]) steps[i].Run(kernels[i], buffers);
-        }
-        var outputs = new Array[p.Outputs.Count];
-        for (int i = 0; i < outputs.Length; i++) outputs[i] = buffers[p.Outputs[i]];
-        return outputs;
+        return buffers;
     }
 
     /// <summary>
-    /// Zero fills of freshly allocated memory (which .NET already zeroes) are skipped: outputs, and temporaries that
-    /// are the first occupant of their slot, before anything else wrote them.
+    /// Zero fills of outputs (fresh arrays, which .NET already zeroes) are skipped when nothing wrote the output
+    /// before. Temporaries are always filled: their storage is reused from call to call.
     /// </summary>
-    private static bool[] RedundantZeroFills(KernelProgram p, MemoryPlan plan)
+    private static bool[] RedundantZeroFills(KernelProgram p)
     {
         var skip = new bool[p.Kernels.Count];
         var written = new bool[p.Buffers.Count];
@@ -204,8 +251,7 @@ public sealed class CpuExecutable : IExecutable
         {
             var k = p.Kernels[i];
             var b = p.Buffers[k.Output];
-            bool fresh = b.Kind == BufferKind.Output || (b.Kind == BufferKind.Temporary && plan.FirstOccupant[b.Id]);
-            skip[i] = fresh && !written[k.Output] && k is LoopKernel { Body: ConstExpr { Value: 0 }, Mode: WriteMode.Store, ReduceOp: null };
+            skip[i] = b.Kind == BufferKind.Output && !written[k.Output] && k is LoopKernel { Body: ConstExpr { Value: 0 }, Mode: WriteMode.Store, ReduceOp: null };
             written[k.Output] = true;
         }
         return skip;
@@ -222,7 +268,7 @@ public sealed class CpuExecutable : IExecutable
         {
             var k = Program.Kernels[i];
             sb.Append("\n// k").Append(i).Append(": ").Append(k.Label);
-            if (skip[i]) sb.Append(" (skipped: fresh buffers are zeroed)");
+            if (skip[i]) sb.Append(" (skipped: fresh outputs are zeroed)");
             if (compiledBy[i] == CpuCompiler.System) sb.Append(" (compiled by System.Linq.Expressions)");
             if (Vectorized.Count > i && Vectorized[i]) sb.Append(" (vectorised)");
             if (steps[i].Chunks > 1) sb.Append(" (").Append(steps[i].Chunks).Append(" threads)");

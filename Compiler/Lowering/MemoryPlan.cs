@@ -8,12 +8,11 @@ namespace Tracer.Compiler.Lowering;
 /// </summary>
 public sealed class MemoryPlan
 {
-    private MemoryPlan(int[] slotOf, DType[] slotTypes, int[] slotLengths, bool[] firstOccupant)
+    private MemoryPlan(int[] slotOf, DType[] slotTypes, int[] slotLengths)
     {
         SlotOf = slotOf;
         SlotTypes = slotTypes;
         SlotLengths = slotLengths;
-        FirstOccupant = firstOccupant;
     }
 
     /// <summary>Per buffer, its slot, or -1 for inputs, outputs and constants.</summary>
@@ -22,9 +21,6 @@ public sealed class MemoryPlan
     public IReadOnlyList<DType> SlotTypes { get; }
 
     public IReadOnlyList<int> SlotLengths { get; }
-
-    /// <summary>Per buffer, true when it is the first occupant of its slot (so the slot's memory is fresh).</summary>
-    public IReadOnlyList<bool> FirstOccupant { get; }
 
     public static MemoryPlan Create(KernelProgram program)
     {
@@ -58,7 +54,6 @@ public sealed class MemoryPlan
 
         var slotOf = new int[n];
         Array.Fill(slotOf, -1);
-        var firstOccupant = new bool[n];
         var types = new List<DType>();
         var lengths = new List<int>();
         var free = new List<int>();
@@ -84,14 +79,13 @@ public sealed class MemoryPlan
                     best = types.Count;
                     types.Add(info.DType);
                     lengths.Add(info.Length);
-                    firstOccupant[b] = true;
                 }
                 slotOf[b] = best;
             }
             // Slots are released only after kernel k ran, so no kernel reads and writes one slot.
             foreach (int b in ending[k]) free.Add(slotOf[b]);
         }
-        return new MemoryPlan(slotOf, types.ToArray(), lengths.ToArray(), firstOccupant);
+        return new MemoryPlan(slotOf, types.ToArray(), lengths.ToArray());
     }
 
     private static bool Better(int candidate, int current, int need)
