@@ -46,9 +46,21 @@ internal sealed class StagedFunction<TArgs, R>
 
     public Result Call(TArgs args)
     {
-        var leaves = new List<Tensor>();
-        var sig = new SignatureWriter();
-        sig.Reset();
+        var scratch = CallScratch.Rent();
+        try
+        {
+            return Call(args, scratch);
+        }
+        finally
+        {
+            CallScratch.Return(scratch);
+        }
+    }
+
+    private Result Call(TArgs args, CallScratch scratch)
+    {
+        var leaves = scratch.Leaves;
+        var sig = scratch.Signature;
         ArgsAdapter.Flatten(args, leaves, sig);
 
         if (GraphBuilder.Current is not null || AnySymbolic(leaves)) return Inline(args, leaves);
@@ -59,7 +71,7 @@ internal sealed class StagedFunction<TArgs, R>
         if (entry is not null)
         {
             cache.RecordHit();
-            return Run(entry, leaves);
+            return Run(entry, leaves, scratch);
         }
         lock (gate)
         {
@@ -79,7 +91,7 @@ internal sealed class StagedFunction<TArgs, R>
                 cache.RecordHit();
             }
         }
-        return Run(entry, leaves);
+        return Run(entry, leaves, scratch);
     }
 
     /// <summary>Traces the function at the types of <paramref name="args"/> and returns the graph (not transformed).</summary>
@@ -150,9 +162,9 @@ internal sealed class StagedFunction<TArgs, R>
         return new Entry(sig.Snapshot(), sig.Hash, generation, executable, outputs, template, DescribeArgs(args));
     }
 
-    private static Result Run(Entry entry, List<Tensor> leaves)
+    private static Result Run(Entry entry, List<Tensor> leaves, CallScratch scratch)
     {
-        var inputs = new Array[leaves.Count];
+        var inputs = scratch.Inputs(leaves.Count);
         for (int i = 0; i < inputs.Length; i++) inputs[i] = leaves[i].Data;
         var results = entry.Executable.Run(inputs);
         var tensors = new Tensor[results.Length];

@@ -35,8 +35,12 @@ internal sealed class SignatureWriter
     {
         Write(TokenKind.Tensor | (long)t.DType << 8 | (long)t.Shape.Rank << 16);
         foreach (int d in t.Shape.Dims) Write(d);
-        Write(Intern(t.Device));
+        var device = t.Device;
+        Write(ReferenceEquals(device, Device.Cpu) ? CpuToken : Intern(device));
     }
+
+    // The common device's token, without a dictionary lookup per call.
+    private static readonly long CpuToken = Intern(Device.Cpu);
 
     /// <summary>A stable number for an object compared by value (strings, types, devices): equal objects, equal ids.</summary>
     public static long Intern(object value) => Interned.GetOrAdd(value, static _ => Interlocked.Increment(ref lastId));

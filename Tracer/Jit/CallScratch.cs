@@ -1,0 +1,42 @@
+namespace Tracer;
+
+/// <summary>
+/// The flattening state of one <see cref="Jit"/> call (leaf list, signature writer, input table), kept per thread so
+/// a cached call allocates nothing for it. A call takes the thread's instance and gives it back when it ends; a call
+/// made meanwhile on the same thread (from inside tracing, or from a tree's property getter) finds none and uses a
+/// fresh one.
+/// </summary>
+internal sealed class CallScratch
+{
+    [ThreadStatic]
+    private static CallScratch? cached;
+
+    private Array[] inputs = [];
+
+    public List<Tensor> Leaves { get; } = [];
+
+    public SignatureWriter Signature { get; } = new();
+
+    public static CallScratch Rent()
+    {
+        var s = cached ?? new CallScratch();
+        cached = null;
+        s.Signature.Reset();
+        return s;
+    }
+
+    public static void Return(CallScratch s)
+    {
+        // Keep no tensors alive, and do not hold on to unusually large lists.
+        s.Leaves.Clear();
+        Array.Clear(s.inputs);
+        if (s.Leaves.Capacity <= 4096) cached = s;
+    }
+
+    /// <summary>An input table of exactly <paramref name="count"/> entries, reused while the count stays the same.</summary>
+    public Array[] Inputs(int count)
+    {
+        if (inputs.Length != count) inputs = new Array[count];
+        return inputs;
+    }
+}
