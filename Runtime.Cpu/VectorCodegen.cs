@@ -169,20 +169,86 @@ internal sealed class VectorCodegen
     {
         var hoisted = ScalarCodegen.SharedNodes(kernel.Body);
         shared.Clear();
+        PairSinCos(hoisted);
         var block = new List<Expression>();
+        var locals = new List<ParameterExpression>();
+        AssignPairsOf(null, block, locals);
         foreach (var node in hoisted)
         {
             var value = Emit(node);
             var v = Expression.Variable(value.Type, "v" + shared.Count);
             block.Add(Expression.Assign(v, value));
             shared[node] = v;
+            locals.Add(v);
+            AssignPairsOf(node, block, locals);
         }
-        if (block.Count == 0) return Step(Emit(kernel.Body));
-        block.Add(Step(Emit(kernel.Body)));
-        return Expression.Block(shared.Values, block);
+        var step = Step(Emit(kernel.Body));
+        if (block.Count == 0) return step;
+        block.Add(step);
+        return Expression.Block(locals, block);
     }
 
     private readonly Dictionary<ScalarExpr, ParameterExpression> shared = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>A sin and a cos of the same argument, computed by one SinCos into a tuple local.</summary>
+    private sealed record SinCosPair(ParameterExpression Local, ScalarExpr Argument);
+
+    private readonly Dictionary<ScalarExpr, SinCosPair> sinCos = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// Pairs sin and cos nodes of one argument (the same node, or equal contiguous loads): the derivative of sin is
+    /// cos, so a gradient kernel usually holds both, and SinCos shares their range reduction. Only arguments that
+    /// are loads or hoisted nodes pair up, so the pair can be computed as a statement before any use.
+    /// </summary>
+    private void PairSinCos(List<OpExpr> hoisted)
+    {
+        sinCos.Clear();
+        var sines = new List<OpExpr>();
+        var cosines = new List<OpExpr>();
+        var seen = new HashSet<ScalarExpr>(ReferenceEqualityComparer.Instance);
+        void Visit(ScalarExpr e)
+        {
+            if (e is not OpExpr op || !seen.Add(e)) return;
+            if (op.Op == OpCode.Sin) sines.Add(op);
+            else if (op.Op == OpCode.Cos) cosines.Add(op);
+            foreach (var a in op.Args) Visit(a);
+        }
+        Visit(kernel.Body);
+        var tuple = typeof(ValueTuple<,>).MakeGenericType(vec, vec);
+        foreach (var sin in sines)
+        {
+            var arg = sin.Args[0];
+            if (!(arg is LoadExpr { IsStrided: true } || (arg is OpExpr argOp && hoisted.Contains(argOp)))) continue;
+            foreach (var cos in cosines)
+            {
+                if (sinCos.ContainsKey(cos) || !SameValue(arg, cos.Args[0])) continue;
+                var pair = new SinCosPair(Expression.Variable(tuple, "sc" + sinCos.Count / 2), arg);
+                sinCos[sin] = pair;
+                sinCos[cos] = pair;
+                break;
+            }
+        }
+    }
+
+    private static bool SameValue(ScalarExpr a, ScalarExpr b) =>
+        ReferenceEquals(a, b)
+        || (a is LoadExpr la && b is LoadExpr lb && la.IsStrided && lb.IsStrided && la.Buffer == lb.Buffer && la.Map.Equals(lb.Map));
+
+    /// <summary>
+    /// Computes every pair whose argument is <paramref name="after"/> (null: a load), right after that argument's
+    /// own statement, so both halves are ready before their first use.
+    /// </summary>
+    private void AssignPairsOf(OpExpr? after, List<Expression> block, List<ParameterExpression> locals)
+    {
+        foreach (var pair in sinCos.Values)
+        {
+            if (locals.Contains(pair.Local)) continue;
+            bool ready = after is null ? pair.Argument is LoadExpr : ReferenceEquals(pair.Argument, after);
+            if (!ready) continue;
+            block.Add(Expression.Assign(pair.Local, Call("SinCos", null, Emit(pair.Argument))));
+            locals.Add(pair.Local);
+        }
+    }
 
     private Expression Step(Expression value)
     {
@@ -222,6 +288,7 @@ internal sealed class VectorCodegen
                     ? Call("Load", elem, owner.arrays[l.Buffer], owner.Offset(l.Map, owner.depth))
                     : Call("Splat", elem, owner.Load(l));
             case OpExpr op:
+                if (sinCos.TryGetValue(op, out var pair)) return Expression.Field(pair.Local, op.Op == OpCode.Sin ? "Item1" : "Item2");
                 if (op.Op.Kind() == OpKind.Select)
                     return Call("Select", elem, Emit(op.Args[0]), Emit(op.Args[1]), Emit(op.Args[2]));
                 var args = new Expression[op.Args.Length];

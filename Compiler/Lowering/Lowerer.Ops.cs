@@ -46,6 +46,13 @@ public sealed partial class Lowerer
 
         var args = new ScalarExpr[eq.Inputs.Count];
         for (int i = 0; i < args.Length; i++) args[i] = BroadcastTo(eq.Inputs[i], eq.Shape);
+        if (eq.Op == OpCode.Mul)
+        {
+            // x·1 is exactly x in IEEE arithmetic (NaN, infinities and -0 included); a gradient seeds its backward
+            // pass with a broadcast 1, which would otherwise cost a multiply per element.
+            if (args[0] is ConstExpr { Value: 1 }) return args[1];
+            if (args[1] is ConstExpr { Value: 1 }) return args[0];
+        }
         return new OpExpr(eq.Op, eq.DType, args);
     }
 

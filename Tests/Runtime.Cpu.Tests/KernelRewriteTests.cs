@@ -1,0 +1,148 @@
+using System.Runtime.Intrinsics;
+using Tracer.Compiler;
+using Tracer.Rules;
+using Tracer.Runtime.Cpu;
+using static Tracer.Tests.Harness;
+
+namespace Tracer.Tests;
+
+/// <summary>
+/// The cheaper forms the CPU backend substitutes (sin/cos pairs as one SinCos, x·1 as x, the rational f32 tanh)
+/// and the reuse of a call's buffer table: each checked against the reference interpreter and for its effect.
+/// </summary>
+[TestClass]
+public sealed class KernelRewriteTests
+{
+    private static readonly DType[] Floats = [DType.Float32, DType.Float64];
+
+    private static Array[] Inputs(Graph g, int seed, double lo, double hi)
+    {
+        var rng = new Random(seed);
+        var inputs = new Array[g.Inputs.Count];
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = Harness.Random(rng, g.Inputs[i].Type, lo, hi);
+        return inputs;
+    }
+
+    private static CpuExecutable CheckOn(CpuBackend backend, Graph g, Array[] inputs, string what)
+    {
+        var exe = (CpuExecutable)backend.Compile(g);
+        Compare(Interpreter.Run(RuleTable.Default, g, inputs), exe.Run(inputs), what, exe);
+        return exe;
+    }
+
+    [TestMethod]
+    public void SinAndCosOfOneArgumentAreOneSinCos()
+    {
+        foreach (var isa in new[] { VectorIsa.V256, VectorIsa.V512 })
+        {
+            var backend = new CpuBackend(new CpuBackendOptions { Vectors = isa, MaxThreads = 1 });
+            foreach (var dtype in Floats)
+            {
+                foreach (int n in new[] { 7, 33, 1001 })
+                {
+                    // Argument a load, and argument a shared node (x·x feeds both and the output).
+                    var direct = Build(T(dtype, n), x => Ir.Add(Ir.Mul(Ir.Sin(x), x), Ir.Cos(x)));
+                    var exe = CheckOn(backend, direct, Inputs(direct, n, -20, 20), $"sin/cos of x {isa} {dtype.ShortName()}[{n}]");
+                    StringAssert.Contains(exe.Describe(), "SinCos(");
+                    var shared = Build(T(dtype, n), x =>
+                    {
+                        var y = Ir.Mul(x, x);
+                        return Ir.Sub(Ir.Mul(Ir.Cos(y), y), Ir.Sin(y));
+                    });
+                    exe = CheckOn(backend, shared, Inputs(shared, n + 1, -4, 4), $"sin/cos of x·x {isa} {dtype.ShortName()}[{n}]");
+                    StringAssert.Contains(exe.Describe(), "SinCos(");
+                }
+                // Different arguments do not pair.
+                var apart = Build([T(dtype, 40), T(dtype, 40)], xs => [Ir.Add(Ir.Sin(xs[0]), Ir.Cos(xs[1]))]);
+                var separate = CheckOn(backend, apart, Inputs(apart, 5, -5, 5), $"sin(a) + cos(b) {isa} {dtype.ShortName()}");
+                Assert.DoesNotContain("SinCos(", separate.Describe());
+            }
+        }
+    }
+
+    [TestMethod]
+    public void TimesOneIsDroppedAndKeepsSpecialValues()
+    {
+        foreach (var dtype in Floats)
+        {
+            var g = Build(T(dtype, 9), x => Ir.Mul(Ir.Full(new Shape(9), 1, dtype), Ir.Mul(x, Ir.Lit(1, dtype))));
+            double[] values = [double.NaN, double.PositiveInfinity, double.NegativeInfinity, -0.0, 0.0, 1e-30, -3, 1e30, 5];
+            Array input = dtype == DType.Float32 ? Array.ConvertAll(values, v => (float)v) : values;
+            var exe = CheckOn(Fast, g, [input], $"x·1 {dtype.ShortName()}");
+            Assert.DoesNotContain("mul(", exe.Program.ToString(), exe.Program.ToString());
+            var result = exe.Run([input])[0];
+            for (int i = 0; i < values.Length; i++)
+            {
+                double got = Convert.ToDouble(result.GetValue(i));
+                Assert.AreEqual(BitConverter.DoubleToInt64Bits(Convert.ToDouble(input.GetValue(i))), BitConverter.DoubleToInt64Bits(got), $"element {i}");
+            }
+        }
+    }
+
+    [TestMethod]
+    public void RationalF32TanhIsWithinFiveUlpAndSaturates()
+    {
+        double worst = 0;
+        for (double x = -12; x <= 12; x += 1e-4)
+        {
+            float xf = (float)x;
+            double exact = Math.Tanh(xf);
+            foreach (float got in new[] { Simd256.Tanh(Vector256.Create(xf)).GetElement(0), Simd512.Tanh(Vector512.Create(xf)).GetElement(0) })
+            {
+                double rel = Math.Abs(got - exact) / Math.Max(Math.Abs(exact), 1e-38);
+                worst = Math.Max(worst, rel);
+            }
+        }
+        Assert.IsLessThan(5 * 6e-8, worst, $"worst relative error {worst:E3}");
+        foreach (float x in new[] { 7.9054f, 8f, 20f, 1e30f, float.PositiveInfinity })
+        {
+            Assert.AreEqual(1f, Simd256.Tanh(Vector256.Create(x)).GetElement(0), $"tanh({x})");
+            Assert.AreEqual(-1f, Simd256.Tanh(Vector256.Create(-x)).GetElement(0), $"tanh({-x})");
+        }
+        Assert.IsTrue(float.IsNaN(Simd256.Tanh(Vector256.Create(float.NaN)).GetElement(0)), "tanh(NaN)");
+        Assert.IsTrue(float.IsNegative(Simd256.Tanh(Vector256.Create(-0f)).GetElement(0)), "tanh(-0) keeps the sign");
+        Assert.AreEqual(1e-30f, Simd256.Tanh(Vector256.Create(1e-30f)).GetElement(0), 1e-36f, "tanh(x) = x near 0");
+    }
+
+    [TestMethod]
+    public void ReusedBufferTablesGiveFreshResults()
+    {
+        // Temporaries live in a table reused from call to call: accumulating kernels (a scatter-add into a zero-filled
+        // temporary, a sum over a non-innermost axis) must not see the previous call's values.
+        foreach (var dtype in Floats)
+        {
+            var g = Build([T(dtype, 6, 33), T(DType.Int32, 10)], xs =>
+            {
+                var e = Ir.Exp(xs[0]);
+                var cols = Ir.ReduceSum(Ir.Mul(e, e), 0);
+                var rows = Ir.ReduceSum(Ir.Tanh(xs[0]), 1);
+                var picked = Ir.Gather(Ir.Add(cols, Ir.Lit(1, dtype)), xs[1], 0);
+                var scattered = Ir.ScatterAdd(picked, xs[1], 0, new Shape(33));
+                return [Ir.Mul(scattered, Ir.Lit(2, dtype)), rows];
+            });
+            var exe = CompileFast(g);
+            for (int call = 0; call < 4; call++)
+            {
+                var inputs = Inputs(g, 40 + call, -2, 2);
+                inputs[1] = Array.ConvertAll(new int[10], _ => System.Random.Shared.Next(33));
+                Compare(Interpreter.Run(RuleTable.Default, g, inputs), exe.Run(inputs), $"call {call} {dtype.ShortName()}", exe);
+            }
+        }
+    }
+
+    [TestMethod]
+    public void OverlappingCallsOnManyThreadsAgree()
+    {
+        var g = Build(T(DType.Float32, 4, 257), x => Ir.ReduceSum(Ir.Mul(Ir.Sin(x), Ir.Exp(Ir.Neg(x))), 0));
+        var exe = CompileFast(g);
+        var inputs = new Array[16][];
+        var expected = new Array[16][];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            inputs[i] = Inputs(g, 70 + i, -3, 3);
+            expected[i] = Interpreter.Run(RuleTable.Default, g, inputs[i]);
+        }
+        Parallel.For(0, 400, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+            Compare(expected[i % 16], exe.Run(inputs[i % 16]), $"call {i}", exe));
+    }
+}
