@@ -46,6 +46,32 @@ public sealed record CpuBackendOptions
     /// </summary>
     public long ParallelThreshold { get; init; } = 1 << 17;
 
+    /// <summary>
+    /// An innermost loop is vectorised when it runs at least this many whole vectors. A vector body roughly doubles a
+    /// kernel's code, and the JIT's time with it (about half a millisecond per kernel); over a few elements the scalar
+    /// loop is as fast in absolute terms, so tiny tensors keep scalar code. Tests set 1 to force vector code.
+    /// </summary>
+    public int MinVectors
+    {
+        get => minVectors;
+        init => minVectors = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(MinVectors), value, "must be at least 1");
+    }
+
+    private readonly int minVectors = 4;
+
+    /// <summary>
+    /// Most consecutive single-threaded loop kernels compiled into one method. Each compiled method costs the .NET JIT
+    /// a fixed few hundred microseconds on its first call, which dominates compile time for graphs of many small
+    /// kernels; 1 compiles every kernel on its own.
+    /// </summary>
+    public int KernelsPerMethod
+    {
+        get => kernelsPerMethod;
+        init => kernelsPerMethod = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(KernelsPerMethod), value, "must be at least 1");
+    }
+
+    private readonly int kernelsPerMethod = 32;
+
     private static int DefaultThreads() =>
         int.TryParse(Environment.GetEnvironmentVariable("TRACER_CPU_THREADS"), out int n) && n >= 1 ? n : Environment.ProcessorCount;
 }
@@ -66,12 +92,13 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
     /// <summary>Compiles an already lowered program.</summary>
     public CpuExecutable Compile(KernelProgram program)
     {
-        var lambdas = new Expression<Action<Array[], int, int>>[program.Kernels.Count];
-        var delegates = new Action<Array[], int, int>[lambdas.Length];
-        var compiledBy = new CpuCompiler[lambdas.Length];
-        var steps = new KernelStep[lambdas.Length];
-        var vectorized = new bool[lambdas.Length];
-        for (int i = 0; i < lambdas.Length; i++)
+        int count = program.Kernels.Count;
+        var lambdas = new Expression<Action<Array[], int, int>>[count];
+        var delegates = new Action<Array[], int, int>?[count];
+        var compiledBy = new CpuCompiler[count];
+        var steps = new KernelStep[count];
+        var vectorized = new bool[count];
+        for (int i = 0; i < count; i++)
         {
             var buffers = Expression.Parameter(typeof(Array[]), "buffers");
             var lo = Expression.Parameter(typeof(int), "lo");
@@ -102,21 +129,75 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
                 MatMulKernel m => m.ToLoopKernel(),
                 var k => throw new NotSupportedException($"cpu: kernel {k.GetType().Name} is not supported"),
             };
-            lambdas[i] = LoopCodegen.Build(loop, program.Buffers, options.Vectors, out vectorized[i]);
+            lambdas[i] = LoopCodegen.Build(loop, program.Buffers, options.Vectors, out vectorized[i], options.MinVectors);
             steps[i] = KernelStep.For(loop, options);
-            if (options.Compiler == CpuCompiler.Fast && lambdas[i].CompileFast(ifFastFailedReturnNull: true) is { } fast)
-            {
-                delegates[i] = fast;
-                compiledBy[i] = CpuCompiler.Fast;
-            }
-            else
-            {
-                // FEC declined (it does so on nodes it does not support) or was not asked for.
-                delegates[i] = lambdas[i].Compile();
-                compiledBy[i] = CpuCompiler.System;
-            }
         }
-        return new CpuExecutable(program, lambdas, delegates, compiledBy, steps) { Vectorized = vectorized };
+
+        // Loop kernels are compiled in runs of consecutive single-threaded ones, one method per run.
+        var skip = CpuExecutable.RedundantZeroFills(program);
+        var runs = new List<CpuExecutable.Method>();
+        var runOf = new int[count];
+        for (int i = 0; i < count;)
+        {
+            if (skip[i])
+            {
+                runOf[i] = -1;
+                i++;
+                continue;
+            }
+            if (delegates[i] is { } ready)
+            {
+                runOf[i] = runs.Count;
+                runs.Add(new(ready, steps[i]));
+                i++;
+                continue;
+            }
+            int end = i + 1;
+            if (steps[i].Chunks == 1)
+            {
+                while (end < count && end - i < options.KernelsPerMethod && !skip[end] && delegates[end] is null && steps[end].Chunks == 1) end++;
+            }
+            var lambda = end - i == 1 ? lambdas[i] : Sequence(lambdas, steps, i, end);
+            var (code, by) = CompileLambda(lambda);
+            for (int k = i; k < end; k++)
+            {
+                runOf[k] = runs.Count;
+                compiledBy[k] = by;
+            }
+            runs.Add(new(code, end - i == 1 ? steps[i] : KernelStep.Sequential));
+            i = end;
+        }
+        return new CpuExecutable(program, lambdas, runs.ToArray(), runOf, compiledBy, steps, skip) { Vectorized = vectorized };
+    }
+
+    private (Action<Array[], int, int> Code, CpuCompiler By) CompileLambda(Expression<Action<Array[], int, int>> lambda)
+    {
+        if (options.Compiler == CpuCompiler.Fast && lambda.CompileFast(ifFastFailedReturnNull: true) is { } fast)
+            return (fast, CpuCompiler.Fast);
+        // FEC declined (it does so on nodes it does not support) or was not asked for.
+        return (lambda.Compile(), CpuCompiler.System);
+    }
+
+    /// <summary>
+    /// Kernels [first, end) as one method: each kernel's body in its own block, its parameters bound as locals
+    /// (the buffer table, and its whole outermost range).
+    /// </summary>
+    private static Expression<Action<Array[], int, int>> Sequence(Expression<Action<Array[], int, int>>[] lambdas, KernelStep[] steps, int first, int end)
+    {
+        var buffers = Expression.Parameter(typeof(Array[]), "buffers");
+        var lo = Expression.Parameter(typeof(int), "lo");
+        var hi = Expression.Parameter(typeof(int), "hi");
+        var parts = new Expression[end - first];
+        for (int k = first; k < end; k++)
+        {
+            var p = lambdas[k].Parameters;
+            parts[k - first] = Expression.Block(p,
+                Expression.Assign(p[0], buffers),
+                Expression.Assign(p[1], Expression.Constant(0)),
+                Expression.Assign(p[2], Expression.Constant(steps[k].Extent)),
+                lambdas[k].Body);
+        }
+        return Expression.Lambda<Action<Array[], int, int>>(Expression.Block(typeof(void), parts), $"kernels_{first}_{end - 1}", [buffers, lo, hi]);
     }
 }
 
@@ -128,11 +209,15 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
 public sealed class CpuExecutable : IExecutable
 {
     private readonly Expression<Action<Array[], int, int>>[] lambdas;
-    private readonly Action<Array[], int, int>[] kernels;
+    private readonly Method[] runs;
+    private readonly int[] runOf;
     private readonly KernelStep[] steps;
     private readonly bool[] skip;
     private readonly MemoryPlan plan;
     private readonly CpuCompiler[] compiledBy;
+
+    /// <summary>One compiled method: a kernel on its own, or a sequence of single-threaded kernels.</summary>
+    internal readonly record struct Method(Action<Array[], int, int> Code, KernelStep Step);
 
     // Per-call bookkeeping, flattened once so a call walks plain arrays.
     private readonly int[] inputBuffer;     // buffer id of input i
@@ -142,16 +227,17 @@ public sealed class CpuExecutable : IExecutable
     private readonly int[] freshBuffers;    // output buffers, allocated anew by every call
     private Array[]? idle;                  // the buffer table of the last finished call, ready for reuse
 
-    internal CpuExecutable(KernelProgram program, Expression<Action<Array[], int, int>>[] lambdas, Action<Array[], int, int>[] kernels,
-        CpuCompiler[] compiledBy, KernelStep[] steps)
+    internal CpuExecutable(KernelProgram program, Expression<Action<Array[], int, int>>[] lambdas, Method[] runs, int[] runOf,
+        CpuCompiler[] compiledBy, KernelStep[] steps, bool[] skip)
     {
         this.steps = steps;
         Program = program;
         this.lambdas = lambdas;
-        this.kernels = kernels;
+        this.runs = runs;
+        this.runOf = runOf;
         this.compiledBy = compiledBy;
+        this.skip = skip;
         plan = MemoryPlan.Create(program);
-        skip = RedundantZeroFills(program);
         inputBuffer = new int[program.Inputs.Count];
         inputLength = new int[inputBuffer.Length];
         inputType = new DType[inputBuffer.Length];
@@ -202,10 +288,7 @@ public sealed class CpuExecutable : IExecutable
             }
             var info = Program.Buffers;
             foreach (int id in freshBuffers) buffers[id] = info[id].DType.NewArray(info[id].Length);
-            for (int i = 0; i < kernels.Length; i++)
-            {
-                if (!skip[i]) steps[i].Run(kernels[i], buffers);
-            }
+            foreach (var run in runs) run.Step.Run(run.Code, buffers);
             var outputs = new Array[outputBuffer.Length];
             for (int i = 0; i < outputs.Length; i++) outputs[i] = buffers[outputBuffer[i]];
             return outputs;
@@ -243,7 +326,7 @@ public sealed class CpuExecutable : IExecutable
     /// Zero fills of outputs (fresh arrays, which .NET already zeroes) are skipped when nothing wrote the output
     /// before. Temporaries are always filled: their storage is reused from call to call.
     /// </summary>
-    private static bool[] RedundantZeroFills(KernelProgram p)
+    internal static bool[] RedundantZeroFills(KernelProgram p)
     {
         var skip = new bool[p.Kernels.Count];
         var written = new bool[p.Buffers.Count];
@@ -272,6 +355,7 @@ public sealed class CpuExecutable : IExecutable
             if (compiledBy[i] == CpuCompiler.System) sb.Append(" (compiled by System.Linq.Expressions)");
             if (Vectorized.Count > i && Vectorized[i]) sb.Append(" (vectorised)");
             if (steps[i].Chunks > 1) sb.Append(" (").Append(steps[i].Chunks).Append(" threads)");
+            if (runOf[i] >= 0) sb.Append(" (method ").Append(runOf[i]).Append(')');
             sb.Append('\n').Append(lambdas[i].ToCSharpString()).Append('\n');
         }
         return sb.ToString();

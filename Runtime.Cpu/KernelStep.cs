@@ -25,6 +25,15 @@ internal sealed class KernelStep
 
     public int Chunks { get; }
 
+    /// <summary>
+    /// Chunks of a flat loop start at multiples of this many elements: a multiple of every vector width (16 f32
+    /// lanes at most), which the code generator relies on to leave out scalar tails that cannot run.
+    /// </summary>
+    public const int Alignment = 64;
+
+    /// <summary>The outermost loop's extent (the kernel's whole range is [0, Extent)).</summary>
+    public int Extent => extent;
+
     public static KernelStep For(LoopKernel k, CpuBackendOptions options)
     {
         int extent = k.Domain.Length == 0 ? 1 : k.Domain[0];
@@ -35,8 +44,8 @@ internal sealed class KernelStep
         int chunks = 1;
         if (splittable && options.MaxThreads > 1 && work >= options.ParallelThreshold)
             chunks = Math.Min(options.MaxThreads, extent);
-        // A flat loop is split at multiples of 64 elements, so every chunk but the last runs whole vectors.
-        int align = k.Domain.Length == 1 ? 64 : 1;
+        // A flat loop is split at multiples of Alignment elements, so every chunk but the last runs whole vectors.
+        int align = k.Domain.Length == 1 ? Alignment : 1;
         return new KernelStep(extent, chunks, align);
     }
 

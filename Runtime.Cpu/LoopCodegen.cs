@@ -29,6 +29,8 @@ internal sealed class LoopCodegen
     private readonly ParameterExpression? accumulator;
     private readonly DType accumulatorType;
     internal readonly int depth;
+    private bool vectorEmitted;   // false when the innermost extent is shorter than minVectors vectors
+    private int minVectors = 1;
 
     private LoopCodegen(LoopKernel kernel, IReadOnlyList<BufferInfo> bufferInfo, VectorIsa isa)
     {
@@ -55,12 +57,14 @@ internal sealed class LoopCodegen
     public static Expression<Action<Array[], int, int>> Build(LoopKernel kernel, IReadOnlyList<BufferInfo> bufferInfo,
         VectorIsa isa = VectorIsa.None) => Build(kernel, bufferInfo, isa, out _);
 
+    /// <param name="minVectors">Vectorise an innermost loop only when it runs at least this many whole vectors.</param>
     public static Expression<Action<Array[], int, int>> Build(LoopKernel kernel, IReadOnlyList<BufferInfo> bufferInfo,
-        VectorIsa isa, out bool vectorized)
+        VectorIsa isa, out bool vectorized, int minVectors = 1)
     {
-        var g = new LoopCodegen(kernel, bufferInfo, isa);
-        vectorized = g.vector is not null;
-        return g.BuildLambda(bufferInfo);
+        var g = new LoopCodegen(kernel, bufferInfo, isa) { minVectors = minVectors };
+        var lambda = g.BuildLambda(bufferInfo);
+        vectorized = g.vectorEmitted;
+        return lambda;
     }
 
     private Expression<Action<Array[], int, int>> BuildLambda(IReadOnlyList<BufferInfo> bufferInfo)
@@ -158,16 +162,20 @@ internal sealed class LoopCodegen
             if (level == 0) start = Expression.Add(start, Expression.Multiply(lo, Expression.Constant(map.Strides[0])));
             init.Add(Expression.Assign(v, start));
         }
-        if (vectorBody is not null)
+        if (vectorBody is not null && kernel.Domain[level] >= vectorBody.Lanes * minVectors)
         {
-            // Whole vectors first (every stride here is 0 or 1), then the scalar tail continues from the same i.
+            // Whole vectors first (every stride here is 0 or 1), then the scalar tail continues from the same i. The
+            // extent is static, so a tail that can never run is not emitted (less code for the JIT): an inner loop
+            // always runs the whole axis, and the outermost one runs chunks whose lengths are multiples of
+            // KernelStep.Alignment (a multiple of every vector width) except the last, which ends at the extent.
             int w = vectorBody.Lanes;
             var last = Expression.Variable(typeof(int), $"last{level}");
             init.Add(Expression.Assign(last, Expression.Subtract(end, Expression.Constant(w - 1))));
             init.AddRange(vectorBody.Begin());
             init.Add(CountedLoop(level, i, last, vectorBody.Body(), w));
             init.AddRange(vectorBody.End(accumulator));
-            init.Add(CountedLoop(level, i, end, body, 1));
+            if (kernel.Domain[level] % w != 0) init.Add(CountedLoop(level, i, end, body, 1));
+            vectorEmitted = true;
             return Expression.Block([i, end, last], init);
         }
         init.Add(CountedLoop(level, i, end, body, 1));

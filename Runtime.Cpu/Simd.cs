@@ -81,28 +81,28 @@ public static class Simd512
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Ne<T>(Vector512<T> a, Vector512<T> b) => ~Vector512.Equals(a, b);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<float> Exp(Vector512<float> x) => Vector512.Exp(x);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<double> Exp(Vector512<double> x) => Vector512.Exp(x);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<float> Log(Vector512<float> x) => Vector512.Log(x);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<double> Log(Vector512<double> x) => Vector512.Log(x);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<float> Sin(Vector512<float> x) => Vector512.Sin(x);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<double> Sin(Vector512<double> x) => Vector512.Sin(x);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<float> Cos(Vector512<float> x) => Vector512.Cos(x);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<double> Cos(Vector512<double> x) => Vector512.Cos(x);
 
     /// <summary>sin and cos of the same argument in one evaluation (they share the range reduction).</summary>
@@ -118,6 +118,7 @@ public static class Simd512
     /// f32. About half the cost of the exp-based form, with no cancellation near 0 (tanh(x) = x there, -0 kept).
     /// NaN stays NaN.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<float> Tanh(Vector512<float> x)
     {
         var c = Vector512.Min(Vector512.Max(x, Vector512.Create(-7.90531110763549805f)), Vector512.Create(7.90531110763549805f));
@@ -139,6 +140,7 @@ public static class Simd512
     /// f64 tanh: sign(x)·(1 - t)/(1 + t) with t = exp(-2|x|) (no overflow; 1 - t is exact for |x| ≥ 0.1), and its
     /// Taylor series below 0.1, where 1 - t would cancel. NaN stays NaN, ±inf gives ±1, -0 stays -0.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<double> Tanh(Vector512<double> x)
     {
         var ax = Vector512.Abs(x);
@@ -157,10 +159,10 @@ public static class Simd512
     }
 
     /// <summary>1 / (1 + exp(-x)), the reference's formula (exp overflow gives 0, as it should).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<float> Logistic(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-x));
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<double> Logistic(Vector512<double> x) => Vector512<double>.One / (Vector512<double>.One + Vector512.Exp(-x));
 
     /// <summary>f32 sums accumulate in f64 lanes: the low and high halves of a vector, widened.</summary>
@@ -274,28 +276,28 @@ public static class Simd256
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Ne<T>(Vector256<T> a, Vector256<T> b) => ~Vector256.Equals(a, b);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<float> Exp(Vector256<float> x) => Vector256.Exp(x);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<double> Exp(Vector256<double> x) => Vector256.Exp(x);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<float> Log(Vector256<float> x) => Vector256.Log(x);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<double> Log(Vector256<double> x) => Vector256.Log(x);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<float> Sin(Vector256<float> x) => Vector256.Sin(x);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<double> Sin(Vector256<double> x) => Vector256.Sin(x);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<float> Cos(Vector256<float> x) => Vector256.Cos(x);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<double> Cos(Vector256<double> x) => Vector256.Cos(x);
 
     /// <summary>sin and cos of the same argument in one evaluation (they share the range reduction).</summary>
@@ -311,6 +313,7 @@ public static class Simd256
     /// f32. About half the cost of the exp-based form, with no cancellation near 0 (tanh(x) = x there, -0 kept).
     /// NaN stays NaN.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<float> Tanh(Vector256<float> x)
     {
         var c = Vector256.Min(Vector256.Max(x, Vector256.Create(-7.90531110763549805f)), Vector256.Create(7.90531110763549805f));
@@ -332,6 +335,7 @@ public static class Simd256
     /// f64 tanh: sign(x)·(1 - t)/(1 + t) with t = exp(-2|x|) (no overflow; 1 - t is exact for |x| ≥ 0.1), and its
     /// Taylor series below 0.1, where 1 - t would cancel. NaN stays NaN, ±inf gives ±1, -0 stays -0.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<double> Tanh(Vector256<double> x)
     {
         var ax = Vector256.Abs(x);
@@ -350,10 +354,10 @@ public static class Simd256
     }
 
     /// <summary>1 / (1 + exp(-x)), the reference's formula (exp overflow gives 0, as it should).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<float> Logistic(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(-x));
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<double> Logistic(Vector256<double> x) => Vector256<double>.One / (Vector256<double>.One + Vector256.Exp(-x));
 
     /// <summary>f32 sums accumulate in f64 lanes: the low and high halves of a vector, widened.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Linq.Expressions;
 using System.Reflection;
 using System.Runtime.Intrinsics;
@@ -328,25 +329,65 @@ internal sealed class VectorCodegen
     };
 
     /// <summary>
-    /// A call of a helper: the non-generic overload for these argument types if there is one (transcendentals),
+    /// A call of a vector operation. Plain arithmetic, comparisons, selects and broadcasts call the
+    /// <see cref="Vector256"/>/<see cref="Vector512"/> methods themselves, which the JIT expands as intrinsics on the
+    /// spot (a wrapper would cost it an inlining decision per use, which dominates compile time for big graphs);
+    /// the rest call a helper: the non-generic overload for these argument types if there is one (transcendentals),
     /// else the generic method instantiated at <paramref name="lane"/>.
     /// </summary>
     private Expression Call(string name, Type? lane, params Expression[] args)
     {
         var types = new Type[args.Length];
         for (int i = 0; i < args.Length; i++) types[i] = args[i].Type;
-        var method = helper.GetMethod(name, BindingFlags.Public | BindingFlags.Static, types);
-        if (method is null && lane is not null)
+        var method = Intrinsic(name, lane, args.Length) ?? Methods.GetOrAdd((helper, name, lane, string.Join(",", (object[])types)), key =>
         {
-            foreach (var m in helper.GetMethods(BindingFlags.Public | BindingFlags.Static))
+            var found = key.Helper.GetMethod(key.Name, BindingFlags.Public | BindingFlags.Static, types);
+            if (found is null && key.Lane is not null)
             {
-                if (m.Name == name && m.IsGenericMethodDefinition && m.GetParameters().Length == args.Length)
+                foreach (var m in key.Helper.GetMethods(BindingFlags.Public | BindingFlags.Static))
                 {
-                    method = m.MakeGenericMethod(lane);
-                    break;
+                    if (m.Name == key.Name && m.IsGenericMethodDefinition && m.GetParameters().Length == types.Length)
+                        return m.MakeGenericMethod(key.Lane);
                 }
             }
-        }
-        return Expression.Call(method ?? throw new NotSupportedException($"cpu: no {helper.Name}.{name}"), args);
+            return found ?? throw new NotSupportedException($"cpu: no {key.Helper.Name}.{key.Name}");
+        });
+        return Expression.Call(method, args);
+    }
+
+    private static readonly ConcurrentDictionary<(Type Helper, string Name, Type? Lane, string Types), MethodInfo> Methods = new();
+
+    private static readonly Dictionary<string, string> IntrinsicNames = new()
+    {
+        ["Add"] = "Add", ["Sub"] = "Subtract", ["Mul"] = "Multiply", ["Div"] = "Divide", ["Neg"] = "Negate",
+        ["Abs"] = "Abs", ["Max"] = "Max", ["Min"] = "Min", ["Sqrt"] = "Sqrt", ["Splat"] = "Create",
+        ["Select"] = "ConditionalSelect", ["Lt"] = "LessThan", ["Le"] = "LessThanOrEqual", ["Gt"] = "GreaterThan",
+        ["Ge"] = "GreaterThanOrEqual", ["Eq"] = "Equals",
+    };
+
+    /// <summary>The Vector256/Vector512 method for a helper name (semantics identical to the helper's), or null.</summary>
+    private MethodInfo? Intrinsic(string name, Type? lane, int arity)
+    {
+        if (lane is null || !IntrinsicNames.TryGetValue(name, out var target)) return null;
+        var owner = helper == typeof(Simd512) ? typeof(Vector512) : typeof(Vector256);
+        return Methods.GetOrAdd((owner, target, lane, arity.ToString(System.Globalization.CultureInfo.InvariantCulture)), key =>
+        {
+            var vectorOfT = key.Helper == typeof(Vector512) ? typeof(Vector512<>) : typeof(Vector256<>);
+            foreach (var m in key.Helper.GetMethods(BindingFlags.Public | BindingFlags.Static))
+            {
+                if (m.Name != key.Name || !m.IsGenericMethodDefinition || m.GetGenericArguments().Length != 1) continue;
+                var ps = m.GetParameters();
+                if (ps.Length != arity) continue;
+                bool match = true;
+                foreach (var p in ps)
+                {
+                    var t = p.ParameterType;
+                    // Create(T) takes the lane value; every other one takes vectors of T.
+                    match &= key.Name == "Create" ? t.IsGenericParameter : t.IsGenericType && t.GetGenericTypeDefinition() == vectorOfT;
+                }
+                if (match) return m.MakeGenericMethod(key.Lane!);
+            }
+            throw new NotSupportedException($"cpu: no {key.Helper.Name}.{key.Name}<{key.Lane!.Name}> of {arity} arguments");
+        });
     }
 }

@@ -35,10 +35,10 @@ public sealed class KernelRewriteTests
     {
         foreach (var isa in new[] { VectorIsa.V256, VectorIsa.V512 })
         {
-            var backend = new CpuBackend(new CpuBackendOptions { Vectors = isa, MaxThreads = 1 });
+            var backend = new CpuBackend(new CpuBackendOptions { Vectors = isa, MaxThreads = 1, MinVectors = 1 });
             foreach (var dtype in Floats)
             {
-                foreach (int n in new[] { 7, 33, 1001 })
+                foreach (int n in new[] { 16, 33, 1001 })
                 {
                     // Argument a load, and argument a shared node (x·x feeds both and the output).
                     var direct = Build(T(dtype, n), x => Ir.Add(Ir.Mul(Ir.Sin(x), x), Ir.Cos(x)));
@@ -57,6 +57,67 @@ public sealed class KernelRewriteTests
                 var separate = CheckOn(backend, apart, Inputs(apart, 5, -5, 5), $"sin(a) + cos(b) {isa} {dtype.ShortName()}");
                 Assert.DoesNotContain("SinCos(", separate.Describe());
             }
+        }
+    }
+
+    [TestMethod]
+    public void TailsThatCannotRunAreLeftOut()
+    {
+        // 32 f32 elements are whole vectors at both widths: no scalar tail. 3 elements: no vector loop. 37: both.
+        foreach (var (n, vector, tail) in new[] { (32, true, false), (3, false, true), (37, true, true) })
+        {
+            var g = Build(T(DType.Float32, n), x => Ir.Exp(x));
+            foreach (var isa in new[] { VectorIsa.V256, VectorIsa.V512 })
+            {
+                var backend = new CpuBackend(new CpuBackendOptions { Vectors = isa, MaxThreads = 2, ParallelThreshold = 1, MinVectors = 1 });
+                var exe = CheckOn(backend, g, Inputs(g, n, -3, 3), $"exp f32[{n}] {isa}");
+                string code = exe.Describe();
+                Assert.AreEqual(vector, code.Contains("Simd"), $"vector loop [{n}] {isa}\n{code}");
+                Assert.AreEqual(tail, code.Contains("MathF.Exp"), $"scalar tail [{n}] {isa}\n{code}");
+                Assert.AreEqual(vector, exe.Vectorized[0]);
+            }
+        }
+    }
+
+    [TestMethod]
+    public void TinyLoopsStayScalarByDefault()
+    {
+        // By default a loop must run 4 whole vectors to be vectorised: 16 f32 elements stay scalar (less for the JIT
+        // to compile), 1001 are vectorised.
+        foreach (var (n, vector) in new[] { (16, false), (1001, true) })
+        {
+            var g = Build(T(DType.Float32, n), x => Ir.Sin(x));
+            var exe = CheckOn(new CpuBackend(new CpuBackendOptions { Vectors = VectorIsa.V256 }), g, Inputs(g, n, -3, 3), $"sin f32[{n}]");
+            Assert.AreEqual(vector, exe.Vectorized[0], exe.Describe());
+        }
+    }
+
+    [TestMethod]
+    public void ConsecutiveKernelsShareOneMethod()
+    {
+        // Each step reduces and broadcasts back, so every step is its own kernel; with at most k kernels per method
+        // the run is ceil(kernels / k) methods, and the results do not depend on the grouping.
+        var g = Build(T(DType.Float64, 5, 7), x =>
+        {
+            var y = x;
+            for (int i = 0; i < 6; i++) y = Ir.Sub(Ir.Tanh(y), Ir.Broadcast(Ir.ReduceSum(y, 0, 1), new Shape(5, 7)));
+            return y;
+        });
+        var inputs = Inputs(g, 9, -1, 1);
+        var expected = Interpreter.Run(RuleTable.Default, g, inputs);
+        foreach (int k in new[] { 1, 2, 32 })
+        {
+            var exe = (CpuExecutable)new CpuBackend(new CpuBackendOptions { KernelsPerMethod = k, MaxThreads = 1 }).Compile(g);
+            Compare(expected, exe.Run(inputs), $"{k} kernels per method", exe);
+            int kernels = exe.Program.Kernels.Count;
+            Assert.IsGreaterThan(5, kernels, exe.Program.ToString());
+            var methods = new HashSet<string>();
+            foreach (var line in exe.Describe().Split('\n'))
+            {
+                int at = line.IndexOf("(method ", StringComparison.Ordinal);
+                if (line.StartsWith("// k", StringComparison.Ordinal) && at >= 0) methods.Add(line[at..]);
+            }
+            Assert.HasCount((kernels + k - 1) / k, methods, exe.Describe());
         }
     }
 
