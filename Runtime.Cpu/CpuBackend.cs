@@ -225,6 +225,8 @@ public sealed class CpuExecutable : IExecutable
     private readonly DType[] inputType;
     private readonly int[] outputBuffer;    // buffer id of output i
     private readonly int[] freshBuffers;    // output buffers, allocated anew by every call
+    private readonly DType[] freshTypes;
+    private readonly int[] freshLengths;
     private Array[]? idle;                  // the buffer table of the last finished call, ready for reuse
 
     internal CpuExecutable(KernelProgram program, Expression<Action<Array[], int, int>>[] lambdas, Method[] runs, int[] runOf,
@@ -256,6 +258,9 @@ public sealed class CpuExecutable : IExecutable
             }
         }
         freshBuffers = fresh.ToArray();
+        freshTypes = new DType[freshBuffers.Length];
+        freshLengths = new int[freshBuffers.Length];
+        for (int i = 0; i < freshBuffers.Length; i++) (freshTypes[i], freshLengths[i]) = (program.Buffers[freshBuffers[i]].DType, program.Buffers[freshBuffers[i]].Length);
         outputBuffer = new int[program.Outputs.Count];
         for (int i = 0; i < outputBuffer.Length; i++) outputBuffer[i] = program.Outputs[i];
     }
@@ -286,8 +291,7 @@ public sealed class CpuExecutable : IExecutable
                         $"input {i}: expected {inputType[i].ShortName()}[{inputLength[i]} elements], got {x.GetType().Name} of {x.Length}");
                 buffers[inputBuffer[i]] = x;
             }
-            var info = Program.Buffers;
-            foreach (int id in freshBuffers) buffers[id] = info[id].DType.NewArray(info[id].Length);
+            for (int i = 0; i < freshBuffers.Length; i++) buffers[freshBuffers[i]] = freshTypes[i].NewArray(freshLengths[i]);
             foreach (var run in runs) run.Step.Run(run.Code, buffers);
             var outputs = new Array[outputBuffer.Length];
             for (int i = 0; i < outputs.Length; i++) outputs[i] = buffers[outputBuffer[i]];
