@@ -94,22 +94,54 @@ public static class Simd512
     public static Vector512<double> Log(Vector512<double> x) => Vector512.Log(x);
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static Vector512<float> Sin(Vector512<float> x) => Vector512.Sin(x);
+    public static Vector512<float> Sin(Vector512<float> x) => SinCos(x).Sin;
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<double> Sin(Vector512<double> x) => Vector512.Sin(x);
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static Vector512<float> Cos(Vector512<float> x) => Vector512.Cos(x);
+    public static Vector512<float> Cos(Vector512<float> x) => SinCos(x).Cos;
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<double> Cos(Vector512<double> x) => Vector512.Cos(x);
 
-    /// <summary>sin and cos of the same argument in one evaluation (they share the range reduction).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (Vector512<float> Sin, Vector512<float> Cos) SinCos(Vector512<float> x) => Vector512.SinCos(x);
+    /// <summary>
+    /// f32 sin and cos together, in f32 arithmetic (about 3x faster than the BCL's, which computes in f64): x is
+    /// reduced to r in [-π/4, π/4] around the nearest even multiple j of π/4 (π/4 split in three parts, so r is exact
+    /// to f32 precision for |x| ≤ 8192), then minimax polynomials for sin and cos on r (Cephes' sinf/cosf
+    /// coefficients), swapped and negated by the octant bits of j. Within 2 ulp of the exact values. A vector with
+    /// any |x| above 8192 (or ±inf) takes the BCL's path, whose reduction is exact; NaN stays NaN; sin(-0) = -0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static (Vector512<float> Sin, Vector512<float> Cos) SinCos(Vector512<float> x)
+    {
+        var ax = Vector512.Abs(x);
+        if (Vector512.GreaterThanAny(ax, Vector512.Create(8192f))) return Vector512.SinCos(x);
+        var j = Vector512.ConvertToInt32Native(ax * Vector512.Create(1.27323954473516f));   // |x| / (π/4), truncated
+        j = (j + Vector512<int>.One) & Vector512.Create(~1);                                      // the even octant at or above
+        var y = Vector512.ConvertToSingle(j);
+        var r = Vector512.FusedMultiplyAdd(y, Vector512.Create(-0.78515625f), ax);
+        r = Vector512.FusedMultiplyAdd(y, Vector512.Create(-2.4187564849853515625e-4f), r);
+        r = Vector512.FusedMultiplyAdd(y, Vector512.Create(-3.77489497744594108e-8f), r);
+        var z = r * r;
+        var sp = Vector512.FusedMultiplyAdd(z, Vector512.Create(-1.9515295891e-4f), Vector512.Create(8.3321608736e-3f));
+        sp = Vector512.FusedMultiplyAdd(sp, z, Vector512.Create(-1.6666654611e-1f));
+        sp = Vector512.FusedMultiplyAdd(sp * z, r, r);
+        var cp = Vector512.FusedMultiplyAdd(z, Vector512.Create(2.443315711809948e-5f), Vector512.Create(-1.388731625493765e-3f));
+        cp = Vector512.FusedMultiplyAdd(cp, z, Vector512.Create(4.166664568298827e-2f));
+        cp = Vector512.FusedMultiplyAdd(cp * z, z, Vector512.FusedMultiplyAdd(z, Vector512.Create(-0.5f), Vector512<float>.One));
+        // Octants 2 and 6 (mod 8) swap the polynomials; sin changes sign with bit 2 of j and with x, cos when bits 1
+        // and 2 of j differ.
+        var swap = Vector512.Equals(j & Vector512.Create(2), Vector512.Create(2)).AsSingle();
+        var sin = Vector512.ConditionalSelect(swap, cp, sp);
+        var cos = Vector512.ConditionalSelect(swap, sp, cp);
+        var signBit = Vector512.Create(int.MinValue);
+        var sinSign = ((j << 29) ^ x.AsInt32()) & signBit;
+        var cosSign = ((j << 29) ^ (j << 30)) & signBit;
+        return ((sin.AsInt32() ^ sinSign).AsSingle(), (cos.AsInt32() ^ cosSign).AsSingle());
+    }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static (Vector512<double> Sin, Vector512<double> Cos) SinCos(Vector512<double> x) => Vector512.SinCos(x);
 
     /// <summary>
@@ -289,22 +321,54 @@ public static class Simd256
     public static Vector256<double> Log(Vector256<double> x) => Vector256.Log(x);
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static Vector256<float> Sin(Vector256<float> x) => Vector256.Sin(x);
+    public static Vector256<float> Sin(Vector256<float> x) => SinCos(x).Sin;
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<double> Sin(Vector256<double> x) => Vector256.Sin(x);
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static Vector256<float> Cos(Vector256<float> x) => Vector256.Cos(x);
+    public static Vector256<float> Cos(Vector256<float> x) => SinCos(x).Cos;
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<double> Cos(Vector256<double> x) => Vector256.Cos(x);
 
-    /// <summary>sin and cos of the same argument in one evaluation (they share the range reduction).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (Vector256<float> Sin, Vector256<float> Cos) SinCos(Vector256<float> x) => Vector256.SinCos(x);
+    /// <summary>
+    /// f32 sin and cos together, in f32 arithmetic (about 3x faster than the BCL's, which computes in f64): x is
+    /// reduced to r in [-π/4, π/4] around the nearest even multiple j of π/4 (π/4 split in three parts, so r is exact
+    /// to f32 precision for |x| ≤ 8192), then minimax polynomials for sin and cos on r (Cephes' sinf/cosf
+    /// coefficients), swapped and negated by the octant bits of j. Within 2 ulp of the exact values. A vector with
+    /// any |x| above 8192 (or ±inf) takes the BCL's path, whose reduction is exact; NaN stays NaN; sin(-0) = -0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static (Vector256<float> Sin, Vector256<float> Cos) SinCos(Vector256<float> x)
+    {
+        var ax = Vector256.Abs(x);
+        if (Vector256.GreaterThanAny(ax, Vector256.Create(8192f))) return Vector256.SinCos(x);
+        var j = Vector256.ConvertToInt32Native(ax * Vector256.Create(1.27323954473516f));   // |x| / (π/4), truncated
+        j = (j + Vector256<int>.One) & Vector256.Create(~1);                                      // the even octant at or above
+        var y = Vector256.ConvertToSingle(j);
+        var r = Vector256.FusedMultiplyAdd(y, Vector256.Create(-0.78515625f), ax);
+        r = Vector256.FusedMultiplyAdd(y, Vector256.Create(-2.4187564849853515625e-4f), r);
+        r = Vector256.FusedMultiplyAdd(y, Vector256.Create(-3.77489497744594108e-8f), r);
+        var z = r * r;
+        var sp = Vector256.FusedMultiplyAdd(z, Vector256.Create(-1.9515295891e-4f), Vector256.Create(8.3321608736e-3f));
+        sp = Vector256.FusedMultiplyAdd(sp, z, Vector256.Create(-1.6666654611e-1f));
+        sp = Vector256.FusedMultiplyAdd(sp * z, r, r);
+        var cp = Vector256.FusedMultiplyAdd(z, Vector256.Create(2.443315711809948e-5f), Vector256.Create(-1.388731625493765e-3f));
+        cp = Vector256.FusedMultiplyAdd(cp, z, Vector256.Create(4.166664568298827e-2f));
+        cp = Vector256.FusedMultiplyAdd(cp * z, z, Vector256.FusedMultiplyAdd(z, Vector256.Create(-0.5f), Vector256<float>.One));
+        // Octants 2 and 6 (mod 8) swap the polynomials; sin changes sign with bit 2 of j and with x, cos when bits 1
+        // and 2 of j differ.
+        var swap = Vector256.Equals(j & Vector256.Create(2), Vector256.Create(2)).AsSingle();
+        var sin = Vector256.ConditionalSelect(swap, cp, sp);
+        var cos = Vector256.ConditionalSelect(swap, sp, cp);
+        var signBit = Vector256.Create(int.MinValue);
+        var sinSign = ((j << 29) ^ x.AsInt32()) & signBit;
+        var cosSign = ((j << 29) ^ (j << 30)) & signBit;
+        return ((sin.AsInt32() ^ sinSign).AsSingle(), (cos.AsInt32() ^ cosSign).AsSingle());
+    }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static (Vector256<double> Sin, Vector256<double> Cos) SinCos(Vector256<double> x) => Vector256.SinCos(x);
 
     /// <summary>

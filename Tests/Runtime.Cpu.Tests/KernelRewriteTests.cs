@@ -166,6 +166,46 @@ public sealed class KernelRewriteTests
     }
 
     [TestMethod]
+    public void F32SinCosIsWithinTwoUlpEverywhere()
+    {
+        // Random points over the reduced-argument range (|x| ≤ 8192), dense points near 0, and the BCL fallback above.
+        var rng = new System.Random(11);
+        double worstSin = 0, worstCos = 0;
+        for (int i = 0; i < 200_000; i++)
+        {
+            float x = i % 3 == 0 ? (float)((rng.NextDouble() * 2 - 1) * 8192) : i % 3 == 1 ? (float)((rng.NextDouble() * 2 - 1) * 7) : (float)((rng.NextDouble() * 2 - 1) * 1e5);
+            foreach (var (s, c) in new[] { Pair(Simd256.SinCos(Vector256.Create(x))), Pair(Simd512.SinCos(Vector512.Create(x))) })
+            {
+                worstSin = Math.Max(worstSin, Math.Abs(s - Math.Sin(x)));
+                worstCos = Math.Max(worstCos, Math.Abs(c - Math.Cos(x)));
+            }
+            Assert.AreEqual(Simd256.SinCos(Vector256.Create(x)).Sin.GetElement(0), Simd256.Sin(Vector256.Create(x)).GetElement(0));
+            Assert.AreEqual(Simd256.SinCos(Vector256.Create(x)).Cos.GetElement(0), Simd256.Cos(Vector256.Create(x)).GetElement(0));
+        }
+        Assert.IsLessThan(2 * 6e-8, worstSin, $"sin: worst absolute error {worstSin:E3}");
+        Assert.IsLessThan(2 * 6e-8, worstCos, $"cos: worst absolute error {worstCos:E3}");
+        Assert.IsTrue(float.IsNegative(Simd256.Sin(Vector256.Create(-0f)).GetElement(0)), "sin(-0) = -0");
+        Assert.AreEqual(1e-30f, Simd256.Sin(Vector256.Create(1e-30f)).GetElement(0));
+        foreach (float bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+        {
+            var (s, c) = Pair(Simd256.SinCos(Vector256.Create(bad)));
+            Assert.IsTrue(double.IsNaN(s) && double.IsNaN(c), $"sincos({bad})");
+        }
+        // One large lane sends the whole vector to the exact path; the small lanes must not suffer.
+        var mixed = Vector256.Create(0.5f, 1e6f, -2f, 3f, 4f, 5f, 6f, 7f);
+        var (ms, mc) = Simd256.SinCos(mixed);
+        for (int i = 0; i < 8; i++)
+        {
+            Assert.AreEqual(Math.Sin(mixed.GetElement(i)), ms.GetElement(i), 1.2e-7);
+            Assert.AreEqual(Math.Cos(mixed.GetElement(i)), mc.GetElement(i), 1.2e-7);
+        }
+    }
+
+    private static (double Sin, double Cos) Pair((Vector256<float> Sin, Vector256<float> Cos) v) => (v.Sin.GetElement(0), v.Cos.GetElement(0));
+
+    private static (double Sin, double Cos) Pair((Vector512<float> Sin, Vector512<float> Cos) v) => (v.Sin.GetElement(0), v.Cos.GetElement(0));
+
+    [TestMethod]
     public void ReusedBufferTablesGiveFreshResults()
     {
         // Temporaries live in a table reused from call to call: accumulating kernels (a scatter-add into a zero-filled
