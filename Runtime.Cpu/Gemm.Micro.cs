@@ -9,13 +9,17 @@ namespace Tracer.Runtime.Cpu;
 /// </summary>
 internal sealed partial class Gemm<T>
 {
-    /// <summary>C[6 x 2W] (+)= Apanel[6 x kc] * Bpanel[kc x 2W], C rows ldc apart and contiguous.</summary>
+    /// <summary>
+    /// C[6 x 2W] (+)= A[6 x kc] * Bpanel[kc x 2W], C rows ldc apart and contiguous. A is a packed panel (strides 1 and
+    /// MR) or, when a block has one B panel and packing A would cost more than it saves, A itself (any strides).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Micro512(int kc, ref T a, ref T b, ref T c, int ldc, bool accumulate)
+    private static void Micro512(int kc, ref T a, nint ars, nint acs, ref T b, ref T c, int ldc, bool accumulate)
     {
         Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         int w = Vector512<T>.Count, nr = 2 * w;
+        nint r2 = 2 * ars, r3 = 3 * ars, r4 = 4 * ars, r5 = 5 * ars;
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector512.LoadUnsafe(ref b);
@@ -23,22 +27,22 @@ internal sealed partial class Gemm<T>
             var a0 = Vector512.Create(a);
             c00 = Fma(a0, b0, c00);
             c01 = Fma(a0, b1, c01);
-            var a1 = Vector512.Create(Unsafe.Add(ref a, 1));
+            var a1 = Vector512.Create(Unsafe.Add(ref a, ars));
             c10 = Fma(a1, b0, c10);
             c11 = Fma(a1, b1, c11);
-            var a2 = Vector512.Create(Unsafe.Add(ref a, 2));
+            var a2 = Vector512.Create(Unsafe.Add(ref a, r2));
             c20 = Fma(a2, b0, c20);
             c21 = Fma(a2, b1, c21);
-            var a3 = Vector512.Create(Unsafe.Add(ref a, 3));
+            var a3 = Vector512.Create(Unsafe.Add(ref a, r3));
             c30 = Fma(a3, b0, c30);
             c31 = Fma(a3, b1, c31);
-            var a4 = Vector512.Create(Unsafe.Add(ref a, 4));
+            var a4 = Vector512.Create(Unsafe.Add(ref a, r4));
             c40 = Fma(a4, b0, c40);
             c41 = Fma(a4, b1, c41);
-            var a5 = Vector512.Create(Unsafe.Add(ref a, 5));
+            var a5 = Vector512.Create(Unsafe.Add(ref a, r5));
             c50 = Fma(a5, b0, c50);
             c51 = Fma(a5, b1, c51);
-            a = ref Unsafe.Add(ref a, MR);
+            a = ref Unsafe.Add(ref a, acs);
             b = ref Unsafe.Add(ref b, nr);
         }
         Put(ref c, 0, w, c00, c01, accumulate);
@@ -70,13 +74,17 @@ internal sealed partial class Gemm<T>
         return Vector512.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), c.As<T, double>()).As<double, T>();
     }
 
-    /// <summary>C[6 x 2W] (+)= Apanel[6 x kc] * Bpanel[kc x 2W], C rows ldc apart and contiguous.</summary>
+    /// <summary>
+    /// C[6 x 2W] (+)= A[6 x kc] * Bpanel[kc x 2W], C rows ldc apart and contiguous. A is a packed panel (strides 1 and
+    /// MR) or, when a block has one B panel and packing A would cost more than it saves, A itself (any strides).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Micro256(int kc, ref T a, ref T b, ref T c, int ldc, bool accumulate)
+    private static void Micro256(int kc, ref T a, nint ars, nint acs, ref T b, ref T c, int ldc, bool accumulate)
     {
         Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         int w = Vector256<T>.Count, nr = 2 * w;
+        nint r2 = 2 * ars, r3 = 3 * ars, r4 = 4 * ars, r5 = 5 * ars;
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector256.LoadUnsafe(ref b);
@@ -84,22 +92,22 @@ internal sealed partial class Gemm<T>
             var a0 = Vector256.Create(a);
             c00 = Fma(a0, b0, c00);
             c01 = Fma(a0, b1, c01);
-            var a1 = Vector256.Create(Unsafe.Add(ref a, 1));
+            var a1 = Vector256.Create(Unsafe.Add(ref a, ars));
             c10 = Fma(a1, b0, c10);
             c11 = Fma(a1, b1, c11);
-            var a2 = Vector256.Create(Unsafe.Add(ref a, 2));
+            var a2 = Vector256.Create(Unsafe.Add(ref a, r2));
             c20 = Fma(a2, b0, c20);
             c21 = Fma(a2, b1, c21);
-            var a3 = Vector256.Create(Unsafe.Add(ref a, 3));
+            var a3 = Vector256.Create(Unsafe.Add(ref a, r3));
             c30 = Fma(a3, b0, c30);
             c31 = Fma(a3, b1, c31);
-            var a4 = Vector256.Create(Unsafe.Add(ref a, 4));
+            var a4 = Vector256.Create(Unsafe.Add(ref a, r4));
             c40 = Fma(a4, b0, c40);
             c41 = Fma(a4, b1, c41);
-            var a5 = Vector256.Create(Unsafe.Add(ref a, 5));
+            var a5 = Vector256.Create(Unsafe.Add(ref a, r5));
             c50 = Fma(a5, b0, c50);
             c51 = Fma(a5, b1, c51);
-            a = ref Unsafe.Add(ref a, MR);
+            a = ref Unsafe.Add(ref a, acs);
             b = ref Unsafe.Add(ref b, nr);
         }
         Put(ref c, 0, w, c00, c01, accumulate);

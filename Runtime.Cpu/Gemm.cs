@@ -141,8 +141,19 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads) wh
                     for (int ic = i0; ic < i1; ic += MC)
                     {
                         int mc = Math.Min(MC, i1 - ic);
-                        PackA(a, ao + ic * k.A.RowStride + pc * k.A.ColStride, mc, kc, ap);
-                        Block(c, co + ic * k.C.RowStride + jc * k.C.ColStride, mc, kc, nc, ap, bp, accumulate: pc > 0);
+                        int aAt = ao + ic * k.A.RowStride + pc * k.A.ColStride, cAt = co + ic * k.C.RowStride + jc * k.C.ColStride;
+                        if (nc <= NR && mc >= MR)
+                        {
+                            // One B panel (a narrow product such as the logits layer's): each A panel is used once, so
+                            // the micro-kernel reads A where it lies; only a last partial row panel is packed.
+                            int whole = mc / MR * MR;
+                            Block(c, cAt, whole, kc, nc, ref a[aAt], k.A.RowStride, k.A.ColStride, (nint)MR * k.A.RowStride, bp,
+                                accumulate: pc > 0);
+                            if (whole == mc) continue;
+                            (aAt, cAt, mc) = (aAt + whole * k.A.RowStride, cAt + whole * k.C.RowStride, mc - whole);
+                        }
+                        PackA(a, aAt, mc, kc, ap);
+                        Block(c, cAt, mc, kc, nc, ref ap[0], 1, MR, (nint)kc * MR, bp, accumulate: pc > 0);
                     }
                 }
             }
@@ -154,9 +165,12 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads) wh
         }
     }
 
-    /// <summary>C[mc x nc] at <paramref name="cAt"/> (+)= packed A block @ packed B block.</summary>
+    /// <summary>
+    /// C[mc x nc] at <paramref name="cAt"/> (+)= A block @ packed B block. A is a packed block (strides 1 and MR,
+    /// panels kc * MR apart) or A itself (its own strides, panels MR rows apart); the micro-kernel reads either.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Block(T[] c, int cAt, int mc, int kc, int nc, T[] ap, T[] bp, bool accumulate)
+    private void Block(T[] c, int cAt, int mc, int kc, int nc, ref T a, int ars, int acs, nint panelStride, T[] bp, bool accumulate)
     {
         int mPanels = (mc + MR - 1) / MR, nPanels = (nc + NR - 1) / NR;
         Span<T> tile = stackalloc T[MR * 32];
@@ -168,17 +182,17 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads) wh
             for (int ip = 0; ip < mPanels; ip++)
             {
                 int ir = ip * MR, rows = Math.Min(MR, mc - ir);
-                ref T apanel = ref ap[ip * kc * MR];
+                ref T apanel = ref Unsafe.Add(ref a, ip * panelStride);
                 int at = cAt + ir * rs + jr * cs;
                 if (rows == MR && cols == NR && cs == 1)
                 {
-                    if (wide) Micro512(kc, ref apanel, ref bpanel, ref c[at], rs, accumulate);
-                    else Micro256(kc, ref apanel, ref bpanel, ref c[at], rs, accumulate);
+                    if (wide) Micro512(kc, ref apanel, ars, acs, ref bpanel, ref c[at], rs, accumulate);
+                    else Micro256(kc, ref apanel, ars, acs, ref bpanel, ref c[at], rs, accumulate);
                     continue;
                 }
                 // An edge tile (or a C with strided columns): compute the whole tile aside, copy what exists.
-                if (wide) Micro512(kc, ref apanel, ref bpanel, ref tile[0], NR, false);
-                else Micro256(kc, ref apanel, ref bpanel, ref tile[0], NR, false);
+                if (wide) Micro512(kc, ref apanel, ars, acs, ref bpanel, ref tile[0], NR, false);
+                else Micro256(kc, ref apanel, ars, acs, ref bpanel, ref tile[0], NR, false);
                 for (int r = 0; r < rows; r++)
                 {
                     for (int q = 0; q < cols; q++)

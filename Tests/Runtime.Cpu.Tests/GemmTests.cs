@@ -55,6 +55,8 @@ public sealed class GemmTests
     [DataRow(13, 300, 517)]    // splits by columns; one partial row panel
     [DataRow(6, 512, 16)]      // exact panels, two KC blocks
     [DataRow(250, 7, 130)]     // short contraction
+    [DataRow(131, 300, 10)]    // one B panel (f32): A read in place, the last partial row panel packed; splits by rows
+    [DataRow(40, 33, 5)]       // one B panel for both dtypes
     public void EveryLayoutOfBothOperands(int m, int k, int n)
     {
         string[] layouts = ["row", "transposed", "strided", "strided-t", "broadcast"];
