@@ -34,8 +34,10 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads) wh
     private readonly int NR = 2 * (wide ? Vector512<T>.Count : Vector256<T>.Count);
 
     // KC x NR of B (one micro-panel, 16 KiB) and KC x MR of A stay in L1 while the micro-kernel runs; an MC x KC
-    // block of A stays in L2 while every B panel of the block passes over it.
+    // block of A stays in L2 while every B panel of the block passes over it. The contraction is cut into equal
+    // blocks of at most KCMax (784 = 3 x 262, not 3 x 256 + 16: a thin last block would cost a whole pass over C).
     private const int KC = 256;
+    private const int KCMax = 320;
     private const int MC = 120;
     private const int NC = 3072;
 
@@ -125,7 +127,9 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads) wh
     private void Slab(T[] a, int ao, T[] b, int bo, T[] c, int co, int i0, int i1, int j0, int j1)
     {
         int kk = k.K;
-        int kcMax = Math.Min(KC, kk);
+        int kBlocks = (kk + KC - 1) / KC;
+        if (kBlocks > 1 && (kk + kBlocks - 2) / (kBlocks - 1) <= KCMax) kBlocks--;
+        int kcMax = (kk + kBlocks - 1) / kBlocks;
         int ncMax = Math.Min(NC, j1 - j0), mcMax = Math.Min(MC, i1 - i0);
         var bp = ArrayPool<T>.Shared.Rent((ncMax + NR - 1) / NR * NR * kcMax);
         var ap = ArrayPool<T>.Shared.Rent((mcMax + MR - 1) / MR * MR * kcMax);
@@ -134,9 +138,9 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads) wh
             for (int jc = j0; jc < j1; jc += NC)
             {
                 int nc = Math.Min(NC, j1 - jc);
-                for (int pc = 0; pc < kk; pc += KC)
+                for (int pc = 0; pc < kk; pc += kcMax)
                 {
-                    int kc = Math.Min(KC, kk - pc);
+                    int kc = Math.Min(kcMax, kk - pc);
                     PackB(b, bo + pc * k.B.RowStride + jc * k.B.ColStride, kc, nc, bp);
                     for (int ic = i0; ic < i1; ic += MC)
                     {
