@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Tracer.Runtime.Cpu;
 
@@ -20,6 +21,7 @@ internal sealed partial class Gemm<T>
         Vector512<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         int w = Vector512<T>.Count, nr = 2 * w;
         nint r2 = 2 * ars, r3 = 3 * ars, r4 = 4 * ars, r5 = 5 * ars;
+        if (kc >= 64) PrefetchTile(ref c, ldc, nr);   // a short loop would not hide the prefetch anyway
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector512.LoadUnsafe(ref b);
@@ -51,6 +53,21 @@ internal sealed partial class Gemm<T>
         Put(ref c, 3 * ldc, w, c30, c31, accumulate);
         Put(ref c, 4 * ldc, w, c40, c41, accumulate);
         Put(ref c, 5 * ldc, w, c50, c51, accumulate);
+    }
+
+    /// <summary>
+    /// Starts loading the C tile (first and last element of each row) while the k loop runs, so its read-modify-write
+    /// at the end does not wait on L2/L3. A prefetch never faults, so a stale address after a GC move is harmless.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PrefetchTile(ref T c, int ldc, int nr)
+    {
+        if (!Sse.IsSupported) return;
+        for (int r = 0; r < MR; r++)
+        {
+            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref c, r * ldc)));
+            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref c, r * ldc + nr - 1)));
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -85,6 +102,7 @@ internal sealed partial class Gemm<T>
         Vector256<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         int w = Vector256<T>.Count, nr = 2 * w;
         nint r2 = 2 * ars, r3 = 3 * ars, r4 = 4 * ars, r5 = 5 * ars;
+        if (kc >= 64) PrefetchTile(ref c, ldc, nr);   // a short loop would not hide the prefetch anyway
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector256.LoadUnsafe(ref b);
