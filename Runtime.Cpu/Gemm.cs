@@ -36,8 +36,9 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads) wh
     // KC x NR of B (one micro-panel, 16 KiB) and KC x MR of A stay in L1 while the micro-kernel runs; an MC x KC
     // block of A stays in L2 while every B panel of the block passes over it. The contraction is cut into equal
     // blocks of at most KCMax (784 = 3 x 262, not 3 x 256 + 16: a thin last block would cost a whole pass over C).
+    // f64 panels of A are twice as large, so f64 blocks stay within KC.
     private const int KC = 256;
-    private const int KCMax = 320;
+    private static readonly int KCMax = typeof(T) == typeof(float) ? 320 : KC;
     private const int MC = 120;
     private const int NC = 3072;
 
