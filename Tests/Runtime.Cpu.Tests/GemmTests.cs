@@ -54,7 +54,7 @@ public sealed class GemmTests
     [DataRow(127, 257, 35)]    // past MC, KC, NR and MR edges; splits by rows
     [DataRow(13, 300, 517)]    // splits by columns; one partial row panel
     [DataRow(6, 512, 16)]      // exact panels, two KC blocks
-    [DataRow(30, 784, 50)]     // three KC blocks of 262, 262, 260
+    [DataRow(30, 784, 50)]     // KC blocks of 262, 262, 260 (f32) and 4 x 196 (f64)
     [DataRow(70, 1000, 40)]    // four KC blocks of 250
     [DataRow(250, 7, 130)]     // short contraction
     [DataRow(131, 300, 10)]    // one B panel (f32): A read in place, the last partial row panel packed; splits by rows
