@@ -12,7 +12,8 @@ namespace Tracer.Runtime.Cpu;
 /// Matrix products for <see cref="MatMulKernel"/>: a cache-blocked, register-tiled GEMM in the usual Goto/BLIS shape.
 /// B is packed per KC x NC block into panels of NR columns, A per MC x KC block into panels of MR rows (any strides,
 /// so transposed and broadcast operands cost only the packing), and an MR x NR micro-kernel keeps 12 vector
-/// accumulators in registers (6 rows x 2 vectors: Vector512 with AVX-512, else Vector256 with AVX2 + FMA). Row blocks of A run on several threads; each writes its own rows of C.
+/// accumulators in registers (6 rows x 2 vectors: Vector512 with AVX-512, else Vector256 with AVX2 + FMA). Several
+/// threads each compute their own block of C (rows or columns), packing their own operands.
 /// </summary>
 internal static class Gemm
 {
@@ -27,20 +28,34 @@ internal static class Gemm
     }
 }
 
-internal sealed class Gemm<T>(MatMulKernel k, bool wide, int threads) where T : unmanaged, INumber<T>
+internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads) where T : unmanaged, INumber<T>
 {
     private const int MR = 6;
     private readonly int NR = 2 * (wide ? Vector512<T>.Count : Vector256<T>.Count);
-    private static readonly int KC = typeof(T) == typeof(float) ? 384 : 256;
-    private const int MC = 96;
+
+    // KC x NR of B (one micro-panel, 16 KiB) and KC x MR of A stay in L1 while the micro-kernel runs; an MC x KC
+    // block of A stays in L2 while every B panel of the block passes over it. The contraction is cut into equal
+    // blocks of at most KCMax (784 = 3 x 262, not 3 x 256 + 16: a thin last block would cost a whole pass over C).
+    // f64 panels of A are twice as large, so f64 blocks stay within KC.
+    private const int KC = 256;
+    private static readonly int KCMax = typeof(T) == typeof(float) ? 320 : KC;
+    private const int MC = 120;
     private const int NC = 3072;
+
+    /// <summary>Products smaller than this (m*n*k) run on one thread: waking another costs more than it saves.</summary>
+    private const long ParallelWork = 1L << 18;
+
+    private ParallelOptions? parallel;
 
     public void Run(Array[] buffers)
     {
         var a = (T[])buffers[k.A.Buffer];
         var b = (T[])buffers[k.B.Buffer];
         var c = (T[])buffers[k.C.Buffer];
-        CheckRange(k.C, c.Length, k.M, k.N);
+        // Packing reads and micro-kernel stores are unchecked: every address of the three views must be in range.
+        CheckRange(k.A, a.Length, k.M, k.K, "input a");
+        CheckRange(k.B, b.Length, k.K, k.N, "input b");
+        CheckRange(k.C, c.Length, k.M, k.N, "output");
         int batches = 1;
         foreach (int d in k.Batch) batches *= d;
         var index = new int[k.Batch.Length];
@@ -62,18 +77,19 @@ internal sealed class Gemm<T>(MatMulKernel k, bool wide, int threads) where T : 
         }
     }
 
-    /// <summary>The unchecked stores of the micro-kernel stay inside C (the lowering guarantees it; this proves it).</summary>
-    private void CheckRange(MatrixRef r, int length, int m, int n)
+    private void CheckRange(MatrixRef r, int length, int rows, int cols, string what)
     {
+        if (rows == 0 || cols == 0) return;
         long max = r.Offset, min = r.Offset;
         void Add(long span) { if (span > 0) max += span; else min += span; }
         for (int d = 0; d < k.Batch.Length; d++) Add((long)(k.Batch[d] - 1) * r.BatchStrides[d]);
-        Add((long)(m - 1) * r.RowStride);
-        Add((long)(n - 1) * r.ColStride);
-        if (m > 0 && n > 0 && (min < 0 || max >= length))
-            throw new InvalidOperationException($"cpu: matmul output view {r} exceeds its buffer of {length}");
+        Add((long)(rows - 1) * r.RowStride);
+        Add((long)(cols - 1) * r.ColStride);
+        if (min < 0 || max >= length)
+            throw new InvalidOperationException($"cpu: matmul {what} view {r} exceeds its buffer of {length}");
     }
 
+    /// <summary>One product of the batch: C (m x n) = A (m x k) @ B (k x n), split across threads when it is big.</summary>
     private void One(T[] a, int ao, T[] b, int bo, T[] c, int co)
     {
         int m = k.M, n = k.N, kk = k.K;
@@ -84,86 +100,65 @@ internal sealed class Gemm<T>(MatMulKernel k, bool wide, int threads) where T : 
                 for (int j = 0; j < n; j++) c[co + i * k.C.RowStride + j * k.C.ColStride] = T.Zero;
             return;
         }
-        int nPanelsMax = (Math.Min(NC, n) + NR - 1) / NR;
-        var bp = ArrayPool<T>.Shared.Rent(nPanelsMax * NR * Math.Min(KC, kk));
-        int rowBlocks = (m + MC - 1) / MC;
-        int mc = MC;
-        int parallelism = Math.Min(threads, rowBlocks);
-        if (threads > 1 && (long)m * n * kk >= 1L << 18)
+        // Each thread takes a slab of C and packs what it needs itself, so there is no barrier between threads. A
+        // slab of columns needs all of A, a slab of rows all of B: split the dimension whose operand is the larger,
+        // so the smaller one is the one packed twice.
+        bool splitColumns = (long)m < n;
+        int unit = splitColumns ? NR : MR, extent = splitColumns ? n : m;
+        int units = (extent + unit - 1) / unit;
+        int tasks = threads > 1 && (long)m * n * kk >= ParallelWork ? Math.Min(threads, units) : 1;
+        if (tasks == 1)
         {
-            // Enough row blocks for every thread, in multiples of MR.
-            mc = Math.Min(MC, ((m + threads - 1) / threads + MR - 1) / MR * MR);
-            rowBlocks = (m + mc - 1) / mc;
-            parallelism = Math.Min(threads, rowBlocks);
+            Slab(a, ao, b, bo, c, co, 0, m, 0, n);
+            return;
         }
-        else
+        int per = (units + tasks - 1) / tasks * unit;
+        parallel ??= new ParallelOptions { MaxDegreeOfParallelism = threads };
+        Parallel.For(0, tasks, parallel, t =>
         {
-            parallelism = 1;
-        }
-        try
-        {
-            for (int jc = 0; jc < n; jc += NC)
-            {
-                int nc = Math.Min(NC, n - jc);
-                for (int pc = 0; pc < kk; pc += KC)
-                {
-                    int kc = Math.Min(KC, kk - pc);
-                    PackB(b, bo + pc * k.B.RowStride + jc * k.B.ColStride, kc, nc, bp);
-                    bool accumulate = pc > 0;
-                    if (parallelism > 1)
-                    {
-                        int blockCount = rowBlocks, mcc = mc, jcc = jc;
-                        Parallel.For(0, blockCount, new ParallelOptions { MaxDegreeOfParallelism = parallelism },
-                            blk => Block(a, ao, c, co, blk * mcc, Math.Min(mcc, m - blk * mcc), pc, kc, jcc, nc, bp, accumulate));
-                    }
-                    else
-                    {
-                        for (int ic = 0; ic < m; ic += mc)
-                            Block(a, ao, c, co, ic, Math.Min(mc, m - ic), pc, kc, jc, nc, bp, accumulate);
-                    }
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<T>.Shared.Return(bp);
-        }
+            int lo = t * per, hi = Math.Min(extent, lo + per);
+            if (lo >= hi) return;
+            if (splitColumns) Slab(a, ao, b, bo, c, co, 0, m, lo, hi);
+            else Slab(a, ao, b, bo, c, co, lo, hi, 0, n);
+        });
     }
 
-    /// <summary>Rows [ic, ic + mc) of C for one packed B block.</summary>
-    private void Block(T[] a, int ao, T[] c, int co, int ic, int mc, int pc, int kc, int jc, int nc, T[] bp, bool accumulate)
+    /// <summary>Rows [i0, i1) x columns [j0, j1) of C, blocked: NC columns, then KC of the contraction, then MC rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Slab(T[] a, int ao, T[] b, int bo, T[] c, int co, int i0, int i1, int j0, int j1)
     {
-        int mPanels = (mc + MR - 1) / MR, nPanels = (nc + NR - 1) / NR;
-        var ap = ArrayPool<T>.Shared.Rent(mPanels * MR * kc);
+        int kk = k.K;
+        int kBlocks = (kk + KC - 1) / KC;
+        if (kBlocks > 1 && (kk + kBlocks - 2) / (kBlocks - 1) <= KCMax) kBlocks--;
+        int kcMax = (kk + kBlocks - 1) / kBlocks;
+        int ncMax = Math.Min(NC, j1 - j0), mcMax = Math.Min(MC, i1 - i0);
+        var bp = ArrayPool<T>.Shared.Rent((ncMax + NR - 1) / NR * NR * kcMax);
+        var ap = ArrayPool<T>.Shared.Rent((mcMax + MR - 1) / MR * MR * kcMax);
         try
         {
-            PackA(a, ao + ic * k.A.RowStride + pc * k.A.ColStride, mc, kc, ap);
-            Span<T> tile = stackalloc T[MR * 32];
-            int rs = k.C.RowStride, cs = k.C.ColStride;
-            for (int jp = 0; jp < nPanels; jp++)
+            for (int jc = j0; jc < j1; jc += NC)
             {
-                int j0 = jp * NR, cols = Math.Min(NR, nc - j0);
-                ref T bpanel = ref bp[jp * kc * NR];
-                for (int ip = 0; ip < mPanels; ip++)
+                int nc = Math.Min(NC, j1 - jc);
+                for (int pc = 0; pc < kk; pc += kcMax)
                 {
-                    int i0 = ip * MR, rows = Math.Min(MR, mc - i0);
-                    ref T apanel = ref ap[ip * kc * MR];
-                    int cAt = co + (ic + i0) * rs + (jc + j0) * cs;
-                    if (rows == MR && cols == NR && cs == 1)
+                    int kc = Math.Min(kcMax, kk - pc);
+                    PackB(b, bo + pc * k.B.RowStride + jc * k.B.ColStride, kc, nc, bp);
+                    for (int ic = i0; ic < i1; ic += MC)
                     {
-                        if (wide) Micro512(kc, ref apanel, ref bpanel, ref c[cAt], rs, accumulate);
-                        else Micro256(kc, ref apanel, ref bpanel, ref c[cAt], rs, accumulate);
-                        continue;
-                    }
-                    if (wide) Micro512(kc, ref apanel, ref bpanel, ref tile[0], NR, false);
-                    else Micro256(kc, ref apanel, ref bpanel, ref tile[0], NR, false);
-                    for (int r = 0; r < rows; r++)
-                    {
-                        for (int q = 0; q < cols; q++)
+                        int mc = Math.Min(MC, i1 - ic);
+                        int aAt = ao + ic * k.A.RowStride + pc * k.A.ColStride, cAt = co + ic * k.C.RowStride + jc * k.C.ColStride;
+                        if (nc <= NR && mc >= MR)
                         {
-                            ref T dst = ref c[cAt + r * rs + q * cs];
-                            dst = accumulate ? dst + tile[r * NR + q] : tile[r * NR + q];
+                            // One B panel (a narrow product such as the logits layer's): each A panel is used once, so
+                            // the micro-kernel reads A where it lies; only a last partial row panel is packed.
+                            int whole = mc / MR * MR;
+                            Block(c, cAt, whole, kc, nc, ref a[aAt], k.A.RowStride, k.A.ColStride, (nint)MR * k.A.RowStride, bp,
+                                accumulate: pc > 0);
+                            if (whole == mc) continue;
+                            (aAt, cAt, mc) = (aAt + whole * k.A.RowStride, cAt + whole * k.C.RowStride, mc - whole);
                         }
+                        PackA(a, aAt, mc, kc, ap);
+                        Block(c, cAt, mc, kc, nc, ref ap[0], 1, MR, (nint)kc * MR, bp, accumulate: pc > 0);
                     }
                 }
             }
@@ -171,171 +166,47 @@ internal sealed class Gemm<T>(MatMulKernel k, bool wide, int threads) where T : 
         finally
         {
             ArrayPool<T>.Shared.Return(ap);
+            ArrayPool<T>.Shared.Return(bp);
         }
     }
 
-    /// <summary>B[kc x nc] into panels of NR columns, row by row, zero-padded: bp[(panel * kc + p) * NR + j].</summary>
-    private void PackB(T[] b, int at, int kc, int nc, T[] bp)
+    /// <summary>
+    /// C[mc x nc] at <paramref name="cAt"/> (+)= A block @ packed B block. A is a packed block (strides 1 and MR,
+    /// panels kc * MR apart) or A itself (its own strides, panels MR rows apart); the micro-kernel reads either.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Block(T[] c, int cAt, int mc, int kc, int nc, ref T a, int ars, int acs, nint panelStride, T[] bp, bool accumulate)
     {
-        int rs = k.B.RowStride, cs = k.B.ColStride;
-        int nPanels = (nc + NR - 1) / NR;
+        int mPanels = (mc + MR - 1) / MR, nPanels = (nc + NR - 1) / NR;
+        Span<T> tile = stackalloc T[MR * 32];
+        int rs = k.C.RowStride, cs = k.C.ColStride;
         for (int jp = 0; jp < nPanels; jp++)
         {
-            int j0 = jp * NR, cols = Math.Min(NR, nc - j0);
-            int dst = jp * kc * NR;
-            for (int p = 0; p < kc; p++, dst += NR)
+            int jr = jp * NR, cols = Math.Min(NR, nc - jr);
+            ref T bpanel = ref bp[jp * kc * NR];
+            for (int ip = 0; ip < mPanels; ip++)
             {
-                int src = at + p * rs + j0 * cs;
-                if (cs == 1 && cols == NR)
+                int ir = ip * MR, rows = Math.Min(MR, mc - ir);
+                ref T apanel = ref Unsafe.Add(ref a, ip * panelStride);
+                int at = cAt + ir * rs + jr * cs;
+                if (rows == MR && cols == NR && cs == 1)
                 {
-                    b.AsSpan(src, NR).CopyTo(bp.AsSpan(dst, NR));
+                    if (wide) Micro512(kc, ref apanel, ars, acs, ref bpanel, ref c[at], rs, accumulate);
+                    else Micro256(kc, ref apanel, ars, acs, ref bpanel, ref c[at], rs, accumulate);
                     continue;
                 }
-                int q = 0;
-                for (; q < cols; q++) bp[dst + q] = b[src + q * cs];
-                for (; q < NR; q++) bp[dst + q] = T.Zero;
+                // An edge tile (or a C with strided columns): compute the whole tile aside, copy what exists.
+                if (wide) Micro512(kc, ref apanel, ars, acs, ref bpanel, ref tile[0], NR, false);
+                else Micro256(kc, ref apanel, ars, acs, ref bpanel, ref tile[0], NR, false);
+                for (int r = 0; r < rows; r++)
+                {
+                    for (int q = 0; q < cols; q++)
+                    {
+                        ref T dst = ref c[at + r * rs + q * cs];
+                        dst = accumulate ? dst + tile[r * NR + q] : tile[r * NR + q];
+                    }
+                }
             }
         }
-    }
-
-    /// <summary>A[mc x kc] into panels of MR rows, column by column, zero-padded: ap[(panel * kc + p) * MR + i].</summary>
-    private void PackA(T[] a, int at, int mc, int kc, T[] ap)
-    {
-        int rs = k.A.RowStride, cs = k.A.ColStride;
-        int mPanels = (mc + MR - 1) / MR;
-        for (int ip = 0; ip < mPanels; ip++)
-        {
-            int i0 = ip * MR, rows = Math.Min(MR, mc - i0);
-            int dst = ip * kc * MR;
-            for (int p = 0; p < kc; p++, dst += MR)
-            {
-                int src = at + i0 * rs + p * cs;
-                int i = 0;
-                for (; i < rows; i++) ap[dst + i] = a[src + i * rs];
-                for (; i < MR; i++) ap[dst + i] = T.Zero;
-            }
-        }
-    }
-
-    /// <summary>C[6 x 2W] (+)= Apanel[6 x kc] * Bpanel[kc x 2W], C rows ldc apart and contiguous.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Micro512(int kc, ref T a, ref T b, ref T c, int ldc, bool accumulate)
-    {
-        Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector512<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        int w = Vector512<T>.Count, nr = 2 * w;
-        for (int p = 0; p < kc; p++)
-        {
-            var b0 = Vector512.LoadUnsafe(ref b);
-            var b1 = Vector512.LoadUnsafe(ref b, (nuint)w);
-            var a0 = Vector512.Create(a);
-            c00 = Fma(a0, b0, c00);
-            c01 = Fma(a0, b1, c01);
-            var a1 = Vector512.Create(Unsafe.Add(ref a, 1));
-            c10 = Fma(a1, b0, c10);
-            c11 = Fma(a1, b1, c11);
-            var a2 = Vector512.Create(Unsafe.Add(ref a, 2));
-            c20 = Fma(a2, b0, c20);
-            c21 = Fma(a2, b1, c21);
-            var a3 = Vector512.Create(Unsafe.Add(ref a, 3));
-            c30 = Fma(a3, b0, c30);
-            c31 = Fma(a3, b1, c31);
-            var a4 = Vector512.Create(Unsafe.Add(ref a, 4));
-            c40 = Fma(a4, b0, c40);
-            c41 = Fma(a4, b1, c41);
-            var a5 = Vector512.Create(Unsafe.Add(ref a, 5));
-            c50 = Fma(a5, b0, c50);
-            c51 = Fma(a5, b1, c51);
-            a = ref Unsafe.Add(ref a, MR);
-            b = ref Unsafe.Add(ref b, nr);
-        }
-        Put(ref c, 0, w, c00, c01, accumulate);
-        Put(ref c, ldc, w, c10, c11, accumulate);
-        Put(ref c, 2 * ldc, w, c20, c21, accumulate);
-        Put(ref c, 3 * ldc, w, c30, c31, accumulate);
-        Put(ref c, 4 * ldc, w, c40, c41, accumulate);
-        Put(ref c, 5 * ldc, w, c50, c51, accumulate);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put(ref T c, int row, int w, Vector512<T> v0, Vector512<T> v1, bool accumulate)
-    {
-        ref T r = ref Unsafe.Add(ref c, row);
-        if (accumulate)
-        {
-            v0 += Vector512.LoadUnsafe(ref r);
-            v1 += Vector512.LoadUnsafe(ref r, (nuint)w);
-        }
-        v0.StoreUnsafe(ref r);
-        v1.StoreUnsafe(ref r, (nuint)w);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Fma(Vector512<T> a, Vector512<T> b, Vector512<T> c)
-    {
-        if (typeof(T) == typeof(float))
-            return Vector512.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), c.As<T, float>()).As<float, T>();
-        return Vector512.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), c.As<T, double>()).As<double, T>();
-    }
-
-    /// <summary>C[6 x 2W] (+)= Apanel[6 x kc] * Bpanel[kc x 2W], C rows ldc apart and contiguous.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Micro256(int kc, ref T a, ref T b, ref T c, int ldc, bool accumulate)
-    {
-        Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        int w = Vector256<T>.Count, nr = 2 * w;
-        for (int p = 0; p < kc; p++)
-        {
-            var b0 = Vector256.LoadUnsafe(ref b);
-            var b1 = Vector256.LoadUnsafe(ref b, (nuint)w);
-            var a0 = Vector256.Create(a);
-            c00 = Fma(a0, b0, c00);
-            c01 = Fma(a0, b1, c01);
-            var a1 = Vector256.Create(Unsafe.Add(ref a, 1));
-            c10 = Fma(a1, b0, c10);
-            c11 = Fma(a1, b1, c11);
-            var a2 = Vector256.Create(Unsafe.Add(ref a, 2));
-            c20 = Fma(a2, b0, c20);
-            c21 = Fma(a2, b1, c21);
-            var a3 = Vector256.Create(Unsafe.Add(ref a, 3));
-            c30 = Fma(a3, b0, c30);
-            c31 = Fma(a3, b1, c31);
-            var a4 = Vector256.Create(Unsafe.Add(ref a, 4));
-            c40 = Fma(a4, b0, c40);
-            c41 = Fma(a4, b1, c41);
-            var a5 = Vector256.Create(Unsafe.Add(ref a, 5));
-            c50 = Fma(a5, b0, c50);
-            c51 = Fma(a5, b1, c51);
-            a = ref Unsafe.Add(ref a, MR);
-            b = ref Unsafe.Add(ref b, nr);
-        }
-        Put(ref c, 0, w, c00, c01, accumulate);
-        Put(ref c, ldc, w, c10, c11, accumulate);
-        Put(ref c, 2 * ldc, w, c20, c21, accumulate);
-        Put(ref c, 3 * ldc, w, c30, c31, accumulate);
-        Put(ref c, 4 * ldc, w, c40, c41, accumulate);
-        Put(ref c, 5 * ldc, w, c50, c51, accumulate);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put(ref T c, int row, int w, Vector256<T> v0, Vector256<T> v1, bool accumulate)
-    {
-        ref T r = ref Unsafe.Add(ref c, row);
-        if (accumulate)
-        {
-            v0 += Vector256.LoadUnsafe(ref r);
-            v1 += Vector256.LoadUnsafe(ref r, (nuint)w);
-        }
-        v0.StoreUnsafe(ref r);
-        v1.StoreUnsafe(ref r, (nuint)w);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> Fma(Vector256<T> a, Vector256<T> b, Vector256<T> c)
-    {
-        if (typeof(T) == typeof(float))
-            return Vector256.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), c.As<T, float>()).As<float, T>();
-        return Vector256.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), c.As<T, double>()).As<double, T>();
     }
 }

@@ -39,11 +39,12 @@ internal sealed class VectorCodegen
     {
         this.kernel = kernel;
         this.owner = owner;
-        elem = ScalarCodegen.ClrType(kernel.DType);
+        widenedAccumulate = IsWidenedAccumulate(kernel);
+        elem = widenedAccumulate ? typeof(float) : ScalarCodegen.ClrType(kernel.DType);
         (helper, vec) = isa == VectorIsa.V512
             ? (typeof(Simd512), typeof(Vector512<>).MakeGenericType(elem))
             : (typeof(Simd256), typeof(Vector256<>).MakeGenericType(elem));
-        Lanes = (isa == VectorIsa.V512 ? 64 : 32) / (kernel.DType == DType.Float32 ? 4 : 8);
+        Lanes = (isa == VectorIsa.V512 ? 64 : 32) / (elem == typeof(float) ? 4 : 8);
         if (kernel.IsRegisterReduction)
         {
             if (WidenedSum)
@@ -65,6 +66,18 @@ internal sealed class VectorCodegen
     public int Lanes { get; }
 
     private bool WidenedSum => kernel.ReduceOp == OpCode.ReduceSum && kernel.DType == DType.Float32;
+
+    /// <summary>See <see cref="IsWidenedAccumulate"/>: the body runs on f32 vectors, the output is f64.</summary>
+    private readonly bool widenedAccumulate;
+
+    /// <summary>
+    /// An f32 sum over a leading axis, accumulated in place into an f64 buffer (<c>out[j] += (double)body</c>): a
+    /// column sum, as a bias gradient is. Its f32 body runs on whole f32 vectors whose two halves are widened and
+    /// added into the f64 rows, rather than one scalar at a time.
+    /// </summary>
+    private static bool IsWidenedAccumulate(LoopKernel k) =>
+        k.Mode == WriteMode.Accumulate && k.ReduceOp == OpCode.ReduceSum && k.DType == DType.Float64
+        && k.Body is OpExpr { Op: OpCode.Cast } cast && cast.Args[0].DType == DType.Float32;
 
     /// <summary>The best vector width the hardware accelerates.</summary>
     public static VectorIsa Best =>
@@ -91,6 +104,7 @@ internal sealed class VectorCodegen
                 return false;
         }
         if (!InRange(k.OutMap, k.Domain, buffers[k.Output].Length)) return false;
+        if (IsWidenedAccumulate(k)) return Supported(((OpExpr)k.Body).Args[0], DType.Float32, k.Domain, buffers);
         return Supported(k.Body, k.DType, k.Domain, buffers);
     }
 
@@ -183,7 +197,8 @@ internal sealed class VectorCodegen
             locals.Add(v);
             AssignPairsOf(node, block, locals);
         }
-        var step = Step(Emit(kernel.Body));
+        var root = widenedAccumulate ? ((OpExpr)kernel.Body).Args[0] : kernel.Body;
+        var step = Step(Emit(root));
         if (block.Count == 0) return step;
         block.Add(step);
         return Expression.Block(locals, block);
@@ -265,6 +280,13 @@ internal sealed class VectorCodegen
         }
         var array = owner.arrays[kernel.Output];
         var at = owner.Offset(kernel.OutMap, owner.depth);
+        if (widenedAccumulate)
+        {
+            var upper = Expression.Add(at, Expression.Constant(Lanes / 2));
+            return Expression.Block(
+                Call("Store", typeof(double), array, at, Call("Add", typeof(double), Call("Load", typeof(double), array, at), Call("WidenLower", null, value))),
+                Call("Store", typeof(double), array, upper, Call("Add", typeof(double), Call("Load", typeof(double), array, upper), Call("WidenUpper", null, value))));
+        }
         if (kernel.Mode == WriteMode.Accumulate)
             value = CombineVector(Call("Load", elem, array, at), value);
         return Call("Store", elem, array, at, value);

@@ -65,7 +65,7 @@ public sealed partial class Lowerer
         var value = Value(x);
         if (x.Shape == shape || value is ConstExpr) return value;
         if (!Views.IsTrivial(value) && shape.Size > x.Shape.Size)
-            value = Materialise(value, x.Type, $"%{x.Id} {x.Op.Name()} (before broadcast)");
+            value = MaterialiseValue(x, "before broadcast");
         return Views.Apply(value, AxisMap.Broadcast(x.Shape, shape));
     }
 
@@ -75,7 +75,7 @@ public sealed partial class Lowerer
         var value = Value(x);
         if (value is ConstExpr) return value;
         return Views.Reshape(value, x.Shape, eq.Shape)
-            ?? Views.Reshape(Materialise(value, x.Type, $"%{x.Id} {x.Op.Name()} (before reshape)"), x.Shape, eq.Shape)!;
+            ?? Views.Reshape(MaterialiseValue(x, "before reshape"), x.Shape, eq.Shape)!;
     }
 
     private ScalarExpr Gather(Node eq)
@@ -83,7 +83,7 @@ public sealed partial class Lowerer
         Node x = eq.Inputs[0], indices = eq.Inputs[1];
         var value = Value(x);
         if (value is ConstExpr) return value;
-        if (!Views.IsTrivial(value)) value = Materialise(value, x.Type, $"%{x.Id} {x.Op.Name()} (before gather)");
+        if (!Views.IsTrivial(value)) value = MaterialiseValue(x, "before gather");
         return Views.Apply(value, AxisMap.Gather(x.Shape, eq.Attrs.Axis, indices.Shape, Value(indices)));
     }
 
@@ -210,7 +210,7 @@ public sealed partial class Lowerer
             var value = Value(x);
             if (!(value is LoadExpr load && load.IsStrided && load.Map.Offset == 0 && IsContiguous(load.Map.Strides, x.Shape)
                   && buffers[load.Buffer].Length == x.Shape.Size))
-                value = Materialise(value, x.Type, $"%{x.Id} {x.Op.Name()} (control-flow operand)");
+                value = MaterialiseValue(x, "control-flow operand");
             inputs[i] = ((LoadExpr)value).Buffer;
         }
         var group = siblings.TryGetValue(eq, out var g) ? g : [eq];
@@ -261,7 +261,7 @@ public sealed partial class Lowerer
     {
         var value = Value(x);
         if (value is not LoadExpr { IsStrided: true })
-            value = Materialise(value, x.Type, $"%{x.Id} {x.Op.Name()} (matmul operand)");
+            value = MaterialiseValue(x, "matmul operand");
         var load = (LoadExpr)value;
         int r = x.Shape.Rank, lead = batch.Length - (r - 2);
         var batchStrides = new int[batch.Length];

@@ -48,6 +48,7 @@ public sealed partial class Lowerer
     private readonly List<Kernel> kernels = [];
     private readonly ScalarExpr?[] values;
     private readonly int[] uses;
+    private readonly bool[] feedsMatMul;  // some live consumer is a matmul, which needs the value in a buffer anyway
     private readonly int[] firstOutput;   // output position of a node's first occurrence among the outputs, or -1
     private readonly int[] outputBuffer;  // the output buffer holding a node's value, or -1
     private Dictionary<Node, List<Node>> siblings = new(ReferenceEqualityComparer.Instance);
@@ -58,6 +59,7 @@ public sealed partial class Lowerer
         this.options = options;
         values = new ScalarExpr?[graph.IdCount];
         uses = new int[graph.IdCount];
+        feedsMatMul = new bool[graph.IdCount];
         firstOutput = new int[graph.IdCount];
         outputBuffer = new int[graph.IdCount];
         Array.Fill(firstOutput, -1);
@@ -90,7 +92,11 @@ public sealed partial class Lowerer
         foreach (var eq in graph.Equations)
         {
             if (!live[eq.Id]) continue;
-            foreach (var x in eq.Inputs) uses[x.Id]++;
+            foreach (var x in eq.Inputs)
+            {
+                uses[x.Id]++;
+                feedsMatMul[x.Id] |= eq.Op == OpCode.MatMul;
+            }
         }
         for (int i = 0; i < graph.Outputs.Count; i++)
         {
@@ -145,6 +151,10 @@ public sealed partial class Lowerer
         if (Views.IsTrivial(value)) return value;
         if (value.Size > options.MaxFusedOps || (uses[eq.Id] > 1 && value.Size > options.MaxSharedOps))
             return Materialise(value, eq.Type, Describe(eq));
+        // A matmul will store the value anyway: store it once, now, and let the other consumers read that buffer
+        // instead of recomputing it (a transposed view of it, say, would otherwise be a strided recomputation).
+        if (uses[eq.Id] > 1 && feedsMatMul[eq.Id])
+            return Materialise(value, eq.Type, Describe(eq) + " (matmul operand)");
         return value;
     }
 
@@ -172,6 +182,17 @@ public sealed partial class Lowerer
     /// <summary>A contiguous load of a whole buffer over its own shape.</summary>
     private static LoadExpr Whole(int buffer, TensorType type) =>
         new(buffer, type.DType, IndexMap.Contiguous(type.Shape), []);
+
+    /// <summary>
+    /// Materialises the value of <paramref name="x"/> for a consumer that needs a buffer, and keeps that buffer as x's
+    /// value, so later consumers read it instead of recomputing the expression.
+    /// </summary>
+    private LoadExpr MaterialiseValue(Node x, string why)
+    {
+        var load = Materialise(Value(x), x.Type, $"%{x.Id} {x.Op.Name()} ({why})");
+        values[x.Id] = load;
+        return load;
+    }
 
     /// <summary>Writes <paramref name="value"/> into a new temporary and returns a load of it.</summary>
     private LoadExpr Materialise(ScalarExpr value, TensorType type, string label)

@@ -80,6 +80,27 @@ public sealed class LoweringTests
     }
 
     [TestMethod]
+    public void AValueFeedingAMatMulIsComputedOnceForAllItsConsumers()
+    {
+        foreach (var dtype in new[] { DType.Float32, DType.Float64 })
+        {
+            // h feeds a matmul (so it gets a buffer) and also a column sum (before the matmul, in graph order), a
+            // product with a transposed h and an elementwise use: all of them read that buffer, none recomputes tanh.
+            var g = Build([T(dtype, 7, 5), T(dtype, 5), T(dtype, 5, 3), T(dtype, 7, 3)], xs =>
+            {
+                var h = Ir.Tanh(Ir.Add(xs[0], Ir.Broadcast(xs[1], new Shape(7, 5))));
+                var colSum = Ir.ReduceSum(h, 0);
+                return [colSum, Ir.MatMul(h, xs[2]), Ir.MatMul(Ir.TransposeLast2(h), xs[3]), Ir.Mul(h, h)];
+            });
+            var p = Lowerer.Lower(g);
+            int withTanh = 0;
+            foreach (var k in p.Kernels) withTanh += k.ToString()!.Contains("tanh(") ? 1 : 0;
+            Assert.AreEqual(1, withTanh, p.ToString());
+            Check(g, 12, $"shared matmul operand {dtype.ShortName()}");
+        }
+    }
+
+    [TestMethod]
     public void AConstructRunsOnceForAllItsResults()
     {
         var f = T(DType.Float64, 3);

@@ -1,4 +1,5 @@
 using Tracer.Compiler;
+using Tracer.Compiler.Lowering;
 using Tracer.Rules;
 using Tracer.Runtime.Cpu;
 using static Tracer.Tests.Harness;
@@ -196,6 +197,38 @@ public sealed class SimdTests
         // 1e6 values near 1: a naive f32 running sum is off by ~1e-3 relative; f64 lanes keep it near 1e-7.
         var g = Build(T(DType.Float32, 1_000_000), x => Ir.ReduceSum(x, 0));
         CheckAll(g, Inputs(g, 3, 0.9, 1.1), "sum of 1e6 f32");
+    }
+
+    [TestMethod]
+    public void ColumnSumsRunOnVectors()
+    {
+        // Sums over leading axes (bias gradients): rows accumulate on vectors into the output (f64 lanes for f32),
+        // at every tail length, with a fused body reading a broadcast operand, and over two leading axes.
+        int seed = 700;
+        foreach (var dtype in Floats)
+        {
+            foreach (int n in Lengths)
+            {
+                var g = Build([T(dtype, 9, n), T(dtype, n)], xs =>
+                {
+                    var t = Ir.Tanh(Ir.Add(xs[0], Ir.Broadcast(xs[1], new Shape(9, n))));
+                    return [Ir.ReduceSum(Ir.Mul(xs[0], Ir.Sub(Ir.Lit(1, dtype), Ir.Mul(t, t))), 0)];
+                });
+                CheckAll(g, Inputs(g, seed++, -2, 2), $"column sum {dtype.ShortName()}[9,{n}]", vectorized: n >= 16);
+                if (n < 8) continue;
+                var exe = (CpuExecutable)Backends[2].Backend.Compile(g);
+                for (int i = 0; i < exe.Program.Kernels.Count; i++)
+                {
+                    if (exe.Program.Kernels[i] is LoopKernel { Mode: WriteMode.Accumulate })
+                        Assert.IsTrue(exe.Vectorized[i], $"the accumulating kernel is vector code\n{exe.Describe()}");
+                }
+            }
+            var h = Build(T(dtype, 3, 5, 37), x => Ir.ReduceSum(Ir.Exp(x), 0, 1));
+            CheckAll(h, Inputs(h, seed++, -2, 2), $"sum over two leading axes {dtype.ShortName()}");
+        }
+        // 20,000 rows of values near 1: the f64 lanes keep the f32 result at the reference's rounding.
+        var big = Build(T(DType.Float32, 20_000, 19), x => Ir.ReduceSum(x, 0));
+        CheckAll(big, Inputs(big, 3, 0.9, 1.1), "long f32 column sum");
     }
 
     [TestMethod]
