@@ -53,9 +53,11 @@ internal static class Quick
     /// <summary>Median time of one call: warm up, then time batches big enough for the clock (≥ 1 ms) for about 2 s.</summary>
     private static void Measure(string workload, string impl, Action action, double maxSeconds = 2)
     {
-        // Warm up past the JIT's tiering (hand-written code starts unoptimised; kernels are optimised from the start).
+        // Warm up past the JIT's tiering for a whole second: methods start unoptimised and are recompiled in the
+        // background only after 30 calls and a 100 ms quiet period, so a cap on the number of warm-up calls would
+        // time fast workloads (W2, the cache hit) partly at tier 0. Generated kernels are optimised from the start.
         var sw = Stopwatch.StartNew();
-        for (int i = 0; i < 2 || (sw.Elapsed.TotalSeconds < 0.3 && i < 2000); i++) action();
+        for (int i = 0; i < 2 || sw.Elapsed.TotalSeconds < 1; i++) action();
         int batch = 1;
         while (true)
         {

@@ -227,6 +227,7 @@ public sealed class CpuExecutable : IExecutable
     private readonly int[] freshBuffers;    // output buffers, allocated anew by every call
     private readonly DType[] freshTypes;
     private readonly int[] freshLengths;
+    private readonly bool[] freshZeroed;    // false: the first kernel to write it overwrites all of it
     private Array[]? idle;                  // the buffer table of the last finished call, ready for reuse
 
     internal CpuExecutable(KernelProgram program, Expression<Action<Array[], int, int>>[] lambdas, Method[] runs, int[] runOf,
@@ -260,7 +261,13 @@ public sealed class CpuExecutable : IExecutable
         freshBuffers = fresh.ToArray();
         freshTypes = new DType[freshBuffers.Length];
         freshLengths = new int[freshBuffers.Length];
-        for (int i = 0; i < freshBuffers.Length; i++) (freshTypes[i], freshLengths[i]) = (program.Buffers[freshBuffers[i]].DType, program.Buffers[freshBuffers[i]].Length);
+        freshZeroed = new bool[freshBuffers.Length];
+        for (int i = 0; i < freshBuffers.Length; i++)
+        {
+            var info = program.Buffers[freshBuffers[i]];
+            (freshTypes[i], freshLengths[i]) = (info.DType, info.Length);
+            freshZeroed[i] = !FirstWriteOverwrites(program, skip, info.Id, info.Length);
+        }
         outputBuffer = new int[program.Outputs.Count];
         for (int i = 0; i < outputBuffer.Length; i++) outputBuffer[i] = program.Outputs[i];
     }
@@ -291,7 +298,7 @@ public sealed class CpuExecutable : IExecutable
                         $"input {i}: expected {inputType[i].ShortName()}[{inputLength[i]} elements], got {x.GetType().Name} of {x.Length}");
                 buffers[inputBuffer[i]] = x;
             }
-            for (int i = 0; i < freshBuffers.Length; i++) buffers[freshBuffers[i]] = freshTypes[i].NewArray(freshLengths[i]);
+            for (int i = 0; i < freshBuffers.Length; i++) buffers[freshBuffers[i]] = NewOutput(freshTypes[i], freshLengths[i], freshZeroed[i]);
             foreach (var run in runs) run.Step.Run(run.Code, buffers);
             var outputs = new Array[outputBuffer.Length];
             for (int i = 0; i < outputs.Length; i++) outputs[i] = buffers[outputBuffer[i]];
@@ -305,6 +312,31 @@ public sealed class CpuExecutable : IExecutable
             Volatile.Write(ref idle, buffers);
         }
     }
+
+    /// <summary>
+    /// True when the first kernel writing <paramref name="buffer"/> stores to all of it (a skipped zero fill does not
+    /// count: it relies on the fresh array's zeros).
+    /// </summary>
+    private static bool FirstWriteOverwrites(KernelProgram p, bool[] skip, int buffer, int length)
+    {
+        for (int k = 0; k < p.Kernels.Count; k++)
+        {
+            if (p.Kernels[k].Output == buffer) return !skip[k] && p.Kernels[k].OverwritesOutput(length);
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// An output array. Zeroing a large array costs as much as a simple kernel writing it (about 4 ms for 40 MB), so
+    /// an output the first kernel overwrites completely is allocated uninitialised.
+    /// </summary>
+    private static Array NewOutput(DType dtype, int length, bool zeroed) => zeroed ? dtype.NewArray(length) : dtype switch
+    {
+        DType.Float32 => GC.AllocateUninitializedArray<float>(length),
+        DType.Float64 => GC.AllocateUninitializedArray<double>(length),
+        DType.Int32 => GC.AllocateUninitializedArray<int>(length),
+        _ => dtype.NewArray(length),
+    };
 
     /// <summary>A buffer table with constants and temporaries (one array per planned slot) in place.</summary>
     private Array[] NewTable()

@@ -13,6 +13,37 @@ public abstract class Kernel
 
     /// <summary>Nodes of the source graph this kernel computes (for comments in printed code).</summary>
     public string Label { get; init; } = "";
+
+    /// <summary>
+    /// True when the kernel stores to every element of its output buffer (of <paramref name="length"/> elements)
+    /// without reading it first, so the buffer's previous contents do not matter (a backend may skip zeroing it).
+    /// </summary>
+    public virtual bool OverwritesOutput(int length) => false;
+
+    /// <summary>
+    /// Whether the addresses offset + Σ index[d]·stride[d] over the given axes are exactly 0..length-1: the strides,
+    /// ordered, are those of a contiguous row-major array of the extents (extent-1 axes do not matter).
+    /// </summary>
+    protected static bool CoversContiguously(int offset, ReadOnlySpan<int> extents, ReadOnlySpan<int> strides, int length)
+    {
+        if (offset != 0) return false;
+        var axes = new List<(int Stride, int Extent)>();
+        long size = 1;
+        for (int d = 0; d < extents.Length; d++)
+        {
+            size *= extents[d];
+            if (extents[d] != 1) axes.Add((strides[d], extents[d]));
+        }
+        if (size != length) return false;
+        axes.Sort((x, y) => y.Stride.CompareTo(x.Stride));
+        long expected = 1;
+        for (int i = axes.Count - 1; i >= 0; i--)
+        {
+            if (axes[i].Stride != expected) return false;
+            expected *= axes[i].Extent;
+        }
+        return true;
+    }
 }
 
 /// <summary>How a loop kernel stores its value.</summary>
@@ -88,6 +119,11 @@ public sealed class LoopKernel : Kernel
 
     public DType DType => Body.DType;
 
+    /// <summary>A storing kernel whose kept axes map one to one onto the whole buffer.</summary>
+    public override bool OverwritesOutput(int length) =>
+        Mode == WriteMode.Store && OutDynamic.Length == 0
+        && CoversContiguously(OutMap.Offset, Domain.AsSpan(0, KeptAxes), OutMap.Strides.AsSpan(0, KeptAxes), length);
+
     public override IEnumerable<int> Reads()
     {
         var set = new SortedSet<int>();
@@ -153,6 +189,10 @@ public sealed class MatMulKernel(int[] batch, int m, int n, int k, MatrixRef a, 
     public DType DType { get; } = dtype;
 
     public override int Output => C.Buffer;
+
+    /// <summary>Every product stores its whole C (zeros when K = 0), so a C view covering the buffer overwrites it.</summary>
+    public override bool OverwritesOutput(int length) =>
+        CoversContiguously(C.Offset, [.. Batch, M, N], [.. C.BatchStrides, C.RowStride, C.ColStride], length);
 
     public override IEnumerable<int> Reads() => A.Buffer == B.Buffer ? [A.Buffer] : [A.Buffer, B.Buffer];
 

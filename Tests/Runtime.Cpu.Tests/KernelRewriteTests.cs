@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using Tracer.Compiler;
+using Tracer.Compiler.Lowering;
 using Tracer.Rules;
 using Tracer.Runtime.Cpu;
 using static Tracer.Tests.Harness;
@@ -204,6 +205,42 @@ public sealed class KernelRewriteTests
     private static (double Sin, double Cos) Pair((Vector256<float> Sin, Vector256<float> Cos) v) => (v.Sin.GetElement(0), v.Cos.GetElement(0));
 
     private static (double Sin, double Cos) Pair((Vector512<float> Sin, Vector512<float> Cos) v) => (v.Sin.GetElement(0), v.Cos.GetElement(0));
+
+    [TestMethod]
+    public void OnlyKernelsThatStoreEveryElementOverwriteTheirOutput()
+    {
+        // Such outputs are allocated without zeroing; everything else (partial writes, accumulation) must keep zeros.
+        var x = T(DType.Float32, 5, 7);
+        var cases = new (string What, Graph G, bool Overwrites)[]
+        {
+            ("elementwise", Build(x, a => Ir.Exp(a)), true),
+            ("transposed store", Build(x, a => Ir.Transpose(Ir.Exp(a), 1, 0)), true),
+            ("row sums (register reduction)", Build(x, a => Ir.ReduceSum(Ir.Exp(a), 1)), true),
+            ("f32 column sums (accumulated in an f64 temporary, then stored)", Build(x, a => Ir.ReduceSum(Ir.Exp(a), 0)), true),
+            ("f64 column sums (accumulated in the output after a zero fill)", Build(T(DType.Float64, 5, 7), a => Ir.ReduceSum(Ir.Exp(a), 0)), false),
+            ("pad", Build(x, a => Ir.Pad(Ir.Exp(a), [1, 0], [0, 2])), false),
+            ("concat", Build([x, x], a => [Ir.Concat(0, Ir.Exp(a[0]), Ir.Sin(a[1]))]), false),
+            ("matmul", Build([x, T(DType.Float32, 7, 3)], a => [Ir.MatMul(a[0], a[1])]), true),
+        };
+        foreach (var (what, g, overwrites) in cases)
+        {
+            var exe = CompileFast(g);
+            var p = exe.Program;
+            int output = p.Outputs[0];
+            var first = p.Kernels.First(k => k.Output == output);
+            bool zeroFill = first is LoopKernel { Body: ConstExpr { Value: 0 } };
+            Assert.AreEqual(overwrites, first.OverwritesOutput(p.Buffers[output].Length) && !zeroFill, $"{what}\n{p}");
+            // Many calls with garbage-filled memory around: results stay right.
+            var inputs = Inputs(g, 3, -2, 2);
+            var expected = Interpreter.Run(RuleTable.Default, g, inputs);
+            for (int call = 0; call < 50; call++)
+            {
+                var junk = GC.AllocateUninitializedArray<double>(4096);
+                Array.Fill(junk, double.NaN);
+                Compare(expected, exe.Run(inputs), $"{what}, call {call}", exe);
+            }
+        }
+    }
 
     [TestMethod]
     public void ReusedBufferTablesGiveFreshResults()
