@@ -45,8 +45,6 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads) wh
     /// <summary>Products smaller than this (m*n*k) run on one thread: waking another costs more than it saves.</summary>
     private const long ParallelWork = 1L << 18;
 
-    private ParallelOptions? parallel;
-
     public void Run(Array[] buffers)
     {
         var a = (T[])buffers[k.A.Buffer];
@@ -113,8 +111,7 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads) wh
             return;
         }
         int per = (units + tasks - 1) / tasks * unit;
-        parallel ??= new ParallelOptions { MaxDegreeOfParallelism = threads };
-        Parallel.For(0, tasks, parallel, t =>
+        KernelThreads.Shared.For(tasks, threads, t =>
         {
             int lo = t * per, hi = Math.Min(extent, lo + per);
             if (lo >= hi) return;

@@ -4,7 +4,7 @@ namespace Tracer.Runtime.Cpu;
 
 /// <summary>
 /// How the executable runs one compiled loop kernel: in one call over the whole outermost axis, or split into
-/// <see cref="Chunks"/> contiguous ranges of it run by <see cref="Parallel.For(int, int, Action{int})"/>. Only kernels
+/// <see cref="Chunks"/> contiguous ranges of it run by <see cref="KernelThreads"/>. Only kernels
 /// where each element is written from one outermost index are split: never an accumulating kernel
 /// (<see cref="LoopKernel.HasWriteConflicts"/>) or a reduction of everything to one value.
 /// </summary>
@@ -14,7 +14,6 @@ internal sealed class KernelStep
 
     private readonly int extent;
     private readonly int align;
-    private ParallelOptions? parallel;
 
     private KernelStep(int extent, int chunks, int align)
     {
@@ -56,10 +55,9 @@ internal sealed class KernelStep
             kernel(buffers, 0, extent);
             return;
         }
-        parallel ??= new ParallelOptions { MaxDegreeOfParallelism = Chunks };
         int per = (extent + Chunks - 1) / Chunks;
         per = (per + align - 1) / align * align;
-        Parallel.For(0, Chunks, parallel, c =>
+        KernelThreads.Shared.For(Chunks, Chunks, c =>
         {
             int lo = c * per, hi = Math.Min(extent, lo + per);
             if (lo < hi) kernel(buffers, lo, hi);

@@ -20,6 +20,16 @@ public sealed partial class Tensor
         Type = new TensorType(shape, DTypeExtensions.OfArray(data));
     }
 
+    /// <summary>
+    /// A concrete tensor over a compiled function's output, whose type the executable guarantees (the cached call
+    /// path skips the checks of the public constructor).
+    /// </summary>
+    internal Tensor(Array data, TensorType type)
+    {
+        this.data = data;
+        Type = type;
+    }
+
     /// <summary>A symbolic tensor standing for <paramref name="node"/> of a trace.</summary>
     internal Tensor(Node node)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Tracer.Compiler;
 
 namespace Tracer;
@@ -168,7 +169,12 @@ internal sealed class StagedFunction<TArgs, R>
         for (int i = 0; i < inputs.Length; i++) inputs[i] = leaves[i].Data;
         var results = entry.Executable.Run(inputs);
         var tensors = new Tensor[results.Length];
-        for (int i = 0; i < results.Length; i++) tensors[i] = new Tensor(results[i], entry.Outputs[i].Shape);
+        for (int i = 0; i < results.Length; i++)
+        {
+            var type = entry.Outputs[i];
+            Debug.Assert(results[i].Length == type.Shape.Size && DTypeExtensions.OfArray(results[i]) == type.DType, "the executable's outputs match the graph");
+            tensors[i] = new Tensor(results[i], type);
+        }
         return new Result(tensors, entry.Template);
     }
 
