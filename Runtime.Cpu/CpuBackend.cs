@@ -290,18 +290,21 @@ public sealed class CpuExecutable : IExecutable
         var buffers = Interlocked.Exchange(ref idle, null) ?? NewTable();
         try
         {
+            // Stores go through spans: a store into an Array[] element otherwise pays a covariance type check.
+            var table = buffers.AsSpan();
             for (int i = 0; i < inputs.Length; i++)
             {
                 var x = inputs[i];
                 if (x.Length != inputLength[i] || DTypeExtensions.OfArray(x) != inputType[i])
                     throw new ArgumentException(
                         $"input {i}: expected {inputType[i].ShortName()}[{inputLength[i]} elements], got {x.GetType().Name} of {x.Length}");
-                buffers[inputBuffer[i]] = x;
+                table[inputBuffer[i]] = x;
             }
-            for (int i = 0; i < freshBuffers.Length; i++) buffers[freshBuffers[i]] = NewOutput(freshTypes[i], freshLengths[i], freshZeroed[i]);
+            for (int i = 0; i < freshBuffers.Length; i++) table[freshBuffers[i]] = NewOutput(freshTypes[i], freshLengths[i], freshZeroed[i]);
             foreach (var run in runs) run.Step.Run(run.Code, buffers);
             var outputs = new Array[outputBuffer.Length];
-            for (int i = 0; i < outputs.Length; i++) outputs[i] = buffers[outputBuffer[i]];
+            var outs = outputs.AsSpan();
+            for (int i = 0; i < outs.Length; i++) outs[i] = table[outputBuffer[i]];
             return outputs;
         }
         finally

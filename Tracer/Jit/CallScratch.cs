@@ -2,8 +2,8 @@ namespace Tracer;
 
 /// <summary>
 /// The flattening state of one <see cref="Jit"/> call (leaf list, signature writer, input table), kept per thread so
-/// a cached call allocates nothing for it. A call takes the thread's instance and gives it back when it ends; a call
-/// made meanwhile on the same thread (from inside tracing, or from a tree's property getter) finds none and uses a
+/// a cached call allocates nothing for it. A call marks the thread's instance in use until it ends; a call made
+/// meanwhile on the same thread (from inside tracing, or from a tree's property getter) finds it in use and takes a
 /// fresh one.
 /// </summary>
 internal sealed class CallScratch
@@ -17,10 +17,17 @@ internal sealed class CallScratch
 
     public SignatureWriter Signature { get; } = new();
 
+    private bool inUse;
+
     public static CallScratch Rent()
     {
-        var s = cached ?? new CallScratch();
-        cached = null;
+        var s = cached;
+        if (s is null || s.inUse)
+        {
+            s = new CallScratch();
+            cached ??= s;
+        }
+        s.inUse = true;
         s.Signature.Reset();
         return s;
     }
@@ -30,7 +37,8 @@ internal sealed class CallScratch
         // Keep no tensors alive, and do not hold on to unusually large lists.
         s.Leaves.Clear();
         Array.Clear(s.inputs);
-        if (s.Leaves.Capacity <= 4096) cached = s;
+        s.inUse = false;
+        if (s.Leaves.Capacity > 4096 && ReferenceEquals(cached, s)) cached = null;
     }
 
     /// <summary>An input table of exactly <paramref name="count"/> entries, reused while the count stays the same.</summary>

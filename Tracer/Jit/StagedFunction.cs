@@ -166,7 +166,8 @@ internal sealed class StagedFunction<TArgs, R>
     private static Result Run(Entry entry, List<Tensor> leaves, CallScratch scratch)
     {
         var inputs = scratch.Inputs(leaves.Count);
-        for (int i = 0; i < inputs.Length; i++) inputs[i] = leaves[i].Data;
+        var span = inputs.AsSpan();   // stores without the covariance check of an Array[] element
+        for (int i = 0; i < span.Length; i++) span[i] = leaves[i].Data;
         var results = entry.Executable.Run(inputs);
         var tensors = new Tensor[results.Length];
         for (int i = 0; i < results.Length; i++)
