@@ -285,6 +285,15 @@ public sealed class CpuExecutable : IExecutable
 
     public Array[] Run(Array[] inputs)
     {
+        var outputs = new Array[outputBuffer.Length];
+        Run(inputs, outputs);
+        return outputs;
+    }
+
+    public void Run(Array[] inputs, Span<Array> outputs)
+    {
+        if (outputs.Length != outputBuffer.Length)
+            throw new ArgumentException($"expected room for {outputBuffer.Length} outputs, got {outputs.Length}");
         if (inputs.Length != inputBuffer.Length)
             throw new ArgumentException($"expected {inputBuffer.Length} inputs, got {inputs.Length}");
         var buffers = Interlocked.Exchange(ref idle, null) ?? NewTable();
@@ -302,10 +311,7 @@ public sealed class CpuExecutable : IExecutable
             }
             for (int i = 0; i < freshBuffers.Length; i++) table[freshBuffers[i]] = NewOutput(freshTypes[i], freshLengths[i], freshZeroed[i]);
             foreach (var run in runs) run.Step.Run(run.Code, buffers);
-            var outputs = new Array[outputBuffer.Length];
-            var outs = outputs.AsSpan();
-            for (int i = 0; i < outs.Length; i++) outs[i] = table[outputBuffer[i]];
-            return outputs;
+            for (int i = 0; i < outputs.Length; i++) outputs[i] = table[outputBuffer[i]];
         }
         finally
         {

@@ -22,6 +22,12 @@ public interface IExecutable
     /// </summary>
     Array[] Run(Array[] inputs);
 
+    /// <summary>
+    /// As <see cref="Run(Array[])"/>, writing the new output arrays into <paramref name="outputs"/> (one slot per graph
+    /// output) instead of a new table: the cached call path reuses its table.
+    /// </summary>
+    void Run(Array[] inputs, Span<Array> outputs) => Run(inputs).CopyTo(outputs);
+
     /// <summary>Human-readable generated code (kernels as C#-like text), for inspection and debugging.</summary>
     string Describe();
 }

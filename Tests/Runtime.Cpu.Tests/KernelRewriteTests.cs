@@ -269,6 +269,23 @@ public sealed class KernelRewriteTests
     }
 
     [TestMethod]
+    public void OutputsCanBeWrittenIntoACallersTable()
+    {
+        var g = Build([T(DType.Float64, 3, 4), T(DType.Float64, 4)], xs => [Ir.Exp(xs[0]), Ir.ReduceSum(xs[0], 1), Ir.Add(xs[1], xs[1])]);
+        var inputs = Inputs(g, 5, -1, 1);
+        var expected = Interpreter.Run(RuleTable.Default, g, inputs);
+        foreach (IExecutable exe in new IExecutable[] { CompileFast(g), new Interpreter(RuleTable.Default).Compile(g) })
+        {
+            var table = new Array[3];
+            exe.Run(inputs, table);
+            Compare(expected, table, exe.GetType().Name);
+            exe.Run(inputs, table);
+            Compare(expected, table, exe.GetType().Name + ", second call into the same table");
+        }
+        Assert.Throws<ArgumentException>(() => CompileFast(g).Run(inputs, new Array[2]));
+    }
+
+    [TestMethod]
     public void OverlappingCallsOnManyThreadsAgree()
     {
         var g = Build(T(DType.Float32, 4, 257), x => Ir.ReduceSum(Ir.Mul(Ir.Sin(x), Ir.Exp(Ir.Neg(x))), 0));

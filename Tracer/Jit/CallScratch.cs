@@ -1,7 +1,7 @@
 namespace Tracer;
 
 /// <summary>
-/// The flattening state of one <see cref="Jit"/> call (leaf list, signature writer, input table), kept per thread so
+/// The flattening state of one <see cref="Jit"/> call (leaf list, signature writer, input and output tables), kept per thread so
 /// a cached call allocates nothing for it. A call marks the thread's instance in use until it ends; a call made
 /// meanwhile on the same thread (from inside tracing, or from a tree's property getter) finds it in use and takes a
 /// fresh one.
@@ -12,6 +12,7 @@ internal sealed class CallScratch
     private static CallScratch? cached;
 
     private Array[] inputs = [];
+    private Array[] outputs = [];
 
     public List<Tensor> Leaves { get; } = [];
 
@@ -36,9 +37,17 @@ internal sealed class CallScratch
     {
         // Keep no tensors alive, and do not hold on to unusually large lists.
         s.Leaves.Clear();
-        Array.Clear(s.inputs);
+        s.inputs.AsSpan().Clear();
+        s.outputs.AsSpan().Clear();
         s.inUse = false;
         if (s.Leaves.Capacity > 4096 && ReferenceEquals(cached, s)) cached = null;
+    }
+
+    /// <summary>An output table of exactly <paramref name="count"/> entries, reused while the count stays the same.</summary>
+    public Array[] Outputs(int count)
+    {
+        if (outputs.Length != count) outputs = new Array[count];
+        return outputs;
     }
 
     /// <summary>An input table of exactly <paramref name="count"/> entries, reused while the count stays the same.</summary>

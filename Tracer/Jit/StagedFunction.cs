@@ -168,7 +168,8 @@ internal sealed class StagedFunction<TArgs, R>
         var inputs = scratch.Inputs(leaves.Count);
         var span = inputs.AsSpan();   // stores without the covariance check of an Array[] element
         for (int i = 0; i < span.Length; i++) span[i] = leaves[i].Data;
-        var results = entry.Executable.Run(inputs);
+        var results = scratch.Outputs(entry.Outputs.Length);
+        entry.Executable.Run(inputs, results);
         var tensors = new Tensor[results.Length];
         for (int i = 0; i < results.Length; i++)
         {
