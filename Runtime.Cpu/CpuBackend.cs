@@ -47,9 +47,10 @@ public sealed record CpuBackendOptions
     public long ParallelThreshold { get; init; } = 1 << 17;
 
     /// <summary>
-    /// An innermost loop is vectorised when it runs at least this many whole vectors. A vector body roughly doubles a
-    /// kernel's code, and the JIT's time with it (about half a millisecond per kernel); over a few elements the scalar
-    /// loop is as fast in absolute terms, so tiny tensors keep scalar code. Tests set 1 to force vector code.
+    /// An innermost loop is vectorised when it runs at least this many whole vectors, or at least one in a kernel of
+    /// 1024 points or more. A vector body roughly doubles a kernel's code, and the JIT's time with it (about half a
+    /// millisecond per kernel); over a few elements the scalar loop is as fast in absolute terms, so tiny tensors keep
+    /// scalar code. Tests set 1 to force vector code.
     /// </summary>
     public int MinVectors
     {

@@ -162,7 +162,7 @@ internal sealed class LoopCodegen
             if (level == 0) start = Expression.Add(start, Expression.Multiply(lo, Expression.Constant(map.Strides[0])));
             init.Add(Expression.Assign(v, start));
         }
-        if (vectorBody is not null && kernel.Domain[level] >= vectorBody.Lanes * minVectors)
+        if (vectorBody is not null && WorthVectorising(kernel.Domain[level], vectorBody.Lanes))
         {
             // Whole vectors first (every stride here is 0 or 1), then the scalar tail continues from the same i. The
             // extent is static, so a tail that can never run is not emitted (less code for the JIT): an inner loop
@@ -181,6 +181,23 @@ internal sealed class LoopCodegen
         init.Add(CountedLoop(level, i, end, body, 1));
         return Expression.Block([i, end], init);
     }
+
+    /// <summary>
+    /// At least one whole vector per innermost loop, and either <see cref="minVectors"/> of them or a kernel of at
+    /// least <see cref="BigKernelPoints"/> points: a vector body roughly doubles the code the JIT compiles, which pays
+    /// off only when a call runs many vectors (a [1000, 16] broadcast kernel does, over its short rows; a lone 16-element
+    /// loop does not).
+    /// </summary>
+    private bool WorthVectorising(int extent, int lanes)
+    {
+        if (extent < lanes) return false;
+        if (extent >= lanes * minVectors) return true;
+        long points = 1;
+        foreach (int d in kernel.Domain) points *= d;
+        return points >= BigKernelPoints;
+    }
+
+    private const int BigKernelPoints = 1024;
 
     /// <summary>while (i &lt; end) { body; offsets += stride * step; i += step; }</summary>
     private Expression CountedLoop(int level, ParameterExpression i, ParameterExpression end, Expression body, int step)

@@ -91,6 +91,10 @@ public sealed class KernelRewriteTests
             var exe = CheckOn(new CpuBackend(new CpuBackendOptions { Vectors = VectorIsa.V256 }), g, Inputs(g, n, -3, 3), $"sin f32[{n}]");
             Assert.AreEqual(vector, exe.Vectorized[0], exe.Describe());
         }
+        // Short rows of a big kernel (a bias added to 1000 rows of 16) are still vectorised.
+        var rows = Build([T(DType.Float32, 1000, 16), T(DType.Float32, 16)], xs => [Ir.Tanh(Ir.Add(xs[0], Ir.Broadcast(xs[1], new Shape(1000, 16))))]);
+        var wide = CheckOn(new CpuBackend(new CpuBackendOptions { Vectors = VectorIsa.V256 }), rows, Inputs(rows, 4, -3, 3), "tanh(x + b) over [1000, 16]");
+        Assert.IsTrue(wide.Vectorized[0], wide.Describe());
     }
 
     [TestMethod]
