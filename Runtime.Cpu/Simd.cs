@@ -106,89 +106,27 @@ public static class Simd512
     public static Vector512<double> Cos(Vector512<double> x) => Vector512.Cos(x);
 
     /// <summary>
-    /// f32 sin and cos together, in f32 arithmetic (about 3x faster than the BCL's, which computes in f64): x is
-    /// reduced to r in [-π/4, π/4] around the nearest even multiple j of π/4 (π/4 split in three parts, so r is exact
-    /// to f32 precision for |x| ≤ 8192), then minimax polynomials for sin and cos on r (Cephes' sinf/cosf
-    /// coefficients), swapped and negated by the octant bits of j. Within 2 ulp of the exact values. A vector with
-    /// any |x| above 8192 (or ±inf) takes the BCL's path, whose reduction is exact; NaN stays NaN; sin(-0) = -0.
+    /// f32 sin and cos together: <see cref="Simd256.SinCos(Vector256{float})"/> on each half, so the reduction and
+    /// polynomials have one definition (the 512-bit path is tested but unmeasured on the machines we have).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static (Vector512<float> Sin, Vector512<float> Cos) SinCos(Vector512<float> x)
     {
-        var ax = Vector512.Abs(x);
-        if (Vector512.GreaterThanAny(ax, Vector512.Create(8192f))) return Vector512.SinCos(x);
-        var j = Vector512.ConvertToInt32Native(ax * Vector512.Create(1.27323954473516f));   // |x| / (π/4), truncated
-        j = (j + Vector512<int>.One) & Vector512.Create(~1);                                      // the even octant at or above
-        var y = Vector512.ConvertToSingle(j);
-        var r = Vector512.FusedMultiplyAdd(y, Vector512.Create(-0.78515625f), ax);
-        r = Vector512.FusedMultiplyAdd(y, Vector512.Create(-2.4187564849853515625e-4f), r);
-        r = Vector512.FusedMultiplyAdd(y, Vector512.Create(-3.77489497744594108e-8f), r);
-        var z = r * r;
-        var sp = Vector512.FusedMultiplyAdd(z, Vector512.Create(-1.9515295891e-4f), Vector512.Create(8.3321608736e-3f));
-        sp = Vector512.FusedMultiplyAdd(sp, z, Vector512.Create(-1.6666654611e-1f));
-        sp = Vector512.FusedMultiplyAdd(sp * z, r, r);
-        var cp = Vector512.FusedMultiplyAdd(z, Vector512.Create(2.443315711809948e-5f), Vector512.Create(-1.388731625493765e-3f));
-        cp = Vector512.FusedMultiplyAdd(cp, z, Vector512.Create(4.166664568298827e-2f));
-        cp = Vector512.FusedMultiplyAdd(cp * z, z, Vector512.FusedMultiplyAdd(z, Vector512.Create(-0.5f), Vector512<float>.One));
-        // Octants 2 and 6 (mod 8) swap the polynomials; sin changes sign with bit 2 of j and with x, cos when bits 1
-        // and 2 of j differ.
-        var swap = Vector512.Equals(j & Vector512.Create(2), Vector512.Create(2)).AsSingle();
-        var sin = Vector512.ConditionalSelect(swap, cp, sp);
-        var cos = Vector512.ConditionalSelect(swap, sp, cp);
-        var signBit = Vector512.Create(int.MinValue);
-        var sinSign = ((j << 29) ^ x.AsInt32()) & signBit;
-        var cosSign = ((j << 29) ^ (j << 30)) & signBit;
-        return ((sin.AsInt32() ^ sinSign).AsSingle(), (cos.AsInt32() ^ cosSign).AsSingle());
+        var (sl, cl) = Simd256.SinCos(x.GetLower());
+        var (su, cu) = Simd256.SinCos(x.GetUpper());
+        return (Vector512.Create(sl, su), Vector512.Create(cl, cu));
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static (Vector512<double> Sin, Vector512<double> Cos) SinCos(Vector512<double> x) => Vector512.SinCos(x);
 
-    /// <summary>
-    /// f32 tanh as a rational function x·P(x²)/Q(x²) on [-7.9053, 7.9053] (degree 13 over 6; the published
-    /// coefficients of Eigen's fast tanh, within 5 ulp of the exact value), and ±1 beyond, where tanh rounds to ±1 in
-    /// f32. About half the cost of the exp-based form, with no cancellation near 0 (tanh(x) = x there, -0 kept).
-    /// NaN stays NaN.
-    /// </summary>
+    /// <summary>f32 tanh: <see cref="Simd256.Tanh(Vector256{float})"/> on each half (one definition of the approximation).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static Vector512<float> Tanh(Vector512<float> x)
-    {
-        var c = Vector512.Min(Vector512.Max(x, Vector512.Create(-7.90531110763549805f)), Vector512.Create(7.90531110763549805f));
-        var x2 = c * c;
-        var p = Vector512.FusedMultiplyAdd(x2, Vector512.Create(-2.76076847742355e-16f), Vector512.Create(2.00018790482477e-13f));
-        p = Vector512.FusedMultiplyAdd(x2, p, Vector512.Create(-8.60467152213735e-11f));
-        p = Vector512.FusedMultiplyAdd(x2, p, Vector512.Create(5.12229709037114e-08f));
-        p = Vector512.FusedMultiplyAdd(x2, p, Vector512.Create(1.48572235717979e-05f));
-        p = Vector512.FusedMultiplyAdd(x2, p, Vector512.Create(6.37261928875436e-04f));
-        p = Vector512.FusedMultiplyAdd(x2, p, Vector512.Create(4.89352455891786e-03f));
-        var q = Vector512.FusedMultiplyAdd(x2, Vector512.Create(1.19825839466702e-06f), Vector512.Create(1.18534705686654e-04f));
-        q = Vector512.FusedMultiplyAdd(x2, q, Vector512.Create(2.26843463243900e-03f));
-        q = Vector512.FusedMultiplyAdd(x2, q, Vector512.Create(4.89352518554385e-03f));
-        var r = c * p / q;
-        return Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Abs(x), Vector512.Create(7.9053f)), Vector512.CopySign(Vector512<float>.One, x), r);
-    }
+    public static Vector512<float> Tanh(Vector512<float> x) => Vector512.Create(Simd256.Tanh(x.GetLower()), Simd256.Tanh(x.GetUpper()));
 
-    /// <summary>
-    /// f64 tanh: sign(x)·(1 - t)/(1 + t) with t = exp(-2|x|) (no overflow; 1 - t is exact for |x| ≥ 0.1), and its
-    /// Taylor series below 0.1, where 1 - t would cancel. NaN stays NaN, ±inf gives ±1, -0 stays -0.
-    /// </summary>
+    /// <summary>f64 tanh: <see cref="Simd256.Tanh(Vector256{double})"/> on each half (one definition).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static Vector512<double> Tanh(Vector512<double> x)
-    {
-        var ax = Vector512.Abs(x);
-        var t = Vector512.Exp(ax * -2.0);
-        var big = (Vector512<double>.One - t) / (Vector512<double>.One + t);
-        var x2 = ax * ax;
-        var p = Vector512.FusedMultiplyAdd(x2, Vector512.Create(-929569.0 / 638512875), Vector512.Create(21844.0 / 6081075));
-        p = Vector512.FusedMultiplyAdd(x2, p, Vector512.Create(-1382.0 / 155925));
-        p = Vector512.FusedMultiplyAdd(x2, p, Vector512.Create(62.0 / 2835));
-        p = Vector512.FusedMultiplyAdd(x2, p, Vector512.Create(-17.0 / 315));
-        p = Vector512.FusedMultiplyAdd(x2, p, Vector512.Create(2.0 / 15));
-        p = Vector512.FusedMultiplyAdd(x2, p, Vector512.Create(-1.0 / 3));
-        p = Vector512.FusedMultiplyAdd(x2 * ax, p, ax);
-        var r = Vector512.ConditionalSelect(Vector512.LessThan(ax, Vector512.Create(0.1)), p, big);
-        return Vector512.CopySign(r, x);
-    }
+    public static Vector512<double> Tanh(Vector512<double> x) => Vector512.Create(Simd256.Tanh(x.GetLower()), Simd256.Tanh(x.GetUpper()));
 
     /// <summary>1 / (1 + exp(-x)), the reference's formula (exp overflow gives 0, as it should).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
