@@ -361,7 +361,8 @@ internal sealed class VectorCodegen
     {
         var types = new Type[args.Length];
         for (int i = 0; i < args.Length; i++) types[i] = args[i].Type;
-        var method = Intrinsic(name, lane, args.Length) ?? Methods.GetOrAdd((helper, name, lane, string.Join(",", (object[])types)), key =>
+        // Helper overloads differ by name and the type of their first argument.
+        var method = Intrinsic(name, lane, args.Length) ?? Methods.GetOrAdd((helper, name, lane, types[0]), key =>
         {
             var found = key.Helper.GetMethod(key.Name, BindingFlags.Public | BindingFlags.Static, types);
             if (found is null && key.Lane is not null)
@@ -377,7 +378,9 @@ internal sealed class VectorCodegen
         return Expression.Call(method, args);
     }
 
-    private static readonly ConcurrentDictionary<(Type Helper, string Name, Type? Lane, string Types), MethodInfo> Methods = new();
+    private static readonly ConcurrentDictionary<(Type Helper, string Name, Type? Lane, Type First), MethodInfo> Methods = new();
+
+    private static readonly ConcurrentDictionary<(Type Owner, string Name, Type Lane, int Arity), MethodInfo> Intrinsics = new();
 
     private static readonly Dictionary<string, string> IntrinsicNames = new()
     {
@@ -392,10 +395,10 @@ internal sealed class VectorCodegen
     {
         if (lane is null || !IntrinsicNames.TryGetValue(name, out var target)) return null;
         var owner = helper == typeof(Simd512) ? typeof(Vector512) : typeof(Vector256);
-        return Methods.GetOrAdd((owner, target, lane, arity.ToString(System.Globalization.CultureInfo.InvariantCulture)), key =>
+        return Intrinsics.GetOrAdd((owner, target, lane, arity), key =>
         {
-            var vectorOfT = key.Helper == typeof(Vector512) ? typeof(Vector512<>) : typeof(Vector256<>);
-            foreach (var m in key.Helper.GetMethods(BindingFlags.Public | BindingFlags.Static))
+            var vectorOfT = key.Owner == typeof(Vector512) ? typeof(Vector512<>) : typeof(Vector256<>);
+            foreach (var m in key.Owner.GetMethods(BindingFlags.Public | BindingFlags.Static))
             {
                 if (m.Name != key.Name || !m.IsGenericMethodDefinition || m.GetGenericArguments().Length != 1) continue;
                 var ps = m.GetParameters();
@@ -407,9 +410,9 @@ internal sealed class VectorCodegen
                     // Create(T) takes the lane value; every other one takes vectors of T.
                     match &= key.Name == "Create" ? t.IsGenericParameter : t.IsGenericType && t.GetGenericTypeDefinition() == vectorOfT;
                 }
-                if (match) return m.MakeGenericMethod(key.Lane!);
+                if (match) return m.MakeGenericMethod(key.Lane);
             }
-            throw new NotSupportedException($"cpu: no {key.Helper.Name}.{key.Name}<{key.Lane!.Name}> of {arity} arguments");
+            throw new NotSupportedException($"cpu: no {key.Owner.Name}.{key.Name}<{key.Lane.Name}> of {arity} arguments");
         });
     }
 }
