@@ -44,7 +44,11 @@ public static partial class Ops
 
     public static Tensor Square(Tensor x) => x * x;
 
-    public static Tensor Relu(Tensor x) => Maximum(x, 0.0);
+    /// <summary>
+    /// max(x, 0). Its derivative at 0 is 0, as in JAX and PyTorch (a plain Maximum would split the tie and give
+    /// 1/2); NaN stays NaN.
+    /// </summary>
+    public static Tensor Relu(Tensor x) => Where(LessEqual(x, 0.0), 0.0, x);
 
     /// <summary>log(1 + exp(x)), computed as max(x, 0) + log1p(exp(-|x|)) so that it never overflows.</summary>
     public static Tensor Softplus(Tensor x) => Maximum(x, 0.0) + Log1p(Exp(-Abs(x)));
