@@ -73,6 +73,12 @@ internal sealed class ObjectAdapter<T> : TreeAdapter<T>
         return typeof(T).Name + " { " + string.Join(", ", parts) + " }";
     }
 
+    public override void Paths(T value, string prefix, List<string> paths)
+    {
+        if (value is null) throw new ArgumentNullException(nameof(value), $"a {typeof(T).Name} in a parameter tree is null");
+        foreach (var m in members) m.Paths(value, Child(prefix, m.Name), paths);
+    }
+
     /// <summary>Public instance properties (readable, not indexers, not compiler-generated) and fields, in declaration order.</summary>
     public static List<MemberInfo> TreeMembers(Type type)
     {
@@ -144,6 +150,8 @@ internal sealed class ObjectAdapter<T> : TreeAdapter<T>
         object? Rebuild(T template, IReadOnlyList<Tensor> leaves, ref int pos);
 
         string Describe(T owner, int depth);
+
+        void Paths(T owner, string path, List<string> paths);
     }
 
     private sealed class Member<TMember> : IMember
@@ -170,5 +178,7 @@ internal sealed class ObjectAdapter<T> : TreeAdapter<T>
             TreeAdapter<TMember>.Instance.Rebuild(get(template), leaves, ref pos);
 
         public string Describe(T owner, int depth) => TreeAdapter<TMember>.Instance.Describe(get(owner), depth);
+
+        public void Paths(T owner, string path, List<string> paths) => TreeAdapter<TMember>.Instance.Paths(get(owner), path, paths);
     }
 }

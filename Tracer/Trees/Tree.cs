@@ -15,6 +15,20 @@ public static class Tree
         return leaves.ToArray();
     }
 
+    /// <summary>
+    /// The path of each tensor leaf, in the order of <see cref="Leaves{T}"/>: member names, list and array indices,
+    /// dictionary keys and tuple item names joined by dots, e.g. <c>Layers.0.W</c>. A tree that is a single tensor
+    /// has the one path <c>""</c>.
+    /// </summary>
+    public static string[] Paths<T>(T tree)
+    {
+        // Flattening first rejects a cyclic tree with a message, before the path walk could recurse without end.
+        TreeAdapter<T>.Instance.Flatten(tree, [], null);
+        var paths = new List<string>();
+        TreeAdapter<T>.Instance.Paths(tree, "", paths);
+        return paths.ToArray();
+    }
+
     /// <summary>A tree of <paramref name="template"/>'s structure with <paramref name="leaves"/> in the order of <see cref="Leaves{T}"/>.</summary>
     public static T Unflatten<T>(T template, IReadOnlyList<Tensor> leaves)
     {

@@ -28,6 +28,16 @@ internal abstract class TreeAdapter<T>
 
     /// <summary><see cref="Describe(T)"/> at nesting level <paramref name="depth"/> (bounded like flattening).</summary>
     public abstract string Describe(T value, int depth);
+
+    /// <summary>
+    /// Appends the path of each tensor leaf, in the order of <see cref="Flatten(T, List{Tensor}, SignatureWriter?)"/>:
+    /// member names, list indices and dictionary keys joined by dots below <paramref name="prefix"/>, e.g.
+    /// <c>Layers.0.W</c>. Callers flatten first, which rejects cyclic trees.
+    /// </summary>
+    public abstract void Paths(T value, string prefix, List<string> paths);
+
+    /// <summary>The path of a child named <paramref name="name"/> below <paramref name="prefix"/>.</summary>
+    protected static string Child(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;
 }
 
 internal sealed class TensorAdapter : TreeAdapter<Tensor>
@@ -42,6 +52,8 @@ internal sealed class TensorAdapter : TreeAdapter<Tensor>
     public override Tensor Rebuild(Tensor template, IReadOnlyList<Tensor> leaves, ref int pos) => leaves[pos++];
 
     public override string Describe(Tensor value, int depth) => value is null ? "null" : value.Type.ToString();
+
+    public override void Paths(Tensor value, string prefix, List<string> paths) => paths.Add(prefix);
 }
 
 /// <summary>Numbers, strings, bools and enums: part of the signature by value, copied unchanged when rebuilding.</summary>
@@ -64,6 +76,11 @@ internal sealed class StaticAdapter<T> : TreeAdapter<T>
     public override T Rebuild(T template, IReadOnlyList<Tensor> leaves, ref int pos) => template;
 
     public override string Describe(T value, int depth) => value is string s ? $"\"{s}\"" : value?.ToString() ?? "null";
+
+    public override void Paths(T value, string prefix, List<string> paths)
+    {
+        // Static leaves hold no tensor, so they have no path.
+    }
 }
 
 internal sealed class ArrayAdapter<TItem> : TreeAdapter<TItem[]>
@@ -104,6 +121,12 @@ internal sealed class ArrayAdapter<TItem> : TreeAdapter<TItem[]>
         }
         return "[" + string.Join(", ", parts) + "]";
     }
+
+    public override void Paths(TItem[] value, string prefix, List<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(value, $"{typeof(TItem).Name}[] in a parameter tree");
+        for (int i = 0; i < value.Length; i++) Item.Paths(value[i], Child(prefix, i.ToString(System.Globalization.CultureInfo.InvariantCulture)), paths);
+    }
 }
 
 internal sealed class ListAdapter<TItem> : TreeAdapter<List<TItem>>
@@ -143,6 +166,12 @@ internal sealed class ListAdapter<TItem> : TreeAdapter<List<TItem>>
         {
         }
         return "[" + string.Join(", ", parts) + "]";
+    }
+
+    public override void Paths(List<TItem> value, string prefix, List<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(value, $"List<{typeof(TItem).Name}> in a parameter tree");
+        for (int i = 0; i < value.Count; i++) Item.Paths(value[i], Child(prefix, i.ToString(System.Globalization.CultureInfo.InvariantCulture)), paths);
     }
 }
 
@@ -198,5 +227,11 @@ internal sealed class DictionaryAdapter<TItem> : TreeAdapter<Dictionary<string, 
         {
         }
         return "{" + string.Join(", ", parts) + "}";
+    }
+
+    public override void Paths(Dictionary<string, TItem> value, string prefix, List<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(value, "dictionary in a parameter tree");
+        foreach (var key in SortedKeys(value)) Item.Paths(value[key], Child(prefix, key), paths);
     }
 }

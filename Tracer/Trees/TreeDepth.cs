@@ -30,10 +30,10 @@ internal sealed class TreeDepthException(string rootType) : ArgumentException
     /// <summary>Records a member step; always false, so the filter never catches.</summary>
     public bool Enter(string member, object? owner) => Add("." + member, owner);
 
-    public bool Enter(int index, object? owner) => Add($"[{index}]", owner);
+    public bool Enter(int index, object? owner) => Add("." + index.ToString(System.Globalization.CultureInfo.InvariantCulture), owner);
 
     /// <summary>A dictionary key step.</summary>
-    public bool EnterKey(string key, object? owner) => Add($"[\"{key}\"]", owner);
+    public bool EnterKey(string key, object? owner) => Add("." + key, owner);
 
     private bool Add(string step, object? owner)
     {
@@ -68,7 +68,7 @@ internal sealed class TreeDepthException(string rootType) : ArgumentException
             "flatten the structure into a list or dictionary of layers";
     }
 
-    /// <summary>The first <paramref name="count"/> steps as a path such as <c>Next.Next</c> or <c>Layers[0].W</c>.</summary>
+    /// <summary>The first <paramref name="count"/> steps as a path such as <c>Next.Next</c> or <c>Layers.0.W</c> (as <see cref="Tree.Paths{T}"/> names leaves).</summary>
     private static string PathOf(string[] steps, int count, int limit = int.MaxValue)
     {
         var sb = new StringBuilder();

@@ -64,6 +64,17 @@ internal sealed class TupleAdapter<T1, T2, T3, T4, T5> : TreeAdapter<ValueTuple<
         DescribeItems(v, parts, depth);
         return "(" + string.Join(", ", parts) + ")";
     }
+
+    public override void Paths(ValueTuple<T1, T2, T3, T4, T5> v, string prefix, List<string> paths) => Paths(v, prefix, paths, 1);
+
+    public void Paths(ValueTuple<T1, T2, T3, T4, T5> v, string prefix, List<string> paths, int first)
+    {
+        TreeAdapter<T1>.Instance.Paths(v.Item1, Child(prefix, "Item" + (first + 0)), paths);
+        TreeAdapter<T2>.Instance.Paths(v.Item2, Child(prefix, "Item" + (first + 1)), paths);
+        TreeAdapter<T3>.Instance.Paths(v.Item3, Child(prefix, "Item" + (first + 2)), paths);
+        TreeAdapter<T4>.Instance.Paths(v.Item4, Child(prefix, "Item" + (first + 3)), paths);
+        TreeAdapter<T5>.Instance.Paths(v.Item5, Child(prefix, "Item" + (first + 4)), paths);
+    }
 }
 
 internal sealed class TupleAdapter<T1, T2, T3, T4, T5, T6> : TreeAdapter<ValueTuple<T1, T2, T3, T4, T5, T6>>, ITupleAdapter<ValueTuple<T1, T2, T3, T4, T5, T6>>
@@ -131,6 +142,18 @@ internal sealed class TupleAdapter<T1, T2, T3, T4, T5, T6> : TreeAdapter<ValueTu
         var parts = new List<string>(6);
         DescribeItems(v, parts, depth);
         return "(" + string.Join(", ", parts) + ")";
+    }
+
+    public override void Paths(ValueTuple<T1, T2, T3, T4, T5, T6> v, string prefix, List<string> paths) => Paths(v, prefix, paths, 1);
+
+    public void Paths(ValueTuple<T1, T2, T3, T4, T5, T6> v, string prefix, List<string> paths, int first)
+    {
+        TreeAdapter<T1>.Instance.Paths(v.Item1, Child(prefix, "Item" + (first + 0)), paths);
+        TreeAdapter<T2>.Instance.Paths(v.Item2, Child(prefix, "Item" + (first + 1)), paths);
+        TreeAdapter<T3>.Instance.Paths(v.Item3, Child(prefix, "Item" + (first + 2)), paths);
+        TreeAdapter<T4>.Instance.Paths(v.Item4, Child(prefix, "Item" + (first + 3)), paths);
+        TreeAdapter<T5>.Instance.Paths(v.Item5, Child(prefix, "Item" + (first + 4)), paths);
+        TreeAdapter<T6>.Instance.Paths(v.Item6, Child(prefix, "Item" + (first + 5)), paths);
     }
 }
 
@@ -203,6 +226,19 @@ internal sealed class TupleAdapter<T1, T2, T3, T4, T5, T6, T7> : TreeAdapter<Val
         var parts = new List<string>(7);
         DescribeItems(v, parts, depth);
         return "(" + string.Join(", ", parts) + ")";
+    }
+
+    public override void Paths(ValueTuple<T1, T2, T3, T4, T5, T6, T7> v, string prefix, List<string> paths) => Paths(v, prefix, paths, 1);
+
+    public void Paths(ValueTuple<T1, T2, T3, T4, T5, T6, T7> v, string prefix, List<string> paths, int first)
+    {
+        TreeAdapter<T1>.Instance.Paths(v.Item1, Child(prefix, "Item" + (first + 0)), paths);
+        TreeAdapter<T2>.Instance.Paths(v.Item2, Child(prefix, "Item" + (first + 1)), paths);
+        TreeAdapter<T3>.Instance.Paths(v.Item3, Child(prefix, "Item" + (first + 2)), paths);
+        TreeAdapter<T4>.Instance.Paths(v.Item4, Child(prefix, "Item" + (first + 3)), paths);
+        TreeAdapter<T5>.Instance.Paths(v.Item5, Child(prefix, "Item" + (first + 4)), paths);
+        TreeAdapter<T6>.Instance.Paths(v.Item6, Child(prefix, "Item" + (first + 5)), paths);
+        TreeAdapter<T7>.Instance.Paths(v.Item7, Child(prefix, "Item" + (first + 6)), paths);
     }
 }
 
@@ -281,5 +317,20 @@ internal sealed class TupleAdapter<T1, T2, T3, T4, T5, T6, T7, TRest> : TreeAdap
         var parts = new List<string>(8);
         DescribeItems(v, parts, depth);
         return "(" + string.Join(", ", parts) + ")";
+    }
+
+    public override void Paths(ValueTuple<T1, T2, T3, T4, T5, T6, T7, TRest> v, string prefix, List<string> paths) => Paths(v, prefix, paths, 1);
+
+    public void Paths(ValueTuple<T1, T2, T3, T4, T5, T6, T7, TRest> v, string prefix, List<string> paths, int first)
+    {
+        TreeAdapter<T1>.Instance.Paths(v.Item1, Child(prefix, "Item" + (first + 0)), paths);
+        TreeAdapter<T2>.Instance.Paths(v.Item2, Child(prefix, "Item" + (first + 1)), paths);
+        TreeAdapter<T3>.Instance.Paths(v.Item3, Child(prefix, "Item" + (first + 2)), paths);
+        TreeAdapter<T4>.Instance.Paths(v.Item4, Child(prefix, "Item" + (first + 3)), paths);
+        TreeAdapter<T5>.Instance.Paths(v.Item5, Child(prefix, "Item" + (first + 4)), paths);
+        TreeAdapter<T6>.Instance.Paths(v.Item6, Child(prefix, "Item" + (first + 5)), paths);
+        TreeAdapter<T7>.Instance.Paths(v.Item7, Child(prefix, "Item" + (first + 6)), paths);
+        if (TreeAdapter<TRest>.Instance is ITupleAdapter<TRest> rest) rest.Paths(v.Rest, prefix, paths, first + 7);
+        else TreeAdapter<TRest>.Instance.Paths(v.Rest, Child(prefix, "Rest"), paths);
     }
 }

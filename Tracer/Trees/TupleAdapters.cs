@@ -17,6 +17,9 @@ internal interface ITupleAdapter<T>
 
     /// <summary>The descriptions of the items, appended to <paramref name="parts"/> (a nested rest adds its own inline).</summary>
     void DescribeItems(T value, List<string> parts, int depth);
+
+    /// <summary>The items' leaf paths, the first item named <c>Item{first}</c> (a nested rest continues the count, as C# does).</summary>
+    void Paths(T value, string prefix, List<string> paths, int first);
 }
 
 internal sealed class TupleAdapter<T1> : TreeAdapter<ValueTuple<T1>>, ITupleAdapter<ValueTuple<T1>>
@@ -64,6 +67,13 @@ internal sealed class TupleAdapter<T1> : TreeAdapter<ValueTuple<T1>>, ITupleAdap
         var parts = new List<string>(1);
         DescribeItems(v, parts, depth);
         return "(" + string.Join(", ", parts) + ")";
+    }
+
+    public override void Paths(ValueTuple<T1> v, string prefix, List<string> paths) => Paths(v, prefix, paths, 1);
+
+    public void Paths(ValueTuple<T1> v, string prefix, List<string> paths, int first)
+    {
+        TreeAdapter<T1>.Instance.Paths(v.Item1, Child(prefix, "Item" + (first + 0)), paths);
     }
 }
 
@@ -116,6 +126,14 @@ internal sealed class TupleAdapter<T1, T2> : TreeAdapter<ValueTuple<T1, T2>>, IT
         var parts = new List<string>(2);
         DescribeItems(v, parts, depth);
         return "(" + string.Join(", ", parts) + ")";
+    }
+
+    public override void Paths(ValueTuple<T1, T2> v, string prefix, List<string> paths) => Paths(v, prefix, paths, 1);
+
+    public void Paths(ValueTuple<T1, T2> v, string prefix, List<string> paths, int first)
+    {
+        TreeAdapter<T1>.Instance.Paths(v.Item1, Child(prefix, "Item" + (first + 0)), paths);
+        TreeAdapter<T2>.Instance.Paths(v.Item2, Child(prefix, "Item" + (first + 1)), paths);
     }
 }
 
@@ -172,6 +190,15 @@ internal sealed class TupleAdapter<T1, T2, T3> : TreeAdapter<ValueTuple<T1, T2, 
         var parts = new List<string>(3);
         DescribeItems(v, parts, depth);
         return "(" + string.Join(", ", parts) + ")";
+    }
+
+    public override void Paths(ValueTuple<T1, T2, T3> v, string prefix, List<string> paths) => Paths(v, prefix, paths, 1);
+
+    public void Paths(ValueTuple<T1, T2, T3> v, string prefix, List<string> paths, int first)
+    {
+        TreeAdapter<T1>.Instance.Paths(v.Item1, Child(prefix, "Item" + (first + 0)), paths);
+        TreeAdapter<T2>.Instance.Paths(v.Item2, Child(prefix, "Item" + (first + 1)), paths);
+        TreeAdapter<T3>.Instance.Paths(v.Item3, Child(prefix, "Item" + (first + 2)), paths);
     }
 }
 
@@ -232,5 +259,15 @@ internal sealed class TupleAdapter<T1, T2, T3, T4> : TreeAdapter<ValueTuple<T1, 
         var parts = new List<string>(4);
         DescribeItems(v, parts, depth);
         return "(" + string.Join(", ", parts) + ")";
+    }
+
+    public override void Paths(ValueTuple<T1, T2, T3, T4> v, string prefix, List<string> paths) => Paths(v, prefix, paths, 1);
+
+    public void Paths(ValueTuple<T1, T2, T3, T4> v, string prefix, List<string> paths, int first)
+    {
+        TreeAdapter<T1>.Instance.Paths(v.Item1, Child(prefix, "Item" + (first + 0)), paths);
+        TreeAdapter<T2>.Instance.Paths(v.Item2, Child(prefix, "Item" + (first + 1)), paths);
+        TreeAdapter<T3>.Instance.Paths(v.Item3, Child(prefix, "Item" + (first + 2)), paths);
+        TreeAdapter<T4>.Instance.Paths(v.Item4, Child(prefix, "Item" + (first + 3)), paths);
     }
 }

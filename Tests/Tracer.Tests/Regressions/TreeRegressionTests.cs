@@ -54,7 +54,7 @@ public class TreeRegressionTests
         child.Children.Add(grandchild);
         grandchild.Children.Add(child);
         var e = Assert.Throws<ArgumentException>(() => Tree.Leaves(root));
-        StringAssert.Contains(e.Message, "at Children[1].Children[0].Children[0] is the same object as the one at Children[1]");
+        StringAssert.Contains(e.Message, "at Children.1.Children.0.Children.0 is the same object as the one at Children.1");
     }
 
     [TestMethod]
@@ -78,7 +78,7 @@ public class TreeRegressionTests
         }
         var e = Assert.Throws<ArgumentException>(() => Tree.Leaves(shallow));
         StringAssert.Contains(e.Message, "nested more than");
-        StringAssert.Contains(e.Message, "Children[0].Children[0]");
+        StringAssert.Contains(e.Message, "Children.0.Children.0");
     }
 
     [TestMethod]
@@ -107,9 +107,11 @@ public class TreeRegressionTests
         Assert.AreEqual(7.0, g9.Item9[1].Item());
         Assert.AreEqual(0.0, g9.Item1.Item());
 
+        CollectionAssert.AreEqual(new[] { "Item1", "Item2", "Item3", "Item4", "Item5", "Item6", "Item7", "Item9.0", "Item9.1" }, Tree.Paths(nine));
         var sixteen = (S(1), S(2), S(3), S(4), S(5), S(6), S(7), S(8), S(9), S(10), S(11), S(12), S(13), S(14), S(15), S(16));
         CollectionAssert.AreEqual(Enumerable.Range(1, 16).Select(i => (double)i).ToArray(),
             Tree.Leaves(sixteen).Select(t => t.Item()).ToArray());
+        Assert.AreEqual("Item16", Tree.Paths(sixteen)[15]);
     }
 
     [TestMethod]
