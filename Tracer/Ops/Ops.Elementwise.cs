@@ -5,7 +5,9 @@ namespace Tracer;
 /// <summary>
 /// The operations on tensors. Use with <c>using static Tracer.Ops;</c>. Every operation runs eagerly on concrete
 /// tensors and records an equation when traced. NumPy broadcasting applies to every binary operation; a C# number
-/// takes the dtype of the tensor it meets (weak typing); tensors of different dtypes promote (f32 + f64 -> f64).
+/// is weakly typed as in JAX: an <c>int</c> takes the dtype of the tensor it meets (bool becomes i32), a
+/// <c>double</c> takes a float tensor's dtype and makes an integer or bool operand f32. Tensors of different dtypes
+/// promote (f32 + f64 -> f64).
 /// </summary>
 public static partial class Ops
 {
@@ -59,6 +61,13 @@ public static partial class Ops
         return Minimum(Maximum(x, lo), hi);
     }
 
+    /// <summary>Integer bounds keep an i32 tensor i32 (weak typing); see <see cref="Clamp(Tensor, double, double)"/>.</summary>
+    public static Tensor Clamp(Tensor x, int lo, int hi)
+    {
+        if (lo > hi) throw new ArgumentException($"Clamp: lo ({lo}) must not exceed hi ({hi})");
+        return Minimum(Maximum(x, lo), hi);
+    }
+
     // ---- binary primitives --------------------------------------------------------------------------------
 
     public static Tensor Add(Tensor a, Tensor b) => Binary(OpCode.Add, a, b);
@@ -81,11 +90,19 @@ public static partial class Ops
 
     public static Tensor Maximum(double a, Tensor b) => Binary(OpCode.Max, a, b);
 
+    public static Tensor Maximum(Tensor a, int b) => Binary(OpCode.Max, a, b);
+
+    public static Tensor Maximum(int a, Tensor b) => Binary(OpCode.Max, a, b);
+
     public static Tensor Minimum(Tensor a, Tensor b) => Binary(OpCode.Min, a, b);
 
     public static Tensor Minimum(Tensor a, double b) => Binary(OpCode.Min, a, b);
 
     public static Tensor Minimum(double a, Tensor b) => Binary(OpCode.Min, a, b);
+
+    public static Tensor Minimum(Tensor a, int b) => Binary(OpCode.Min, a, b);
+
+    public static Tensor Minimum(int a, Tensor b) => Binary(OpCode.Min, a, b);
 
     // ---- comparisons and selection ------------------------------------------------------------------------
 
@@ -95,11 +112,19 @@ public static partial class Ops
 
     public static Tensor Equal(double a, Tensor b) => Binary(OpCode.Eq, a, b);
 
+    public static Tensor Equal(Tensor a, int b) => Binary(OpCode.Eq, a, b);
+
+    public static Tensor Equal(int a, Tensor b) => Binary(OpCode.Eq, a, b);
+
     public static Tensor NotEqual(Tensor a, Tensor b) => Binary(OpCode.Ne, a, b);
 
     public static Tensor NotEqual(Tensor a, double b) => Binary(OpCode.Ne, a, b);
 
     public static Tensor NotEqual(double a, Tensor b) => Binary(OpCode.Ne, a, b);
+
+    public static Tensor NotEqual(Tensor a, int b) => Binary(OpCode.Ne, a, b);
+
+    public static Tensor NotEqual(int a, Tensor b) => Binary(OpCode.Ne, a, b);
 
     public static Tensor Less(Tensor a, Tensor b) => Binary(OpCode.Lt, a, b);
 
@@ -107,11 +132,19 @@ public static partial class Ops
 
     public static Tensor Less(double a, Tensor b) => Binary(OpCode.Lt, a, b);
 
+    public static Tensor Less(Tensor a, int b) => Binary(OpCode.Lt, a, b);
+
+    public static Tensor Less(int a, Tensor b) => Binary(OpCode.Lt, a, b);
+
     public static Tensor LessEqual(Tensor a, Tensor b) => Binary(OpCode.Le, a, b);
 
     public static Tensor LessEqual(Tensor a, double b) => Binary(OpCode.Le, a, b);
 
     public static Tensor LessEqual(double a, Tensor b) => Binary(OpCode.Le, a, b);
+
+    public static Tensor LessEqual(Tensor a, int b) => Binary(OpCode.Le, a, b);
+
+    public static Tensor LessEqual(int a, Tensor b) => Binary(OpCode.Le, a, b);
 
     public static Tensor Greater(Tensor a, Tensor b) => Binary(OpCode.Gt, a, b);
 
@@ -119,11 +152,19 @@ public static partial class Ops
 
     public static Tensor Greater(double a, Tensor b) => Binary(OpCode.Gt, a, b);
 
+    public static Tensor Greater(Tensor a, int b) => Binary(OpCode.Gt, a, b);
+
+    public static Tensor Greater(int a, Tensor b) => Binary(OpCode.Gt, a, b);
+
     public static Tensor GreaterEqual(Tensor a, Tensor b) => Binary(OpCode.Ge, a, b);
 
     public static Tensor GreaterEqual(Tensor a, double b) => Binary(OpCode.Ge, a, b);
 
     public static Tensor GreaterEqual(double a, Tensor b) => Binary(OpCode.Ge, a, b);
+
+    public static Tensor GreaterEqual(Tensor a, int b) => Binary(OpCode.Ge, a, b);
+
+    public static Tensor GreaterEqual(int a, Tensor b) => Binary(OpCode.Ge, a, b);
 
     /// <summary><paramref name="a"/> where <paramref name="condition"/> (bool) is true, else <paramref name="b"/>; broadcasting all three.</summary>
     public static Tensor Where(Tensor condition, Tensor a, Tensor b)
@@ -140,6 +181,10 @@ public static partial class Ops
     public static Tensor Where(Tensor condition, Tensor a, double b) => Where(condition, a, Weak(b, a));
 
     public static Tensor Where(Tensor condition, double a, Tensor b) => Where(condition, Weak(a, b), b);
+
+    public static Tensor Where(Tensor condition, Tensor a, int b) => Where(condition, a, Weak(b, a));
+
+    public static Tensor Where(Tensor condition, int a, Tensor b) => Where(condition, Weak(a, b), b);
 
     // ---- casts --------------------------------------------------------------------------------------------
 
@@ -163,6 +208,10 @@ public static partial class Ops
 
     internal static Tensor Binary(OpCode op, double a, Tensor b) => Binary(op, Weak(a, b), b);
 
+    internal static Tensor Binary(OpCode op, Tensor a, int b) => Binary(op, a, Weak(b, a));
+
+    internal static Tensor Binary(OpCode op, int a, Tensor b) => Binary(op, Weak(a, b), b);
+
     /// <summary>Tensors of different dtypes promote to the wider one (bool &lt; i32 &lt; f32 &lt; f64).</summary>
     private static (Tensor, Tensor) Promote(Tensor a, Tensor b)
     {
@@ -174,15 +223,20 @@ public static partial class Ops
     }
 
     /// <summary>
-    /// A C# number as a scalar of <paramref name="like"/>'s dtype (weak typing), except that a non-integral number
-    /// meeting an integer or bool tensor makes the result f32, as in JAX.
+    /// A C# floating-point number as a weakly typed scalar (JAX's rule for Python floats): it takes a float
+    /// tensor's dtype; next to an integer or bool tensor it is f32, whatever its value, so the operation is done
+    /// in f32 (<c>i / 2.0</c> divides, it does not truncate).
     /// </summary>
     private static Tensor Weak(double value, Tensor like)
     {
         ArgumentNullException.ThrowIfNull(like);
-        var dtype = like.DType;
-        if (!dtype.IsFloat() && value != Math.Floor(value)) dtype = DType.Float32;
-        else if (dtype == DType.Bool && value is not (0 or 1)) dtype = DType.Int32;
-        return Tensor.Full(dtype, value);
+        return Tensor.Full(like.DType.IsFloat() ? like.DType : DType.Float32, value);
+    }
+
+    /// <summary>A C# integer as a weakly typed scalar: the tensor's dtype, i32 next to a bool tensor (JAX's rule for Python ints).</summary>
+    private static Tensor Weak(int value, Tensor like)
+    {
+        ArgumentNullException.ThrowIfNull(like);
+        return Tensor.Full(like.DType == DType.Bool ? DType.Int32 : like.DType, value);
     }
 }

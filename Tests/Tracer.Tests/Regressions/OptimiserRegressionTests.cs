@@ -72,3 +72,26 @@ public class OptimiserRegressionTests
         StringAssert.Contains(e.Message, "f32[5]");
     }
 }
+
+/// <summary>Regression: CrossEntropy with float labels silently switched to soft targets.</summary>
+[TestClass]
+public class LossRegressionTests
+{
+    [TestMethod]
+    public void CrossEntropyTakesClassLabelsAndSoftCrossEntropyProbabilities()
+    {
+        var logits = Tensor.FromArray(new float[] { 2, 0, -1, 0, 1, 3 }, 2, 3);
+        var labels = Tensor.FromArray(new[] { 0, 2 }, 2);
+        var e = Assert.Throws<ArgumentException>(() => Nn.Losses.CrossEntropy(logits, Ops.Cast(labels, DType.Float32)));
+        StringAssert.Contains(e.Message, "Losses.CrossEntropy");
+        StringAssert.Contains(e.Message, "SoftCrossEntropy");
+        StringAssert.Contains(e.Message, "f32[2]");
+
+        var hard = Nn.Losses.CrossEntropy(logits, labels).Item();
+        var soft = Nn.Losses.SoftCrossEntropy(logits, Nn.Losses.OneHot(labels, 3)).Item();
+        Assert.AreEqual(hard, soft, 1e-6);
+        e = Assert.Throws<ArgumentException>(() => Nn.Losses.SoftCrossEntropy(logits, labels));
+        StringAssert.Contains(e.Message, "Losses.SoftCrossEntropy");
+        StringAssert.Contains(e.Message, "CrossEntropy(logits, labels)");
+    }
+}
