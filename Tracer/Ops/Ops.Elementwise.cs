@@ -169,6 +169,9 @@ public static partial class Ops
     /// <summary><paramref name="a"/> where <paramref name="condition"/> (bool) is true, else <paramref name="b"/>; broadcasting all three.</summary>
     public static Tensor Where(Tensor condition, Tensor a, Tensor b)
     {
+        NotNull(condition, "Where", "condition");
+        NotNull(a, "Where", "a");
+        NotNull(b, "Where", "b");
         if (condition.DType != DType.Bool)
         {
             throw new ArgumentException(
@@ -178,45 +181,68 @@ public static partial class Ops
         return Dispatch.Apply(OpCode.Select, Attrs.None, condition, a, b);
     }
 
-    public static Tensor Where(Tensor condition, Tensor a, double b) => Where(condition, a, Weak(b, a));
+    public static Tensor Where(Tensor condition, Tensor a, double b) => Where(condition, a, Weak(b, NotNull(a, "Where", "a")));
 
-    public static Tensor Where(Tensor condition, double a, Tensor b) => Where(condition, Weak(a, b), b);
+    public static Tensor Where(Tensor condition, double a, Tensor b) => Where(condition, Weak(a, NotNull(b, "Where", "b")), b);
 
-    public static Tensor Where(Tensor condition, Tensor a, int b) => Where(condition, a, Weak(b, a));
+    public static Tensor Where(Tensor condition, Tensor a, int b) => Where(condition, a, Weak(b, NotNull(a, "Where", "a")));
 
-    public static Tensor Where(Tensor condition, int a, Tensor b) => Where(condition, Weak(a, b), b);
+    public static Tensor Where(Tensor condition, int a, Tensor b) => Where(condition, Weak(a, NotNull(b, "Where", "b")), b);
 
     // ---- casts --------------------------------------------------------------------------------------------
 
     public static Tensor Cast(Tensor x, DType dtype) =>
-        x.DType == dtype ? x : Dispatch.Apply(OpCode.Cast, new Attrs { DType = dtype }, x);
+        NotNull(x, "Cast").DType == dtype ? x : Dispatch.Apply(OpCode.Cast, new Attrs { DType = dtype }, x);
 
     /// <summary>The identity whose gradient is zero: nothing flows back through it.</summary>
-    public static Tensor StopGradient(Tensor x) => Dispatch.Apply(OpCode.StopGradient, Attrs.None, x);
+    public static Tensor StopGradient(Tensor x) => Dispatch.Apply(OpCode.StopGradient, Attrs.None, NotNull(x, "StopGradient"));
 
     // ---- helpers ------------------------------------------------------------------------------------------
 
-    private static Tensor Unary(OpCode op, Tensor x) => Dispatch.Apply(op, Attrs.None, x);
+    private static Tensor Unary(OpCode op, Tensor x) => Dispatch.Apply(op, Attrs.None, NotNull(x, op.Name()));
 
     internal static Tensor Binary(OpCode op, Tensor a, Tensor b)
     {
+        NotNull(a, op.Name(), "a");
+        NotNull(b, op.Name(), "b");
         (a, b) = Promote(a, b);
         return Dispatch.Apply(op, Attrs.None, a, b);
     }
 
-    internal static Tensor Binary(OpCode op, Tensor a, double b) => Binary(op, a, Weak(b, a));
+    internal static Tensor Binary(OpCode op, Tensor a, double b) => Binary(op, a, Weak(b, NotNull(a, op.Name(), "a")));
 
-    internal static Tensor Binary(OpCode op, double a, Tensor b) => Binary(op, Weak(a, b), b);
+    internal static Tensor Binary(OpCode op, double a, Tensor b) => Binary(op, Weak(a, NotNull(b, op.Name(), "b")), b);
 
-    internal static Tensor Binary(OpCode op, Tensor a, int b) => Binary(op, a, Weak(b, a));
+    internal static Tensor Binary(OpCode op, Tensor a, int b) => Binary(op, a, Weak(b, NotNull(a, op.Name(), "a")));
 
-    internal static Tensor Binary(OpCode op, int a, Tensor b) => Binary(op, Weak(a, b), b);
+    internal static Tensor Binary(OpCode op, int a, Tensor b) => Binary(op, Weak(a, NotNull(b, op.Name(), "b")), b);
+
+    /// <summary>
+    /// <paramref name="x"/>, or an <see cref="ArgumentNullException"/> whose message names the operation and the
+    /// argument (a bare NullReferenceException from deep inside would name neither).
+    /// </summary>
+    internal static Tensor NotNull(Tensor? x, string op, string name = "x") =>
+        x ?? throw new ArgumentNullException(name, $"{op}: the tensor argument '{name}' is null; pass a Tensor");
+
+    /// <summary>Like <see cref="NotNull(Tensor?, string, string)"/> for an array argument (shape, axes, starts...).</summary>
+    internal static T[] NotNull<T>(T[]? xs, string op, string name) =>
+        xs ?? throw new ArgumentNullException(name, $"{op}: the argument '{name}' is null; pass an array");
+
+    /// <summary>Every element of a tensor list, with its position in the message when one is null.</summary>
+    internal static Tensor[] NoNullElements(Tensor[]? xs, string op, string name = "xs")
+    {
+        NotNull(xs, op, name);
+        for (int i = 0; i < xs!.Length; i++)
+        {
+            if (xs[i] is null)
+                throw new ArgumentNullException(name, $"{op}: element {i} of '{name}' is null; pass {xs.Length} tensors");
+        }
+        return xs;
+    }
 
     /// <summary>Tensors of different dtypes promote to the wider one (bool &lt; i32 &lt; f32 &lt; f64).</summary>
     private static (Tensor, Tensor) Promote(Tensor a, Tensor b)
     {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
         if (a.DType == b.DType) return (a, b);
         var t = DTypeExtensions.Promote(a.DType, b.DType);
         return (Cast(a, t), Cast(b, t));
@@ -229,14 +255,12 @@ public static partial class Ops
     /// </summary>
     private static Tensor Weak(double value, Tensor like)
     {
-        ArgumentNullException.ThrowIfNull(like);
         return Tensor.Full(like.DType.IsFloat() ? like.DType : DType.Float32, value);
     }
 
     /// <summary>A C# integer as a weakly typed scalar: the tensor's dtype, i32 next to a bool tensor (JAX's rule for Python ints).</summary>
     private static Tensor Weak(int value, Tensor like)
     {
-        ArgumentNullException.ThrowIfNull(like);
         return Tensor.Full(like.DType == DType.Bool ? DType.Int32 : like.DType, value);
     }
 }

@@ -23,7 +23,7 @@ public static partial class Ops
     /// <summary>The arithmetic mean; integer tensors give f32.</summary>
     public static Tensor Mean(Tensor x, int[]? axes = null, bool keepDims = false)
     {
-        ArgumentNullException.ThrowIfNull(x);
+        NotNull(x, "Mean");
         if (!x.DType.IsFloat()) x = Cast(x, DType.Float32);
         var ax = NormalizeAxes("Mean", x, axes);
         long count = 1;
@@ -36,7 +36,7 @@ public static partial class Ops
     /// <summary>log(sum(exp(x))) computed stably: the maximum is subtracted before exponentiating.</summary>
     public static Tensor LogSumExp(Tensor x, int[]? axes = null, bool keepDims = false)
     {
-        ArgumentNullException.ThrowIfNull(x);
+        NotNull(x, "LogSumExp");
         var ax = NormalizeAxes("LogSumExp", x, axes);
         // The shift is a constant as far as derivatives go (it cancels exactly), so stop_gradient keeps the
         // backward pass free of the max's tie-breaking rule.
@@ -51,7 +51,7 @@ public static partial class Ops
     /// <summary>exp(x) / sum(exp(x)) along <paramref name="axis"/>, with the maximum subtracted first.</summary>
     public static Tensor Softmax(Tensor x, int axis)
     {
-        ArgumentNullException.ThrowIfNull(x);
+        NotNull(x, "Softmax");
         int a = NormalizeAxis("Softmax", x, axis);
         var e = Exp(x - StopGradient(Max(x, [a], keepDims: true)));
         return e / Sum(e, [a], keepDims: true);
@@ -60,7 +60,7 @@ public static partial class Ops
     /// <summary>x - LogSumExp(x) along <paramref name="axis"/>.</summary>
     public static Tensor LogSoftmax(Tensor x, int axis)
     {
-        ArgumentNullException.ThrowIfNull(x);
+        NotNull(x, "LogSoftmax");
         int a = NormalizeAxis("LogSoftmax", x, axis);
         return x - LogSumExp(x, [a], keepDims: true);
     }
@@ -69,7 +69,7 @@ public static partial class Ops
 
     private static Tensor Reduce(OpCode op, string name, Tensor x, int[]? axes, bool keepDims)
     {
-        ArgumentNullException.ThrowIfNull(x);
+        NotNull(x, name);
         var ax = NormalizeAxes(name, x, axes);
         var r = Dispatch.Apply(op, new Attrs { Axes = ax }, x);
         return keepDims ? Reshape(r, KeepDimsShape(x.Shape, ax)) : r;
