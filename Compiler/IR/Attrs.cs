@@ -28,6 +28,12 @@ public sealed class Attrs : IEquatable<Attrs>
     /// <summary>The axis of concatenate, gather and scatter_add.</summary>
     public int Axis { get; init; }
 
+    /// <summary>
+    /// gather and scatter_add: the number of leading axes shared by the operand and the indices (TensorFlow's
+    /// <c>batch_dims</c>): example b of the indices reads only example b of the operand. Vmap produces these.
+    /// </summary>
+    public int BatchDims { get; init; }
+
     /// <summary>Target type of convert_element_type; type of a literal.</summary>
     public DType DType { get; init; }
 
@@ -51,7 +57,7 @@ public sealed class Attrs : IEquatable<Attrs>
         if (ReferenceEquals(this, other)) return true;
         if (other is null) return false;
         return Same(Axes, other.Axes) && Same(Perm, other.Perm) && Nullable.Equals(Shape, other.Shape)
-            && Same(Starts, other.Starts) && Same(Ends, other.Ends) && Axis == other.Axis && DType == other.DType
+            && Same(Starts, other.Starts) && Same(Ends, other.Ends) && Axis == other.Axis && BatchDims == other.BatchDims && DType == other.DType
             && Value.Equals(other.Value) && ReferenceEquals(Data, other.Data) && Index == other.Index
             && ReferenceEquals(Custom, other.Custom) && ReferenceEquals(Control, other.Control);
     }
@@ -67,6 +73,7 @@ public sealed class Attrs : IEquatable<Attrs>
         Add(ref h, Starts);
         Add(ref h, Ends);
         h.Add(Axis);
+        h.Add(BatchDims);
         h.Add(DType);
         h.Add(Value);
         h.Add(Data is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Data));
@@ -113,9 +120,11 @@ public sealed class Attrs : IEquatable<Attrs>
                 break;
             case OpCode.Gather:
                 parts.Add($"axis={Axis}");
+                if (BatchDims != 0) parts.Add($"batch_dims={BatchDims}");
                 break;
             case OpCode.ScatterAdd:
                 parts.Add($"axis={Axis}");
+                if (BatchDims != 0) parts.Add($"batch_dims={BatchDims}");
                 parts.Add($"shape={Tuple(Shape?.ToArray())}");
                 break;
             case OpCode.Cast:
