@@ -26,8 +26,10 @@ public static class Losses
                 "class indices with Cast(labels, DType.Int32)");
         }
         Float("CrossEntropy", logits);
-        if (logits.Shape.Rank != labels.Shape.Rank + 1)
-            throw new ArgumentException($"Losses.CrossEntropy: logits {logits.Shape} need one more axis (the classes) than labels {labels.Shape}");
+        bool match = logits.Shape.Rank == labels.Shape.Rank + 1;
+        for (int i = 0; match && i < labels.Shape.Rank; i++) match = labels.Shape[i] == logits.Shape[i];
+        if (!match)
+            throw new ArgumentException($"Losses.CrossEntropy: labels {labels.Shape} must be the logits' shape {logits.Shape} without its last axis (the classes)");
         var onehot = OneHot(labels, logits.Shape[logits.Shape.Rank - 1], logits.DType);
         return -Mean(Sum(onehot * LogSoftmax(logits, -1), -1));
     }

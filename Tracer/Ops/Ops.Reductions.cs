@@ -37,6 +37,7 @@ public static partial class Ops
     public static Tensor LogSumExp(Tensor x, int[]? axes = null, bool keepDims = false)
     {
         NotNull(x, "LogSumExp");
+        FloatOnly(x, "LogSumExp");
         var ax = NormalizeAxes("LogSumExp", x, axes);
         // The shift is a constant as far as derivatives go (it cancels exactly), so stop_gradient keeps the
         // backward pass free of the max's tie-breaking rule.
@@ -52,6 +53,7 @@ public static partial class Ops
     public static Tensor Softmax(Tensor x, int axis)
     {
         NotNull(x, "Softmax");
+        FloatOnly(x, "Softmax");
         int a = NormalizeAxis("Softmax", x, axis);
         var e = Exp(x - StopGradient(Max(x, [a], keepDims: true)));
         return e / Sum(e, [a], keepDims: true);
@@ -61,8 +63,16 @@ public static partial class Ops
     public static Tensor LogSoftmax(Tensor x, int axis)
     {
         NotNull(x, "LogSoftmax");
+        FloatOnly(x, "LogSoftmax");
         int a = NormalizeAxis("LogSoftmax", x, axis);
         return x - LogSumExp(x, [a], keepDims: true);
+    }
+
+    /// <summary>Composites of exp and log name themselves when given an integer tensor, not the primitive inside.</summary>
+    private static void FloatOnly(Tensor x, string op)
+    {
+        if (!x.DType.IsFloat())
+            throw new ArgumentException($"{op}: expects a float tensor, got {x.Type}; cast it with Cast(x, DType.Float32)");
     }
 
     private static Tensor IsFinite(Tensor x) => Less(Abs(x), double.PositiveInfinity);

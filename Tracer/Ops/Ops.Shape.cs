@@ -33,7 +33,7 @@ public static partial class Ops
                 throw new ArgumentException($"Reshape: cannot reshape {x.Type} ({x.Shape.Size} elements) to {Shape.Format(shape)}");
             dims[infer] = (int)(x.Shape.Size / known);
         }
-        var target = new Shape(dims);
+        var target = NewShape("Reshape", dims);
         if (target.Size != x.Shape.Size)
         {
             throw new ArgumentException(
@@ -67,7 +67,7 @@ public static partial class Ops
     {
         NotNull(x, "BroadcastTo");
         NotNull(shape, "BroadcastTo", "shape");
-        var target = new Shape(shape);
+        var target = NewShape("BroadcastTo", shape);
         return target == x.Shape ? x : Dispatch.Apply(OpCode.Broadcast, new Attrs { Shape = target }, x);
     }
 
@@ -171,5 +171,18 @@ public static partial class Ops
             throw new ArgumentException($"Take: indices must be i32, got {indices.Type}; use Cast(indices, DType.Int32)");
         int a = NormalizeAxis("Take", x, axis);
         return Dispatch.Apply(OpCode.Gather, new Attrs { Axis = a }, x, indices);
+    }
+
+    /// <summary>A shape for <paramref name="op"/>: an invalid one (negative or too many elements) names the operation.</summary>
+    private static Shape NewShape(string op, int[] dims)
+    {
+        try
+        {
+            return new Shape(dims);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"{op}: {e.Message}", "shape", e);
+        }
     }
 }

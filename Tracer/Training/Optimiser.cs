@@ -61,6 +61,11 @@ public abstract class Optimiser
         var g = Tree.Leaves(grads);
         if (p.Length != g.Length || Tree.Structure(model) != Tree.Structure(grads))
             throw new ArgumentException($"{GetType().Name}.Update: the gradients do not have the model's structure: {Tree.Structure(model)} vs {Tree.Structure(grads)}");
+        for (int i = 0; i < p.Length; i++)
+        {
+            if (!p[i].DType.IsFloat())
+                throw new ArgumentException($"{GetType().Name}.Update: the model's leaf at '{LeafName(model, i)}' is {p[i].Type}; optimisers update float (f32 or f64) leaves only: keep integer data out of the model or pass it as a separate argument");
+        }
         CheckStep(state.Step);
         var flat = Flatten(model, state, p);
         compiled ??= Jit.Compile<Tensor[], Tensor[], Tensor, RuleState, (Tensor[], Tensor, RuleState)>(Traced);
@@ -116,12 +121,13 @@ public abstract class Optimiser
         for (int i = 0; i < p.Length; i++)
         {
             if (other[i].DType == p[i].DType && other[i].Shape == p[i].Shape) continue;
-            string path = Tree.Paths(model)[i];
             throw new ArgumentException(
-                $"{GetType().Name}.Update: {what} at leaf '{(path.Length == 0 ? "(the root)" : path)}' is {other[i].Type} but the " +
+                $"{GetType().Name}.Update: {what} at leaf '{LeafName(model, i)}' is {other[i].Type} but the " +
                 $"model's leaf is {p[i].Type}; build the state with Init(model) for this model (Init mirrors each leaf's shape and dtype)");
         }
     }
+
+    private static string LeafName<T>(T model, int i) => Tree.Paths(model)[i] is { Length: > 0 } path ? path : "(the root)";
 
     private void CheckStep(Tensor step)
     {
