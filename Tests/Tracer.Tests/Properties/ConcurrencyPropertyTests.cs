@@ -66,7 +66,7 @@ public class ConcurrencyPropertyTests
             var expected = Bytes(single[k / inputs.Length](inputs[k % inputs.Length]));
             for (int t = 0; t < threads; t++) CollectionAssert.AreEqual(expected, results[t][k], $"thread {t}, call {k}, seed {seed}");
         }
-    }, seed: PropertyRuns.Seed, iter: Math.Max(2, PropertyRuns.Count(2) / 100), threads: 1);
+    }, seed: PropertyRuns.Seed, iter: Math.Max(2, PropertyRuns.Count(2) / 1000), threads: 1);
 
     private static byte[] Bytes(Tensor t) => t.DType == DType.Float32
         ? Array.ConvertAll(t.ToFloatArray(), BitConverter.SingleToInt32Bits).SelectMany(BitConverter.GetBytes).ToArray()
