@@ -6,6 +6,12 @@ using Tracer.Benchmarks;
 // Two ways to run the same workloads:
 //   dotnet run -c Release -- --quick out.jsonl   medians of repeated timings, written as JSON lines (what run.sh uses)
 //   dotnet run -c Release -- --job short ...     BenchmarkDotNet (any of its arguments: --filter, --job, exporters)
+//   dotnet run -c Release -- --scale 1000 3000   compile time and memory of a long reduction-heavy gradient chain
+if (args.Length >= 1 && args[0] == "--scale")
+{
+    CompileScale.Run(args.Skip(1).Select(int.Parse));
+    return;
+}
 if (args.Length >= 1 && args[0] == "--quick")
 {
     Quick.Run(args.Length > 1 ? args[1] : "tracer.jsonl");
