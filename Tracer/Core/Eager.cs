@@ -12,7 +12,59 @@ internal static class Eager
     private const int Capacity = 2048;
     private static readonly LruTable<EagerKey, IExecutable> Kernels = new(null, Capacity);
 
-    public static void Clear() => Kernels.Clear();
+    private static readonly LruTable<CompositeKey, Composite> Composites = new(null, Capacity);
+
+    public static void Clear()
+    {
+        Kernels.Clear();
+        Composites.Clear();
+    }
+
+    /// <summary>True when an op on <paramref name="x"/> runs eagerly (no trace active, concrete operand).</summary>
+    public static bool Runs(Tensor x) => !x.IsSymbolic && GraphBuilder.Current is null;
+
+    /// <summary>
+    /// A composite op (Softmax, LogSumExp, Mean...) run eagerly as one compiled program rather than one kernel per
+    /// primitive, so its passes over memory fuse as they do under Jit. <paramref name="param"/> encodes the static
+    /// parameters (axes, flags) that <paramref name="body"/> closes over.
+    /// </summary>
+    public static Tensor Fused(string name, long param, Tensor x, Func<Tensor, Tensor> body)
+    {
+        var device = x.Device;
+        var key = new CompositeKey(name, param, x.Type, device);
+        if (!Composites.TryGet(key, out var composite))
+        {
+            var builder = new GraphBuilder(Dispatch.Rules, null);
+            Graph graph;
+            using (builder.Activate())
+            {
+                try
+                {
+                    var y = body(new Tensor(builder.Input(x.Type)));
+                    graph = builder.Build([Dispatch.ToNode(y, builder)]);
+                }
+                catch
+                {
+                    builder.Abandon();
+                    throw;
+                }
+            }
+            var options = Backends.Pipeline(Backends.For(device)) with { DumpDirectory = null };
+            composite = new Composite(Pipeline.Compile(name, () => graph, static g => g, options).Executable, graph.Outputs[0].Type);
+            Composites.Add(key, composite);
+        }
+        var outputs = new Storage[1];
+        composite.Executable.Run([x.Storage], outputs);
+        return new Tensor(outputs[0], composite.Output);
+    }
+
+    /// <summary>Axes (as a bit mask, at most 62 axes) and a flag, packed into one composite parameter.</summary>
+    public static long Pack(int[] axes, bool flag)
+    {
+        long mask = flag ? 1L << 62 : 0;
+        foreach (int a in axes) mask |= 1L << a;
+        return mask;
+    }
 
     public static Tensor Apply(OpCode op, Attrs attrs, PrimitiveRule rule, Tensor[] args)
     {
@@ -96,6 +148,11 @@ internal static class Eager
     }
 
     private static bool IsHostScalar(Tensor t) => t.Shape.Rank == 0 && t.Device.Equals(Device.Cpu);
+
+    private readonly record struct CompositeKey(string Name, long Param, TensorType Type, Device Device);
+
+    /// <summary>A compiled composite and the type of its result.</summary>
+    private sealed record Composite(IExecutable Executable, TensorType Output);
 
     /// <summary>What an eager kernel is compiled for.</summary>
     private readonly struct EagerKey : IEquatable<EagerKey>

@@ -32,9 +32,14 @@ internal sealed class StagedFunction<TArgs, R>
     public string Name { get; }
 
     /// <summary>One compiled signature: what the cache holds.</summary>
-    private sealed class Entry(IExecutable executable, TensorType[] outputs, R template, Graph? traced)
+    private sealed class Entry(IExecutable executable, TensorType[] outputs, R template, Graph? traced, Device device)
     {
         public readonly IExecutable Executable = executable;
+
+        /// <summary>Where it runs; scalar CPU leaves (numbers) are moved there per call.</summary>
+        public readonly Device Device = device;
+
+        public readonly bool OnCpu = ReferenceEquals(device, Device.Cpu);
         public readonly TensorType[] Outputs = outputs;
         public readonly R Template = template;
 
@@ -161,7 +166,7 @@ internal sealed class StagedFunction<TArgs, R>
         var outputs = new TensorType[program.Optimised.Outputs.Count];
         for (int i = 0; i < outputs.Length; i++) outputs[i] = program.Optimised.Outputs[i].Type;
         Jit.Cache.RecordCompile(new CompileEvent(Name, "(" + string.Join(", ", described) + ")", device, program.Times));
-        return new Entry(program.Executable, outputs, template, Jit.Config.DebugNans ? program.Traced : null);
+        return new Entry(program.Executable, outputs, template, Jit.Config.DebugNans ? program.Traced : null, device);
     }
 
     private CompiledProgram CompileProgram(TArgs args, Device device, out R template)
@@ -178,6 +183,7 @@ internal sealed class StagedFunction<TArgs, R>
         var inputs = scratch.Inputs(leaves.Count);
         var span = inputs.AsSpan();   // stores without the covariance check of an array element
         for (int i = 0; i < span.Length; i++) span[i] = leaves[i].Storage;
+        if (!entry.OnCpu) MoveScalars(span, entry.Device);
         var results = scratch.Outputs(entry.Outputs.Length);
         entry.Executable.Run(inputs, results);
         var tensors = new Tensor[results.Length];
@@ -191,22 +197,37 @@ internal sealed class StagedFunction<TArgs, R>
         return new Result(tensors, entry.Template);
     }
 
-    /// <summary>The one device every leaf lives on (CPU when there are none), or an error naming two that differ.</summary>
+    /// <summary>
+    /// The one device the leaves live on (CPU when there are none), or an error naming two that differ. Scalars on
+    /// the CPU (numbers such as a learning rate or a step count) follow the others, as in eager mode.
+    /// </summary>
     private Device CommonDevice(List<Tensor> leaves)
     {
-        if (leaves.Count == 0) return Device.Cpu;
-        var device = leaves[0].Device;
-        for (int i = 1; i < leaves.Count; i++)
+        int first = -1;
+        for (int i = 0; i < leaves.Count; i++)
         {
-            var other = leaves[i].Device;
-            if (!other.Equals(device))
+            if (first < 0 || (IsHostScalar(leaves[first]) && !IsHostScalar(leaves[i])))
             {
-                throw new ArgumentException(
-                    $"{Name}: arguments live on different devices: leaf 0 ({leaves[0].Type}) on {device} and leaf {i} ({leaves[i].Type}) " +
-                    $"on {other}; move them to one device first with tensor.To(device) or Tree.To(tree, device)");
+                if (first < 0 || !leaves[i].Device.Equals(leaves[first].Device)) first = i;
+                continue;
             }
+            var other = leaves[i].Device;
+            if (other.Equals(leaves[first].Device) || IsHostScalar(leaves[i])) continue;
+            throw new ArgumentException(
+                $"{Name}: arguments live on different devices: leaf {first} ({leaves[first].Type}) on {leaves[first].Device} and leaf {i} " +
+                $"({leaves[i].Type}) on {other}; move them to one device first with tensor.To(device) or Tree.To(tree, device)");
         }
-        return device;
+        return first < 0 ? Device.Cpu : leaves[first].Device;
+    }
+
+    private static bool IsHostScalar(Tensor t) => t.Shape.Rank == 0 && t.Device.Equals(Device.Cpu);
+
+    private static void MoveScalars(Span<Storage> inputs, Device device)
+    {
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if (!inputs[i].Device.Equals(device)) inputs[i] = Backends.For(device).FromHost(((HostStorage)inputs[i]).Data);
+        }
     }
 
     private static bool AnySymbolic(List<Tensor> leaves)
