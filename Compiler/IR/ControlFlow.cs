@@ -158,6 +158,9 @@ public sealed class WhileDef : ControlFlow
 
     public int Consts { get; }
 
+    /// <summary>The loop over [carries, carry tangents] (filled by the JVP rule, so CSE can share it).</summary>
+    public object? Forward { get; set; }
+
     public override int ResultCount => Carries;
 
     public override TensorType ResultType(int index) => Body.Outputs[index].Type;
