@@ -48,6 +48,20 @@ public class ControlFlowTransformTests
     }
 
     [TestMethod]
+    public void ValueAndGradRunsTheForwardScanOnce()
+    {
+        // The backward scan needs the carries the forward one recorded; the value comes from that same scan.
+        var valueAndGrad = Jit.ValueAndGrad((Func<Tensor, Tensor>)BothResults);
+        var graph = Jit.Trace(valueAndGrad, P);
+        var scans = Constructs(graph, OpCode.Scan);
+        Assert.HasCount(1, scans.FindAll(eq => !((ScanDef)eq.Attrs.Control!).Reverse), graph.ToString());
+        Assert.HasCount(2, scans, graph.ToString());
+        var (value, grad) = valueAndGrad(P);
+        Assert.AreEqual(BothResults(P).Item(), value.Item(), 1e-12);
+        CollectionAssert.AreEqual(Jit.Grad((Func<Tensor, Tensor>)BothResults)(P).ToDoubleArray(), grad.ToDoubleArray());
+    }
+
+    [TestMethod]
     public void GradientThroughBothScanResultsMatchesFiniteDifferencesAndTheSumOfTheParts()
     {
         var grad = Jit.Grad((Func<Tensor, Tensor>)BothResults)(P).ToDoubleArray();
