@@ -50,7 +50,9 @@ public static class Optimizer
             var key = new CseKey(eq.Op, attrs, args);
             if (!cse.TryGetValue(key, out var node))
             {
+                builder.SourceHint = eq.Source;
                 node = builder.Emit(eq.Op, attrs, args);
+                builder.SourceHint = null;
                 cse[key] = node;
             }
             map[eq.Id] = node;

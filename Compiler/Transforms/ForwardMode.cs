@@ -55,7 +55,8 @@ public static class ForwardMode
             if (inputTangents is not null && !rule.IsNonDifferentiable && rule is ControlFlowRule flow && siblings[eq.Id] is { } group)
             {
                 var args = Replay.MapAll(eq.InputArray, map);
-                var (primals, resultTangents) = flow.JvpAll(eq.Attrs, args, inputTangents);
+                // The construct replaces the original, so it keeps the original's source location (DebugNans).
+                var (primals, resultTangents) = Replay.WithSource(Ir.B, eq.Source, () => flow.JvpAll(eq.Attrs, args, inputTangents));
                 foreach (var member in group)
                 {
                     map[member.Id] = primals[member.Attrs.Index];
