@@ -25,16 +25,20 @@ internal static class CompileScale
             Jit.Cache.Clear();
             GC.Collect();
             long before = GC.GetTotalMemory(forceFullCollection: true), allocated = GC.GetTotalAllocatedBytes();
+            string stages = "";
+            Action<CompileEvent> record = e => stages = string.Join(", ", e.Times);
+            Jit.Cache.Compiled += record;
             var sw = Stopwatch.StartNew();
             var df = Jit.Grad(f);
             df(x0);
             double first = sw.Elapsed.TotalSeconds;
+            Jit.Cache.Compiled -= record;
             allocated = GC.GetTotalAllocatedBytes() - allocated;
             long kept = GC.GetTotalMemory(forceFullCollection: true) - before;
             sw.Restart();
             df(x0);
             Console.WriteLine($"steps {n}: first call {first:F2} s, allocated {allocated >> 20} MB, kept {kept >> 20} MB, " +
-                $"cached call {sw.Elapsed.TotalMilliseconds:F2} ms");
+                $"cached call {sw.Elapsed.TotalMilliseconds:F2} ms\n  compile stages: {stages} (the rest of the first call is the first run, which JIT-compiles the generated code)");
             GC.KeepAlive(df);
         }
     }
