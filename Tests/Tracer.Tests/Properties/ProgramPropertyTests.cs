@@ -4,7 +4,8 @@ using static Tracer.Ops;
 namespace Tracer.Tests.Properties;
 
 /// <summary>
-/// Random programs (<see cref="RandomProgram"/>): the compiled value equals the eager reference implementation;
+/// Random programs (<see cref="RandomProgram"/>): the compiled value (and the eager one) equals the reference
+/// interpreter run on the traced graph;
 /// gradients (through a dictionary tree holding the input and a scalar) equal float64 central differences; the
 /// program under Vmap equals a loop over the examples. CsCheck shrinks a failure to the shortest program and
 /// smallest shape and prints it with its seed.
@@ -27,10 +28,17 @@ public class ProgramPropertyTests
     public void CompiledValueEqualsTheReference() => Sample(p =>
     {
         var x = p.Input();
-        var eager = p.Run(x, RandomProgram.S);
-        var compiled = Jit.Compile((Tensor a, Tensor s) => p.Run(a, s))(x, RandomProgram.S);
-        Assert.AreEqual(eager.Shape, compiled.Shape, p.ToString());
-        TestUtil.AssertClose(eager.ToDoubleArray(), compiled.ToDoubleArray(), 1e-9, 1e-12, p.ToString());
+        Func<Tensor, Tensor, Tensor> f = (a, s) => p.Run(a, s);
+        // The oracle: the traced graph evaluated by the reference interpreter, primitive by primitive.
+        var graph = Jit.Trace(f, x, RandomProgram.S);
+        var reference = Compiler.Interpreter.Run(Rules.RuleTable.Default, graph, [x.ToDoubleArray(), RandomProgram.S.ToDoubleArray()])[0];
+        var compiled = Jit.Compile(f)(x, RandomProgram.S);
+        var eager = f(x, RandomProgram.S);
+        Assert.AreEqual(graph.Outputs[0].Shape, compiled.Shape, p.ToString());
+        Assert.AreEqual(compiled.Shape, eager.Shape, p.ToString());
+        var expected = (double[])reference;
+        TestUtil.AssertClose(expected, compiled.ToDoubleArray(), 1e-9, 1e-12, $"compiled: {p}");
+        TestUtil.AssertClose(expected, eager.ToDoubleArray(), 1e-9, 1e-12, $"eager: {p}");
     }, ciRuns: 150);
 
     [TestMethod]
