@@ -45,7 +45,7 @@ internal sealed class GradStage<TArgs>(Func<TArgs, int> firstArgLeaves, bool wit
             string got = traced.Outputs.Count == 1 ? traced.Outputs[0].Type.ToString() : $"{traced.Outputs.Count} tensors";
             string fix = traced.Outputs.Count == 1 && traced.Outputs[0].Shape.Size == 1
                 ? "compute the loss in f32 or f64 (Cast an integer or bool value)"
-                : "reduce it with Sum or Mean, or use Jit.Vjp/Jacobian for non-scalar outputs";
+                : "reduce it with Sum or Mean, or use Jit.Vjp/Jacobian for non-scalar outputs (docs/sharp-bits.md)";
             throw new ArgumentException(
                 $"{name}: the function must return one float tensor with exactly one element (the loss), but it returned {got}; {fix}");
         }
