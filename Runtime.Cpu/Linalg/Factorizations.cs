@@ -1,0 +1,186 @@
+using System.Numerics;
+
+namespace Tracer.Runtime.Cpu;
+
+/// <summary>
+/// Right-looking blocked Cholesky and LU and blocked triangular solves on one row-major matrix: each step factors a
+/// narrow panel with the unblocked algorithm and hands the trailing update, where nearly all the flops are, to the
+/// GEMM (<see cref="BlockUpdate{T}"/>). Failures follow LAPACK-backed JAX: a non-positive-definite matrix gives a
+/// factor of NaNs, a zero pivot is left in place so later divisions give infinities and NaNs.
+/// </summary>
+internal sealed class Factorizations<T>(BlockUpdate<T> update) where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Panel width: wide enough for the GEMM to run near its peak, narrow enough for the panel to stay in L2.</summary>
+    public const int Block = 64;
+
+    /// <summary>
+    /// In place: l (n x n, holding the symmetric part of a) becomes its lower Cholesky factor, upper triangle zeroed.
+    /// Returns false (and fills l with NaN) when the matrix is not positive definite.
+    /// </summary>
+    public bool Cholesky(T[] l, int o, int n)
+    {
+        for (int k0 = 0; k0 < n; k0 += Block)
+        {
+            int kb = Math.Min(Block, n - k0);
+            // Diagonal block, unblocked (its trailing updates from earlier panels are already applied).
+            for (int j = k0; j < k0 + kb; j++)
+            {
+                T d = l[o + j * n + j];
+                for (int p = k0; p < j; p++) d -= l[o + j * n + p] * l[o + j * n + p];
+                if (!(d > T.Zero))
+                {
+                    Array.Fill(l, T.NaN, o, n * n);
+                    return false;
+                }
+                T ljj = T.Sqrt(d);
+                l[o + j * n + j] = ljj;
+                for (int i = j + 1; i < k0 + kb; i++)
+                {
+                    T s = l[o + i * n + j];
+                    for (int p = k0; p < j; p++) s -= l[o + i * n + p] * l[o + j * n + p];
+                    l[o + i * n + j] = s / ljj;
+                }
+            }
+            int rest = n - k0 - kb;
+            if (rest == 0) break;
+            // Panel below: L21 = A21 L11^-T, row by row (forward substitution against L11's rows).
+            for (int i = k0 + kb; i < n; i++)
+            {
+                int row = o + i * n;
+                for (int j = k0; j < k0 + kb; j++)
+                {
+                    T s = l[row + j];
+                    int lj = o + j * n;
+                    for (int p = k0; p < j; p++) s -= l[row + p] * l[lj + p];
+                    l[row + j] = s / l[lj + j];
+                }
+            }
+            // Trailing update of the lower triangle, one block column at a time: A22[i, j] -= L21[i] L21[j]^T.
+            for (int j0 = k0 + kb; j0 < n; j0 += Block)
+            {
+                int jb = Math.Min(Block, n - j0);
+                update.SubtractProduct(l, o + j0 * n + k0, n, 1, l, o + j0 * n + k0, 1, n, l, o + j0 * n + j0, n, n - j0, jb, kb);
+            }
+        }
+        for (int i = 0; i < n; i++)
+            for (int j = i + 1; j < n; j++) l[o + i * n + j] = T.Zero;
+        return true;
+    }
+
+    /// <summary>
+    /// In place LU with partial pivoting (P a = L U, unit L below U): perm[i] is the original row now at i. Returns
+    /// the permutation's sign. Row swaps exchange whole rows, so later panels see them applied.
+    /// </summary>
+    public int Lu(T[] a, int o, int n, int[] perm)
+    {
+        for (int i = 0; i < n; i++) perm[i] = i;
+        int parity = 1;
+        for (int k0 = 0; k0 < n; k0 += Block)
+        {
+            int kb = Math.Min(Block, n - k0);
+            for (int j = k0; j < k0 + kb; j++)
+            {
+                int p = j;
+                T best = T.Abs(a[o + j * n + j]);
+                for (int i = j + 1; i < n; i++)
+                {
+                    T v = T.Abs(a[o + i * n + j]);
+                    if (v > best) (best, p) = (v, i);
+                }
+                if (p != j)
+                {
+                    a.AsSpan(o + j * n, n).CopyTo(swapRow(n));
+                    a.AsSpan(o + p * n, n).CopyTo(a.AsSpan(o + j * n, n));
+                    swapRow(n).CopyTo(a.AsSpan(o + p * n, n));
+                    (perm[j], perm[p]) = (perm[p], perm[j]);
+                    parity = -parity;
+                }
+                T pivot = a[o + j * n + j];
+                if (pivot == T.Zero) continue;
+                T inv = T.One / pivot;
+                // Eliminate below within the panel's columns only; columns right of the panel wait for the GEMM.
+                for (int i = j + 1; i < n; i++)
+                {
+                    int row = o + i * n;
+                    T f = a[row + j] *= inv;
+                    if (f == T.Zero) continue;
+                    for (int c = j + 1; c < k0 + kb; c++) a[row + c] -= f * a[o + j * n + c];
+                }
+            }
+            int rest = n - k0 - kb;
+            if (rest == 0) break;
+            // U12 = L11^-1 A12 (unit lower, forward substitution down the panel's rows).
+            for (int i = k0 + 1; i < k0 + kb; i++)
+            {
+                int row = o + i * n;
+                for (int p = k0; p < i; p++)
+                {
+                    T f = a[row + p];
+                    if (f == T.Zero) continue;
+                    int src = o + p * n;
+                    for (int c = k0 + kb; c < n; c++) a[row + c] -= f * a[src + c];
+                }
+            }
+            // A22 -= L21 U12.
+            update.SubtractProduct(a, o + (k0 + kb) * n + k0, n, 1, a, o + k0 * n + k0 + kb, n, 1, a, o + (k0 + kb) * n + k0 + kb, n,
+                rest, rest, kb);
+        }
+        return parity;
+    }
+
+    private T[] swap = [];
+
+    private Span<T> swapRow(int n)
+    {
+        if (swap.Length < n) swap = new T[n];
+        return swap.AsSpan(0, n);
+    }
+
+    /// <summary>
+    /// X = op(A)^-1 B in place over b (n x k, rows k apart) for triangular A (n x n): op(A) = A or A^T, only the named
+    /// triangle read; a unit diagonal is assumed, not read, when <paramref name="unit"/>. Blocked: each block of rows is
+    /// solved against its diagonal block, then removed from the remaining rows with one GEMM.
+    /// </summary>
+    public void TriangularSolve(T[] a, int ao, int n, T[] b, int bo, int k, bool lower, bool transpose, bool unit = false)
+    {
+        // op(A)[i, j] lies at ao + i * rs + j * cs; a lower A transposed is upper, and the other way round.
+        int rs = transpose ? 1 : n, cs = transpose ? n : 1;
+        bool forward = lower != transpose;
+        for (int s0 = 0; s0 < n; s0 += Block)
+        {
+            int sb = Math.Min(Block, n - s0);
+            int r0 = forward ? s0 : n - s0 - sb;                  // this block's rows [r0, r0 + sb)
+            for (int step = 0; step < sb; step++)
+            {
+                int i = forward ? r0 + step : r0 + sb - 1 - step;
+                int bi = bo + i * k;
+                for (int step2 = 0; step2 < step; step2++)
+                {
+                    int j = forward ? r0 + step2 : r0 + sb - 1 - step2;
+                    T aij = a[ao + i * rs + j * cs];
+                    if (aij == T.Zero) continue;
+                    int bj = bo + j * k;
+                    for (int c = 0; c < k; c++) b[bi + c] -= aij * b[bj + c];
+                }
+                if (unit) continue;
+                T inv = T.One / a[ao + i * rs + i * cs];
+                for (int c = 0; c < k; c++) b[bi + c] *= inv;
+            }
+            // The rows still to solve lose this block's contribution.
+            int left = n - s0 - sb;
+            if (left == 0) break;
+            int t0 = forward ? r0 + sb : 0;
+            update.SubtractProduct(a, ao + t0 * rs + r0 * cs, rs, cs, b, bo + r0 * k, k, 1, b, bo + t0 * k, k, left, k, sb);
+        }
+    }
+
+    /// <summary>X = A^-1 B through the blocked LU; lu (n x n) and perm are scratch, x receives the solution.</summary>
+    public void Solve(T[] a, int ao, int n, T[] b, int bo, int k, T[] x, int xo, T[] lu, int[] perm)
+    {
+        Array.Copy(a, ao, lu, 0, n * n);
+        Lu(lu, 0, n, perm);
+        for (int i = 0; i < n; i++) Array.Copy(b, bo + perm[i] * k, x, xo + i * k, k);
+        TriangularSolve(lu, 0, n, x, xo, k, lower: true, transpose: false, unit: true);
+        TriangularSolve(lu, 0, n, x, xo, k, lower: false, transpose: false);
+    }
+}
