@@ -1,0 +1,123 @@
+using static Tracer.Ops;
+using static Tracer.Tests.Linalg.TorchLinalgTests;
+
+namespace Tracer.Tests.Linalg;
+
+/// <summary>
+/// Tracer.Linalg end to end: eager (reference implementations) against compiled (blocked CPU kernels, sizes past one
+/// block), vmap against a loop, second order through Jit.Hessian, f32, vector right-hand sides, and the errors.
+/// </summary>
+[TestClass]
+public sealed class LinalgApiTests
+{
+    private static Tensor Random(int seed, params int[] shape)
+    {
+        var rng = new Random(seed);
+        int n = 1;
+        foreach (int d in shape) n *= d;
+        var a = new double[n];
+        for (int i = 0; i < n; i++) a[i] = 2 * rng.NextDouble() - 1;
+        return Tensor.FromArray(a, shape);
+    }
+
+    /// <summary>x[i] (a slice along axis 0 with the axis removed).</summary>
+    private static Tensor At(Tensor x, int i)
+    {
+        var shape = x.Shape.ToArray();
+        var starts = new int[shape.Length];
+        var ends = (int[])shape.Clone();
+        (starts[0], ends[0]) = (i, i + 1);
+        return Reshape(Slice(x, starts, ends), shape[1..]);
+    }
+
+    private static Tensor Spd(Tensor x) => MatMul(x, Transpose(x, 0, 2, 1)) + Eye(x.Shape[^1]) * x.Shape[^1];
+
+    private static void Close(Tensor expected, Tensor actual, double tol, string what) =>
+        Training.TrainingTestUtil.AssertClose(expected.ToDoubleArray(), actual.ToDoubleArray(), tol, tol, what);
+
+    [TestMethod]
+    public void CompiledKernelsAgreeWithEagerReference()
+    {
+        var x = Random(1, 2, 70, 70);
+        var b = Random(2, 2, 70, 3);
+        Func<Tensor, Tensor, Tensor[]> f = (x, b) =>
+        {
+            var a = Spd(x);
+            var l = Tracer.Linalg.Cholesky(a);
+            var (sign, logdet) = Tracer.Linalg.SlogDet(a);
+            return [l, Tracer.Linalg.TriangularSolve(l, b), Tracer.Linalg.Solve(a, b), sign * logdet, Tracer.Linalg.Det(x)];
+        };
+        var eager = f(x, b);
+        var compiled = Jit.Compile<Tensor, Tensor, Tensor[]>(f)(x, b);
+        for (int i = 0; i < eager.Length; i++) Close(eager[i], compiled[i], 1e-9, $"result {i}");
+    }
+
+    [TestMethod]
+    public void VmapOverAStackMatchesALoopAndBroadcastsAnUnbatchedOperand()
+    {
+        var xs = Random(3, 3, 4, 4);
+        var rhs = Random(4, 4, 2);
+        Func<Tensor, Tensor> f = x =>
+        {
+            var a = MatMul(x, Transpose(x)) + Eye(4) * 4.0;
+            var (w, _) = Tracer.Linalg.Eigh(a);
+            return Tracer.Linalg.Solve(Tracer.Linalg.Cholesky(a), rhs) + Sum(w);
+        };
+        var batched = Jit.Vmap(f)(xs);
+        for (int i = 0; i < 3; i++) Close(f(At(xs, i)), At(batched, i), 1e-10, $"example {i}");
+    }
+
+    [TestMethod]
+    public void HessianOfALogDeterminantMatchesFiniteDifferencesOfItsGradient()
+    {
+        Func<Tensor, Tensor> f = x => Tracer.Linalg.SlogDet(MatMul(x, Transpose(x)) + Eye(3)).LogAbsDet;
+        var x = Random(5, 3, 3);
+        var h = Jit.Hessian(f)(x).ToDoubleArray();
+        var grad = Jit.Grad(f);
+        var x0 = x.ToDoubleArray();
+        const double step = 1e-5;
+        for (int j = 0; j < 9; j++)
+        {
+            var up = (double[])x0.Clone();
+            var down = (double[])x0.Clone();
+            up[j] += step;
+            down[j] -= step;
+            var gu = grad(Tensor.FromArray(up, 3, 3)).ToDoubleArray();
+            var gd = grad(Tensor.FromArray(down, 3, 3)).ToDoubleArray();
+            for (int i = 0; i < 9; i++)
+                Assert.AreEqual((gu[i] - gd[i]) / (2 * step), h[i * 9 + j], 1e-6, $"H[{i},{j}]");
+        }
+    }
+
+    [TestMethod]
+    public void Float32AndVectorRightHandSides()
+    {
+        var a = Tensor.FromArray(new float[] { 4, 1, 0, 1, 3, 1, 0, 1, 2 }, 3, 3);
+        var b = Tensor.FromArray(new float[] { 1, 2, 3 }, 3);
+        var x = Jit.Compile<Tensor, Tensor, Tensor>(Tracer.Linalg.Solve)(a, b);
+        Assert.AreEqual(DType.Float32, x.DType);
+        CollectionAssert.AreEqual(new[] { 3 }, x.Shape.ToArray());
+        var back = MatMul(a, x).ToFloatArray();
+        for (int i = 0; i < 3; i++) Assert.AreEqual(b.ToFloatArray()[i], back[i], 1e-5f);
+        var (sign, logdet) = Tracer.Linalg.SlogDet(a);
+        Assert.AreEqual(DType.Float32, sign.DType);
+        Assert.AreEqual(Math.Log(18), logdet.Item(), 1e-5);
+        Assert.AreEqual(18, Tracer.Linalg.Det(a).Item(), 1e-4);
+    }
+
+    [TestMethod]
+    public void BadInputsNameTheOperationAndTheShapes()
+    {
+        var ints = Tensor.FromArray(new[] { 1, 0, 0, 1 }, 2, 2);
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => Tracer.Linalg.Cholesky(ints)).Message, "cholesky");
+        var rect = Random(6, 2, 3);
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => Tracer.Linalg.Cholesky(rect)).Message, "square");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => Tracer.Linalg.Eigh(Random(7, 4))).Message, "[4]");
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => Tracer.Linalg.Solve(Random(8, 3, 3), Random(9, 4, 2)));
+        StringAssert.Contains(ex.Message, "Solve");
+        ex = Assert.ThrowsExactly<ArgumentException>(() => Tracer.Linalg.Solve(Random(8, 2, 3, 3), Random(9, 3, 3, 1)));
+        StringAssert.Contains(ex.Message, "batch");
+        ex = Assert.ThrowsExactly<ArgumentException>(() => Jit.Grad<Tensor>(x => Sum(Tracer.Linalg.Qr(x).Q))(Random(10, 2, 3)));
+        StringAssert.Contains(ex.Message, "m >= n");
+    }
+}
