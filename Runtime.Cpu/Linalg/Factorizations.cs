@@ -25,8 +25,8 @@ internal sealed class Factorizations<T>(BlockUpdate<T> update) where T : unmanag
             // Diagonal block, unblocked (its trailing updates from earlier panels are already applied).
             for (int j = k0; j < k0 + kb; j++)
             {
-                T d = l[o + j * n + j];
-                for (int p = k0; p < j; p++) d -= l[o + j * n + p] * l[o + j * n + p];
+                var lrow = l.AsSpan(o + j * n + k0, j - k0);
+                T d = l[o + j * n + j] - VectorLoops.Dot<T>(lrow, lrow);
                 if (!(d > T.Zero))
                 {
                     Array.Fill(l, T.NaN, o, n * n);
@@ -36,8 +36,7 @@ internal sealed class Factorizations<T>(BlockUpdate<T> update) where T : unmanag
                 l[o + j * n + j] = ljj;
                 for (int i = j + 1; i < k0 + kb; i++)
                 {
-                    T s = l[o + i * n + j];
-                    for (int p = k0; p < j; p++) s -= l[o + i * n + p] * l[o + j * n + p];
+                    T s = l[o + i * n + j] - VectorLoops.Dot<T>(l.AsSpan(o + i * n + k0, j - k0), lrow);
                     l[o + i * n + j] = s / ljj;
                 }
             }
@@ -49,9 +48,8 @@ internal sealed class Factorizations<T>(BlockUpdate<T> update) where T : unmanag
                 int row = o + i * n;
                 for (int j = k0; j < k0 + kb; j++)
                 {
-                    T s = l[row + j];
                     int lj = o + j * n;
-                    for (int p = k0; p < j; p++) s -= l[row + p] * l[lj + p];
+                    T s = l[row + j] - VectorLoops.Dot<T>(l.AsSpan(row + k0, j - k0), l.AsSpan(lj + k0, j - k0));
                     l[row + j] = s / l[lj + j];
                 }
             }
@@ -104,7 +102,7 @@ internal sealed class Factorizations<T>(BlockUpdate<T> update) where T : unmanag
                     int row = o + i * n;
                     T f = a[row + j] *= inv;
                     if (f == T.Zero) continue;
-                    for (int c = j + 1; c < k0 + kb; c++) a[row + c] -= f * a[o + j * n + c];
+                    VectorLoops.SubtractScaled<T>(a.AsSpan(row + j + 1, k0 + kb - j - 1), a.AsSpan(o + j * n + j + 1, k0 + kb - j - 1), f);
                 }
             }
             int rest = n - k0 - kb;
@@ -117,8 +115,7 @@ internal sealed class Factorizations<T>(BlockUpdate<T> update) where T : unmanag
                 {
                     T f = a[row + p];
                     if (f == T.Zero) continue;
-                    int src = o + p * n;
-                    for (int c = k0 + kb; c < n; c++) a[row + c] -= f * a[src + c];
+                    VectorLoops.SubtractScaled<T>(a.AsSpan(row + k0 + kb, rest), a.AsSpan(o + p * n + k0 + kb, rest), f);
                 }
             }
             // A22 -= L21 U12.
@@ -154,13 +151,18 @@ internal sealed class Factorizations<T>(BlockUpdate<T> update) where T : unmanag
             {
                 int i = forward ? r0 + step : r0 + sb - 1 - step;
                 int bi = bo + i * k;
-                for (int step2 = 0; step2 < step; step2++)
+                if (k == 1 && cs == 1 && step > 0)
+                {
+                    // One right-hand side and a contiguous row of op(A): the solved entries are one dot product.
+                    int j0 = forward ? r0 : i + 1;
+                    b[bi] -= VectorLoops.Dot<T>(a.AsSpan(ao + i * rs + j0, step), b.AsSpan(bo + j0, step));
+                }
+                else for (int step2 = 0; step2 < step; step2++)
                 {
                     int j = forward ? r0 + step2 : r0 + sb - 1 - step2;
                     T aij = a[ao + i * rs + j * cs];
                     if (aij == T.Zero) continue;
-                    int bj = bo + j * k;
-                    for (int c = 0; c < k; c++) b[bi + c] -= aij * b[bj + c];
+                    VectorLoops.SubtractScaled<T>(b.AsSpan(bi, k), b.AsSpan(bo + j * k, k), aij);
                 }
                 if (unit) continue;
                 T inv = T.One / a[ao + i * rs + i * cs];
