@@ -2,7 +2,7 @@ using System.Text.Json;
 using Tracer.Tests.Training;
 using static Tracer.Ops;
 
-namespace Tracer.Tests.Linalg;
+namespace Tracer.Tests.LinearAlgebra;
 
 /// <summary>
 /// Tracer.Linalg against torch.linalg: the fixture Fixtures/torch_linalg_reference.json (scripts/
@@ -42,19 +42,19 @@ public sealed class TorchLinalgTests
     /// <summary>The same maps and functions as the Python script's CASES.</summary>
     private static readonly Dictionary<string, Func<Tensor, Tensor?, Tensor[]>> Cases = new()
     {
-        ["cholesky"] = (x, _) => [Tracer.Linalg.Cholesky(MatMul(x, Transpose(x)) + Eye(x.Shape[0]) * x.Shape[0])],
-        ["triangular_solve lower"] = (x, b) => [Tracer.Linalg.TriangularSolve(Masked(Shift(x, 3), (i, j) => j <= i), b!)],
+        ["cholesky"] = (x, _) => [Linalg.Cholesky(MatMul(x, Transpose(x)) + Eye(x.Shape[0]) * x.Shape[0])],
+        ["triangular_solve lower"] = (x, b) => [Linalg.TriangularSolve(Masked(Shift(x, 3), (i, j) => j <= i), b!)],
         ["triangular_solve lower transposed"] = (x, b) =>
-            [Tracer.Linalg.TriangularSolve(Masked(Shift(x, 3), (i, j) => j <= i), b!, lower: true, transposeA: true)],
-        ["triangular_solve upper"] = (x, b) => [Tracer.Linalg.TriangularSolve(Masked(Shift(x, 3), (i, j) => j >= i), b!, lower: false)],
-        ["solve"] = (x, b) => [Tracer.Linalg.Solve(Shift(x, 2), b!)],
-        ["inv"] = (x, _) => [Tracer.Linalg.Inv(Shift(x, 2))],
-        ["det"] = (x, _) => [Tracer.Linalg.Det(Shift(x, 2))],
-        ["slogdet"] = (x, _) => Tracer.Linalg.SlogDet(Shift(x, -1.5)) is var (s, l) ? [s, l] : [],
-        ["eigh"] = (x, _) => Tracer.Linalg.Eigh(x + Transpose(x)) is var (w, v) ? [w, v * v] : [],
-        ["qr"] = (x, _) => Tracer.Linalg.Qr(x) is var (q, r) ? [q * q, r * r] : [],
-        ["svd tall"] = (x, _) => Tracer.Linalg.Svd(x) is var (u, s, vh) ? [u * u, s, vh * vh] : [],
-        ["svd wide"] = (x, _) => Tracer.Linalg.Svd(x) is var (u, s, vh) ? [u * u, s, vh * vh] : [],
+            [Linalg.TriangularSolve(Masked(Shift(x, 3), (i, j) => j <= i), b!, lower: true, transposeA: true)],
+        ["triangular_solve upper"] = (x, b) => [Linalg.TriangularSolve(Masked(Shift(x, 3), (i, j) => j >= i), b!, lower: false)],
+        ["solve"] = (x, b) => [Linalg.Solve(Shift(x, 2), b!)],
+        ["inv"] = (x, _) => [Linalg.Inv(Shift(x, 2))],
+        ["det"] = (x, _) => [Linalg.Det(Shift(x, 2))],
+        ["slogdet"] = (x, _) => Linalg.SlogDet(Shift(x, -1.5)) is var (s, l) ? [s, l] : [],
+        ["eigh"] = (x, _) => Linalg.Eigh(x + Transpose(x)) is var (w, v) ? [w, v * v] : [],
+        ["qr"] = (x, _) => Linalg.Qr(x) is var (q, r) ? [q * q, r * r] : [],
+        ["svd tall"] = (x, _) => Linalg.Svd(x) is var (u, s, vh) ? [u * u, s, vh * vh] : [],
+        ["svd wide"] = (x, _) => Linalg.Svd(x) is var (u, s, vh) ? [u * u, s, vh * vh] : [],
     };
 
     public static IEnumerable<object[]> CaseNames() =>

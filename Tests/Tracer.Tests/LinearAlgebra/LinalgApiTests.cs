@@ -1,7 +1,7 @@
 using static Tracer.Ops;
-using static Tracer.Tests.Linalg.TorchLinalgTests;
+using static Tracer.Tests.LinearAlgebra.TorchLinalgTests;
 
-namespace Tracer.Tests.Linalg;
+namespace Tracer.Tests.LinearAlgebra;
 
 /// <summary>
 /// Tracer.Linalg end to end: eager (reference implementations) against compiled (blocked CPU kernels, sizes past one
@@ -43,9 +43,9 @@ public sealed class LinalgApiTests
         Func<Tensor, Tensor, Tensor[]> f = (x, b) =>
         {
             var a = Spd(x);
-            var l = Tracer.Linalg.Cholesky(a);
-            var (sign, logdet) = Tracer.Linalg.SlogDet(a);
-            return [l, Tracer.Linalg.TriangularSolve(l, b), Tracer.Linalg.Solve(a, b), sign * logdet, Tracer.Linalg.Det(x)];
+            var l = Linalg.Cholesky(a);
+            var (sign, logdet) = Linalg.SlogDet(a);
+            return [l, Linalg.TriangularSolve(l, b), Linalg.Solve(a, b), sign * logdet, Linalg.Det(x)];
         };
         var eager = f(x, b);
         var compiled = Jit.Compile<Tensor, Tensor, Tensor[]>(f)(x, b);
@@ -60,8 +60,8 @@ public sealed class LinalgApiTests
         Func<Tensor, Tensor> f = x =>
         {
             var a = MatMul(x, Transpose(x)) + Eye(4) * 4.0;
-            var (w, _) = Tracer.Linalg.Eigh(a);
-            return Tracer.Linalg.Solve(Tracer.Linalg.Cholesky(a), rhs) + Sum(w);
+            var (w, _) = Linalg.Eigh(a);
+            return Linalg.Solve(Linalg.Cholesky(a), rhs) + Sum(w);
         };
         var batched = Jit.Vmap(f)(xs);
         for (int i = 0; i < 3; i++) Close(f(At(xs, i)), At(batched, i), 1e-10, $"example {i}");
@@ -70,7 +70,7 @@ public sealed class LinalgApiTests
     [TestMethod]
     public void HessianOfALogDeterminantMatchesFiniteDifferencesOfItsGradient()
     {
-        Func<Tensor, Tensor> f = x => Tracer.Linalg.SlogDet(MatMul(x, Transpose(x)) + Eye(3)).LogAbsDet;
+        Func<Tensor, Tensor> f = x => Linalg.SlogDet(MatMul(x, Transpose(x)) + Eye(3)).LogAbsDet;
         var x = Random(5, 3, 3);
         var h = Jit.Hessian(f)(x).ToDoubleArray();
         var grad = Jit.Grad(f);
@@ -94,30 +94,30 @@ public sealed class LinalgApiTests
     {
         var a = Tensor.FromArray(new float[] { 4, 1, 0, 1, 3, 1, 0, 1, 2 }, 3, 3);
         var b = Tensor.FromArray(new float[] { 1, 2, 3 }, 3);
-        var x = Jit.Compile<Tensor, Tensor, Tensor>(Tracer.Linalg.Solve)(a, b);
+        var x = Jit.Compile<Tensor, Tensor, Tensor>(Linalg.Solve)(a, b);
         Assert.AreEqual(DType.Float32, x.DType);
         CollectionAssert.AreEqual(new[] { 3 }, x.Shape.ToArray());
         var back = MatMul(a, x).ToFloatArray();
         for (int i = 0; i < 3; i++) Assert.AreEqual(b.ToFloatArray()[i], back[i], 1e-5f);
-        var (sign, logdet) = Tracer.Linalg.SlogDet(a);
+        var (sign, logdet) = Linalg.SlogDet(a);
         Assert.AreEqual(DType.Float32, sign.DType);
         Assert.AreEqual(Math.Log(18), logdet.Item(), 1e-5);
-        Assert.AreEqual(18, Tracer.Linalg.Det(a).Item(), 1e-4);
+        Assert.AreEqual(18, Linalg.Det(a).Item(), 1e-4);
     }
 
     [TestMethod]
     public void BadInputsNameTheOperationAndTheShapes()
     {
         var ints = Tensor.FromArray(new[] { 1, 0, 0, 1 }, 2, 2);
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => Tracer.Linalg.Cholesky(ints)).Message, "cholesky");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => Linalg.Cholesky(ints)).Message, "cholesky");
         var rect = Random(6, 2, 3);
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => Tracer.Linalg.Cholesky(rect)).Message, "square");
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => Tracer.Linalg.Eigh(Random(7, 4))).Message, "[4]");
-        var ex = Assert.ThrowsExactly<ArgumentException>(() => Tracer.Linalg.Solve(Random(8, 3, 3), Random(9, 4, 2)));
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => Linalg.Cholesky(rect)).Message, "square");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => Linalg.Eigh(Random(7, 4))).Message, "[4]");
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => Linalg.Solve(Random(8, 3, 3), Random(9, 4, 2)));
         StringAssert.Contains(ex.Message, "Solve");
-        ex = Assert.ThrowsExactly<ArgumentException>(() => Tracer.Linalg.Solve(Random(8, 2, 3, 3), Random(9, 3, 3, 1)));
+        ex = Assert.ThrowsExactly<ArgumentException>(() => Linalg.Solve(Random(8, 2, 3, 3), Random(9, 3, 3, 1)));
         StringAssert.Contains(ex.Message, "batch");
-        ex = Assert.ThrowsExactly<ArgumentException>(() => Jit.Grad<Tensor>(x => Sum(Tracer.Linalg.Qr(x).Q))(Random(10, 2, 3)));
+        ex = Assert.ThrowsExactly<ArgumentException>(() => Jit.Grad<Tensor>(x => Sum(Linalg.Qr(x).Q))(Random(10, 2, 3)));
         StringAssert.Contains(ex.Message, "m >= n");
     }
 }
