@@ -110,6 +110,26 @@ public sealed class LinalgKernelTests
         Close(D(a), MatMul(l2, l2, n, n, n, transposeB: true), tol * n, $"{dtype} L L^T");
     }
 
+    /// <summary>
+    /// Condition number 1e10: the factors are backward stable, so L L^T and A x reproduce A and b to rounding
+    /// relative to |A| |x|, although x itself carries the conditioning's error.
+    /// </summary>
+    [TestMethod]
+    public void IllConditionedFactorisationsAreBackwardStable()
+    {
+        var rng = new Random(8);
+        int n = 140;
+        var a = IllConditioned(rng, n, 10);
+        var b = Matrix(rng, n, 1);
+        var g = Build([T(DType.Float64, n, n), T(DType.Float64, n, 1)], xs => [Op(OpCode.Cholesky, xs[0]), LinalgIr.Solve(xs[0], xs[1])]);
+        var outs = Run(g, a, b);
+        var (l, x) = (D(outs[0]), D(outs[1]));
+        Close(a, MatMul(l, l, n, n, n, transposeB: true), 1e-14 * n, "L L^T = A");
+        double xNorm = x.Max(Math.Abs);
+        var ax = MatMul(a, x, n, n, 1);
+        for (int i = 0; i < n; i++) Assert.AreEqual(b[i], ax[i], 1e-14 * n * xNorm, $"(A x)[{i}]");
+    }
+
     [TestMethod]
     public void BatchedSolveOfAGeneralMatrixAgreesWithTheReference()
     {
