@@ -1,4 +1,4 @@
-"""The W1-W8 workloads in PyTorch eager mode (the peer of Benchmarks/). Usage: torch_bench.py THREADS OUT.jsonl [W8]
+"""The W1-W8 and E workloads in PyTorch eager mode (the peer of Benchmarks/). Usage: torch_bench.py THREADS OUT.jsonl [W8]
 
 Same shapes, dtypes (f32) and data distributions as Workloads.cs; timings are medians of repeated calls after a
 warm-up, like the C# quick harness. W5 has no PyTorch counterpart (eager mode has no trace/compile step)."""
@@ -39,7 +39,7 @@ def uniform(shape, lo, hi):
     return torch.empty(shape, dtype=torch.float32).uniform_(lo, hi)
 
 
-def w1_to_w6():
+def w1_to_w6_and_eager():
     # W1 / W2: gradient of sum(tanh(x) sin(x) + x^2)
     for n in [4, 1000, 1000000, 10000000]:
         x = uniform((n,), -3, 3).requires_grad_(True)
@@ -91,6 +91,18 @@ def w1_to_w6():
         B = uniform((n, n), -1, 1)
         measure("W6 sgemm %d^3" % n, lambda A=A, B=B: torch.matmul(A, B))
 
+    # E1-E6: single eager ops (output allocated per call), as in EagerWorkloads.cs
+    EX = uniform((1000, 1000), -3, 3)
+    EY = uniform((1000, 1000), -3, 3)
+    EM = uniform((1000, 1000), -1, 1)
+    ES = uniform((4,), -1, 1)
+    measure("E1 eager add 1e6", lambda: EX + EY)
+    measure("E2 eager exp 1e6", lambda: torch.exp(EX))
+    measure("E3 eager sum rows 1e6", lambda: EX.sum(1))
+    measure("E4 eager softmax 1e6", lambda: torch.softmax(EX, 1))
+    measure("E5 eager matmul 1000^3", lambda: EM @ EM)
+    measure("E6 eager add n=4", lambda: ES + ES)
+
 
 def w8():
     """W8: f64 Cholesky and solve of 512 x 512, and the gradient of a GP's negative log marginal likelihood."""
@@ -122,5 +134,5 @@ def w8():
 
 
 if not only_w8:
-    w1_to_w6()
+    w1_to_w6_and_eager()
 w8()
