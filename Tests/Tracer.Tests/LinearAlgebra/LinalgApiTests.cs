@@ -106,6 +106,24 @@ public sealed class LinalgApiTests
     }
 
     [TestMethod]
+    public void FailuresAreNaNsThatDebugNansTracesToTheFactorisation()
+    {
+        var chol = Jit.Compile<Tensor, Tensor>(Linalg.Cholesky);
+        var indefinite = Tensor.FromArray(new double[] { 1, 2, 2, 1 }, 2, 2);
+        Assert.IsTrue(Array.TrueForAll(chol(indefinite).ToDoubleArray(), double.IsNaN), "a factor of NaNs, no exception");
+        Jit.Config.DebugNans = true;
+        try
+        {
+            var e = Assert.ThrowsExactly<NotFiniteNumberException>(() => chol(indefinite));
+            StringAssert.Contains(e.Message, "cholesky");
+        }
+        finally
+        {
+            Jit.Config.DebugNans = false;
+        }
+    }
+
+    [TestMethod]
     public void BadInputsNameTheOperationAndTheShapes()
     {
         var ints = Tensor.FromArray(new[] { 1, 0, 0, 1 }, 2, 2);
