@@ -110,6 +110,19 @@ internal static class LinalgIr
     /// </summary>
     public static (Node Output, int Axis) Batch(OpCode op, Attrs attrs, Node[] args, int[] axes, int batchSize)
     {
+        if (op is OpCode.Solve or OpCode.TriangularSolve && axes[0] < 0)
+        {
+            // Only the right-hand sides are batched: they become more columns of one solve with the shared matrix
+            // (b [..., n, B, k] -> [..., n, B*k]), which factors the matrix once instead of once per example.
+            var b = args[1];
+            int r = b.Shape.Rank;
+            var moved1 = Batching.MoveBatchAxis(b, axes[1], r - 2, batchSize);
+            var dims = moved1.Shape.ToArray();
+            var columns = (int[])dims[..^1].Clone();
+            columns[^1] = dims[^2] * dims[^1];
+            var x = Ir.B.Emit(op, attrs, args[0], Ir.Reshape(moved1, new Shape(columns)));
+            return (Ir.Reshape(x, new Shape(dims)), r - 2);
+        }
         var moved = new Node[args.Length];
         for (int i = 0; i < args.Length; i++) moved[i] = BatchAxes.Materialize(args[i], axes[i], batchSize);
         return (Ir.B.Emit(op, attrs, moved), 0);
