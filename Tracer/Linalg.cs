@@ -34,7 +34,9 @@ public static class Linalg
     public static Tensor Inv(Tensor a)
     {
         RequireSquare("Inv", a);
-        return Dispatch.Apply(OpCode.Solve, Attrs.None, a, Ops.BroadcastTo(Eye(a.Shape[^1], a.DType), a.Shape.ToArray()));
+        var eye = Eye(a.Shape[^1], a.DType);
+        if (!a.IsSymbolic && !a.Device.Equals(Device.Cpu)) eye = eye.To(a.Device);   // eager on another device
+        return Dispatch.Apply(OpCode.Solve, Attrs.None, a, Ops.BroadcastTo(eye, a.Shape.ToArray()));
     }
 
     /// <summary>The determinant of square <paramref name="a"/>: sign * exp(log|det|) from <see cref="SlogDet"/>.</summary>

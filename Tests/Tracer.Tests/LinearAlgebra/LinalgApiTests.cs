@@ -30,26 +30,32 @@ public sealed class LinalgApiTests
         return Reshape(Slice(x, starts, ends), shape[1..]);
     }
 
-    private static Tensor Spd(Tensor x) => MatMul(x, Transpose(x, 0, 2, 1)) + Eye(x.Shape[^1]) * x.Shape[^1];
 
     private static void Close(Tensor expected, Tensor actual, double tol, string what) =>
         Training.TrainingTestUtil.AssertClose(expected.ToDoubleArray(), actual.ToDoubleArray(), tol, tol, what);
 
+    /// <summary>The CPU kernels (compiled and eager) against the reference implementations (the reference device).</summary>
     [TestMethod]
-    public void CompiledKernelsAgreeWithEagerReference()
+    public void CpuKernelsAgreeWithTheReferenceDevice()
     {
         var x = Random(1, 2, 70, 70);
         var b = Random(2, 2, 70, 3);
-        Func<Tensor, Tensor, Tensor[]> f = (x, b) =>
+        var eye = Eye(70);
+        Func<Tensor, Tensor, Tensor, Tensor[]> f = (x, b, eye) =>
         {
-            var a = Spd(x);
+            var a = MatMul(x, Transpose(x, 0, 2, 1)) + eye * 70.0;
             var l = Linalg.Cholesky(a);
             var (sign, logdet) = Linalg.SlogDet(a);
-            return [l, Linalg.TriangularSolve(l, b), Linalg.Solve(a, b), sign * logdet, Linalg.Det(x)];
+            return [l, Linalg.TriangularSolve(l, b), Linalg.Solve(a, b), sign * logdet, Linalg.Det(x), Linalg.Inv(a)];
         };
-        var eager = f(x, b);
-        var compiled = Jit.Compile<Tensor, Tensor, Tensor[]>(f)(x, b);
-        for (int i = 0; i < eager.Length; i++) Close(eager[i], compiled[i], 1e-9, $"result {i}");
+        var reference = f(x.To(Device.Reference), b.To(Device.Reference), eye.To(Device.Reference));
+        var eager = f(x, b, eye);
+        var compiled = Jit.Compile<Tensor, Tensor, Tensor, Tensor[]>(f)(x, b, eye);
+        for (int i = 0; i < eager.Length; i++)
+        {
+            Close(reference[i], eager[i], 1e-9, $"eager result {i}");
+            Close(reference[i], compiled[i], 1e-9, $"compiled result {i}");
+        }
     }
 
     [TestMethod]
