@@ -4,8 +4,8 @@ using static Tracer.Tests.LinearAlgebra.TorchLinalgTests;
 namespace Tracer.Tests.LinearAlgebra;
 
 /// <summary>
-/// Tracer.Linalg end to end: eager (reference implementations) against compiled (blocked CPU kernels, sizes past one
-/// block), vmap against a loop, second order through Jit.Hessian, f32, vector right-hand sides, and the errors.
+/// Tracer.Linalg end to end: eager and compiled CPU kernels (sizes past one block) against the reference device,
+/// vmap against a loop, second order through Jit.Hessian, f32, vector right-hand sides, and the errors.
 /// </summary>
 [TestClass]
 public sealed class LinalgApiTests
@@ -29,7 +29,6 @@ public sealed class LinalgApiTests
         (starts[0], ends[0]) = (i, i + 1);
         return Reshape(Slice(x, starts, ends), shape[1..]);
     }
-
 
     private static void Close(Tensor expected, Tensor actual, double tol, string what) =>
         Training.TrainingTestUtil.AssertClose(expected.ToDoubleArray(), actual.ToDoubleArray(), tol, tol, what);
