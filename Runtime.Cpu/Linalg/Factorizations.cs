@@ -15,7 +15,7 @@ internal sealed class Factorizations<T>(BlockUpdate<T> update) where T : unmanag
     /// unblocked panel work (vector dot products for Cholesky and the solves, short row updates for LU, which
     /// therefore prefers a narrower panel) to stay a small share. Measured on 512 x 512 f64 (Benchmarks W8).
     /// </summary>
-    public const int Block = 128, LuBlock = 32;
+    public const int Block = 128, LuBlock = 48;
 
     /// <summary>
     /// In place: l (n x n, holding the symmetric part of a) becomes its lower Cholesky factor, upper triangle zeroed.
