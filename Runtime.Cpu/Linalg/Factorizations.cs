@@ -12,10 +12,10 @@ internal sealed class Factorizations<T>(BlockUpdate<T> update) where T : unmanag
 {
     /// <summary>
     /// Panel widths: wide enough for the GEMM's trailing updates to run near its peak, narrow enough for the
-    /// unblocked panel work (vector dot products for Cholesky and the solves, short row updates for LU, which
-    /// therefore prefers a narrower panel) to stay a small share. Measured on 512 x 512 f64 (Benchmarks W8).
+    /// unblocked panel work (vector dot products for Cholesky and the solves, short row updates for LU, whose
+    /// panels are therefore blocked once more) to stay a small share.
     /// </summary>
-    public const int Block = 128, LuBlock = 48;
+    public const int Block = 128, LuBlock = 128, LuInnerBlock = 16;
 
     /// <summary>
     /// In place: l (n x n, holding the symmetric part of a) becomes its lower Cholesky factor, upper triangle zeroed.
@@ -71,7 +71,10 @@ internal sealed class Factorizations<T>(BlockUpdate<T> update) where T : unmanag
 
     /// <summary>
     /// In place LU with partial pivoting (P a = L U, unit L below U): perm[i] is the original row now at i. Returns
-    /// the permutation's sign. Row swaps exchange whole rows, so later panels see them applied.
+    /// the permutation's sign. Row swaps exchange whole rows, so later panels see them applied. Two levels of
+    /// blocking: a panel of <see cref="LuBlock"/> columns is itself factored in narrow blocks of
+    /// <see cref="LuInnerBlock"/> columns, each removed from the rest of the panel by a GEMM, so only the narrow
+    /// blocks run the unblocked elimination.
     /// </summary>
     public int Lu(T[] a, int o, int n, int[] perm)
     {
@@ -80,53 +83,78 @@ internal sealed class Factorizations<T>(BlockUpdate<T> update) where T : unmanag
         for (int k0 = 0; k0 < n; k0 += LuBlock)
         {
             int kb = Math.Min(LuBlock, n - k0);
-            for (int j = k0; j < k0 + kb; j++)
+            for (int j0 = k0; j0 < k0 + kb; j0 += LuInnerBlock)
             {
-                int p = j;
-                T best = T.Abs(a[o + j * n + j]);
-                for (int i = j + 1; i < n; i++)
-                {
-                    T v = T.Abs(a[o + i * n + j]);
-                    if (v > best) (best, p) = (v, i);
-                }
-                if (p != j)
-                {
-                    a.AsSpan(o + j * n, n).CopyTo(swapRow(n));
-                    a.AsSpan(o + p * n, n).CopyTo(a.AsSpan(o + j * n, n));
-                    swapRow(n).CopyTo(a.AsSpan(o + p * n, n));
-                    (perm[j], perm[p]) = (perm[p], perm[j]);
-                    parity = -parity;
-                }
-                T pivot = a[o + j * n + j];
-                if (pivot == T.Zero) continue;
-                T inv = T.One / pivot;
-                // Eliminate below within the panel's columns only; columns right of the panel wait for the GEMM.
-                for (int i = j + 1; i < n; i++)
-                {
-                    int row = o + i * n;
-                    T f = a[row + j] *= inv;
-                    if (f == T.Zero) continue;
-                    VectorLoops.SubtractScaled<T>(a.AsSpan(row + j + 1, k0 + kb - j - 1), a.AsSpan(o + j * n + j + 1, k0 + kb - j - 1), f);
-                }
+                int jb = Math.Min(LuInnerBlock, k0 + kb - j0);
+                parity *= Eliminate(a, o, n, j0, jb, perm);
+                UpdateRight(a, o, n, j0, jb, k0 + kb);
             }
-            int rest = n - k0 - kb;
-            if (rest == 0) break;
-            // U12 = L11^-1 A12 (unit lower, forward substitution down the panel's rows).
-            for (int i = k0 + 1; i < k0 + kb; i++)
-            {
-                int row = o + i * n;
-                for (int p = k0; p < i; p++)
-                {
-                    T f = a[row + p];
-                    if (f == T.Zero) continue;
-                    VectorLoops.SubtractScaled<T>(a.AsSpan(row + k0 + kb, rest), a.AsSpan(o + p * n + k0 + kb, rest), f);
-                }
-            }
-            // A22 -= L21 U12.
-            update.SubtractProduct(a, o + (k0 + kb) * n + k0, n, 1, a, o + k0 * n + k0 + kb, n, 1, a, o + (k0 + kb) * n + k0 + kb, n,
-                rest, rest, kb);
+            UpdateRight(a, o, n, k0, kb, n);
         }
         return parity;
+    }
+
+    /// <summary>
+    /// Unblocked partial-pivoting elimination of columns [c0, c0 + cb) over every row below, touching only those
+    /// columns (and swapping whole rows). Returns the sign of the swaps made.
+    /// </summary>
+    private int Eliminate(T[] a, int o, int n, int c0, int cb, int[] perm)
+    {
+        int parity = 1;
+        for (int j = c0; j < c0 + cb; j++)
+        {
+            int p = j;
+            T best = T.Abs(a[o + j * n + j]);
+            for (int i = j + 1; i < n; i++)
+            {
+                T v = T.Abs(a[o + i * n + j]);
+                if (v > best) (best, p) = (v, i);
+            }
+            if (p != j)
+            {
+                a.AsSpan(o + j * n, n).CopyTo(swapRow(n));
+                a.AsSpan(o + p * n, n).CopyTo(a.AsSpan(o + j * n, n));
+                swapRow(n).CopyTo(a.AsSpan(o + p * n, n));
+                (perm[j], perm[p]) = (perm[p], perm[j]);
+                parity = -parity;
+            }
+            T pivot = a[o + j * n + j];
+            if (pivot == T.Zero) continue;
+            T inv = T.One / pivot;
+            int width = c0 + cb - j - 1;
+            for (int i = j + 1; i < n; i++)
+            {
+                int row = o + i * n;
+                T f = a[row + j] *= inv;
+                if (f == T.Zero || width == 0) continue;
+                VectorLoops.SubtractScaled<T>(a.AsSpan(row + j + 1, width), a.AsSpan(o + j * n + j + 1, width), f);
+            }
+        }
+        return parity;
+    }
+
+    /// <summary>
+    /// After columns [c0, c0 + cb) are eliminated: U12 = L11^-1 A12 on their rows for columns up to
+    /// <paramref name="colEnd"/> (unit lower, forward substitution), then A22 -= L21 U12 below them (GEMM).
+    /// </summary>
+    private void UpdateRight(T[] a, int o, int n, int c0, int cb, int colEnd)
+    {
+        int width = colEnd - c0 - cb;
+        if (width <= 0) return;
+        for (int i = c0 + 1; i < c0 + cb; i++)
+        {
+            int row = o + i * n;
+            for (int p = c0; p < i; p++)
+            {
+                T f = a[row + p];
+                if (f == T.Zero) continue;
+                VectorLoops.SubtractScaled<T>(a.AsSpan(row + c0 + cb, width), a.AsSpan(o + p * n + c0 + cb, width), f);
+            }
+        }
+        int below = n - c0 - cb;
+        if (below <= 0) return;
+        update.SubtractProduct(a, o + (c0 + cb) * n + c0, n, 1, a, o + c0 * n + c0 + cb, n, 1, a, o + (c0 + cb) * n + c0 + cb, n,
+            below, width, cb);
     }
 
     private T[] swap = [];
