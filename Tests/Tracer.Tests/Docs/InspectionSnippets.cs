@@ -35,7 +35,7 @@ public class InspectionSnippets
         // begin-snippet: nan-hunt
         var step = Jit.ValueAndGrad<NoiseModel, Tensor, Tensor>(NegLogLikelihood);
         var (loss, _) = step(model, x, y);
-        Console.WriteLine(loss);                    // f32[] NaN: somewhere a NaN was made
+        Console.WriteLine(loss);                    // prints f32[] NaN
 
         Jit.Config.DebugNans = true;                // records source lines while tracing; checks every result
         try
@@ -44,8 +44,7 @@ public class InspectionSnippets
         }
         catch (NotFiniteNumberException e)
         {
-            // "DebugNans: ValueAndGrad(NegLogLikelihood) produced a NaN in log on inputs (f32[4,1]) at InspectionSnippets.cs:19"
-            Console.WriteLine(e.Message);
+            Console.WriteLine(e.Message);   // prints DebugNans: ValueAndGrad(NegLogLikelihood) produced a NaN in log on inputs (f32[4,1]) at InspectionSnippets.cs:19
         }
         finally
         {
@@ -107,7 +106,7 @@ public class InspectionSnippets
         Jit.Config.DumpDirectory = Path.Combine(Path.GetTempPath(), "tracer-dump");   // or TRACER_DUMP=dir
 
         var norm = Jit.Compile((Tensor t) => Sqrt(Sum(Square(t))));
-        norm(Tensor.Ones(DType.Float32, 3));   // prints "Compile(...): first call with (f32[3])" and the stage times
+        norm(Tensor.Ones(DType.Float32, 3));   // prints Compile(WatchCompiles.lambda): first call with (f32[3])
 
         Jit.Cache.Miss -= Explain;
         Jit.Cache.Compiled -= Time;
