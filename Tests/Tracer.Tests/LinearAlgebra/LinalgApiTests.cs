@@ -129,6 +129,21 @@ public sealed class LinalgApiTests
     }
 
     [TestMethod]
+    public void PrintedGraphsNameThePrimitivesAndTheirParameters()
+    {
+        var a = Random(11, 3, 3);
+        string text = Jit.Trace<Tensor, Tensor>(x =>
+        {
+            var (w, v) = Linalg.Eigh(x);
+            return Linalg.TriangularSolve(Linalg.Cholesky(x), v, lower: true, transposeA: true) + Sum(w);
+        }, a).ToString();
+        StringAssert.Contains(text, "= cholesky ");
+        StringAssert.Contains(text, "triangular_solve[lower=True transpose_a=True]");
+        StringAssert.Contains(text, "eigh[result=0]");
+        StringAssert.Contains(text, "eigh[result=1]");
+    }
+
+    [TestMethod]
     public void BadInputsNameTheOperationAndTheShapes()
     {
         var ints = Tensor.FromArray(new[] { 1, 0, 0, 1 }, 2, 2);
