@@ -102,6 +102,7 @@ def w1_to_w6_and_eager():
     measure("E4 eager softmax 1e6", lambda: torch.softmax(EX, 1))
     measure("E5 eager matmul 1000^3", lambda: EM @ EM)
     measure("E6 eager add n=4", lambda: ES + ES)
+    measure("E7 eager add 1e6, result disposed", lambda: EX + EY)   # PyTorch frees by reference counting anyway
 
 
 def w8():
