@@ -73,9 +73,7 @@ public sealed unsafe partial class Communicator : IDisposable
         {
             int provided;
             mpi.Check(mpi.InitThread(null, IntPtr.Zero, MpiLibrary.ThreadMultiple, &provided), "MPI_Init_thread");
-            // Finalise on a normal exit even when the program never disposes the world: Open MPI's mpirun treats a
-            // rank that exits without MPI_Finalize as a failure of the whole job.
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => world?.Dispose();
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => world?.OnProcessExit();
         }
         return new Communicator(mpi);
     }
@@ -103,10 +101,40 @@ public sealed unsafe partial class Communicator : IDisposable
         {
             if (disposed) return;
             disposed = true;
-            watchdog.Dispose();
             int finalized;
-            if (mpi.Finalized(&finalized) == MpiLibrary.Success && finalized == 0) mpi.Finalize();
+            if (mpi.Finalized(&finalized) == MpiLibrary.Success && finalized == 0)
+            {
+                // MPI_Finalize waits for every rank, like a collective: a rank still busy (or hung) would block it.
+                watchdog.Enter("MPI_Finalize");
+                try { mpi.Finalize(); }
+                finally { watchdog.Exit(); }
+            }
+            watchdog.Dispose();
         }
+    }
+
+    /// <summary>
+    /// A process leaving while MPI is still initialised. Exit code 0: finalise (Open MPI's mpirun treats a rank that
+    /// exits without MPI_Finalize as a failed job), under the watchdog, since MPI_Finalize waits for every rank.
+    /// Any other code (<c>Environment.Exit(3)</c>, <c>return 1</c> from Main): abort the job at once. Finalising
+    /// there would block in MPI_Finalize while the other ranks block in their next collective, and the job would
+    /// hang (observed with Open MPI 4.1.4).
+    /// </summary>
+    private void OnProcessExit()
+    {
+        int code = Environment.ExitCode;
+        lock (Gate)
+        {
+            if (disposed) return;
+            if (code != 0)
+            {
+                Console.Error.WriteLine($"Tracer.Distributed: rank {Rank} of {Size} is exiting with code {code} before MPI was finalised; aborting the job so that the other ranks do not wait for it.");
+                Console.Error.Flush();
+                mpi.Abort(comm, code);
+                return;
+            }
+        }
+        Dispose();
     }
 
     internal void AbortFromWatchdog(string message)

@@ -1,0 +1,24 @@
+// Runs under `mpirun -np N`: `checks` runs every correctness check and prints PASS/FAIL lines (rank 0) and a
+// SUMMARY line; `die`, `kill` and `hang` make the last rank exit early, get killed or hang, to show how the job ends.
+using Tracer.Distributed;
+using Tracer.Distributed.Worker;
+
+string mode = args.Length > 0 ? args[0] : "checks";
+var world = Communicator.World;
+switch (mode)
+{
+    case "checks":
+        return Checks.Run(world, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 6);
+    case "die":
+        Failures.Die(world);
+        return 0;
+    case "kill":
+        Failures.Kill(world);
+        return 0;
+    case "hang":
+        Failures.Hang(world);
+        return 0;
+    default:
+        Console.Error.WriteLine($"unknown mode {mode}: use checks [digitsSteps], die, kill or hang");
+        return 2;
+}
