@@ -6,6 +6,9 @@ namespace Tracer.Distributed;
 // Collectives: spans (in place, no copies) and parameter trees (one fused buffer per call).
 public sealed unsafe partial class Communicator
 {
+    private float[] floatScratch = [];
+    private double[] doubleScratch = [];
+
     /// <summary>Every rank's tree, summed leaf by leaf; every rank gets the sum. f32 and f64 leaves.</summary>
     public T AllReduceSum<T>(T tree) => AllReduceScaled(tree, "AllReduceSum", 1, 1);
 
@@ -78,11 +81,15 @@ public sealed unsafe partial class Communicator
         var leaves = Tree.Leaves(tree);
         var layout = FusedBuffer.PlanReduce(leaves, operation);
         CheckSameTree(tree, leaves, operation);
-        var floats = new float[layout.FloatCount];
-        var doubles = new double[layout.DoubleCount];
+        // The fused buffers are kept between calls: a training loop reduces trees of one size every step, and
+        // fresh 100 MB arrays each time would cost a large-object allocation (and its zeroing) per call.
+        if (floatScratch.Length < layout.FloatCount) floatScratch = new float[layout.FloatCount];
+        if (doubleScratch.Length < layout.DoubleCount) doubleScratch = new double[layout.DoubleCount];
+        var floats = floatScratch;
+        var doubles = doubleScratch;
         FusedBuffer.Pack(leaves, layout, floats, doubles, before);
-        if (floats.Length > 0) AllReduceSum(floats.AsSpan());
-        if (doubles.Length > 0) AllReduceSum(doubles.AsSpan());
+        if (layout.FloatCount > 0) AllReduceSum(floats.AsSpan(0, layout.FloatCount));
+        if (layout.DoubleCount > 0) AllReduceSum(doubles.AsSpan(0, layout.DoubleCount));
         return Tree.Unflatten(tree, FusedBuffer.Unpack(leaves, layout, floats, doubles, after));
     }
 
