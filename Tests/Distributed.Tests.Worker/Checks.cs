@@ -25,6 +25,7 @@ internal static class Checks
         Check("broadcast-any-dtype", BroadcastFromLastRank);
         Check("replicas-agree", () => ReplicaCheck(parallel));
         Check("structure-mismatch", StructureMismatchIsAnError);
+        Check("docs-example", DocsExampleTrains);
         Check("digits-data-parallel", () => DigitsMatchSingleProcess(parallel, digitsSteps));
 
         var total = world.AllReduceSum(Tensor.FromArray(new double[] { failures }, 1)).ToDoubleArray()[0];
@@ -134,6 +135,28 @@ internal static class Checks
             return "clear error on every rank";
         }
         throw new Exception("trees of different shapes were reduced without an error");
+    }
+
+    private static string DocsExampleTrains()
+    {
+        var (x, y, p) = LinearProblem(10 * world.Size + 1);
+        Func<Linear, Tensor, Tensor, Tensor> loss = (m, xb, yb) => Mean(Square(MatMul(xb, m.W) + m.B - yb));
+        // The same 50 Adam steps in one process on the whole batch: the reference the ranks must reproduce.
+        var opt = new Tracer.Training.Adam(learningRate: 0.05);
+        var model = p;
+        var state = opt.Init(model);
+        var valueAndGrad = Jit.ValueAndGrad(loss);
+        double first = loss(p, x, y).Item(), single = 0;
+        for (int step = 0; step < 50; step++)
+        {
+            var (value, grads) = valueAndGrad(model, x, y);
+            (model, state) = opt.Update(model, grads, state);
+            single = value.Item();
+        }
+        double last = DocsExample.Train(world, new Linear(p.W + world.Rank, p.B), x, y);   // Synchronize must undo the + rank
+        if (!(last < 0.9 * first) || !(Math.Abs(last - single) <= 1e-10))
+            throw new Exception($"the docs' loop gave loss {last} (from {first}); one process gives {single}");
+        return Inv($"loss {first:F4} -> {last:F4}, one process {single:F4}");
     }
 
     private static string DigitsMatchSingleProcess(DataParallel parallel, int steps)
