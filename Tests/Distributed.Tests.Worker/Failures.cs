@@ -19,6 +19,15 @@ internal static class Failures
         Console.WriteLine($"rank {world.Rank}: the all-reduce returned, which it must not");
     }
 
+    /// <summary>The last rank throws an unhandled exception while the others wait in a collective.</summary>
+    public static void Throw(Communicator world)
+    {
+        world.CollectiveTimeout = Timeout.InfiniteTimeSpan;
+        if (world.Rank == world.Size - 1) throw new InvalidOperationException("a bug on the last rank");
+        world.AllReduceSum(Tensor.FromArray(new double[] { 1, 2, 3 }, 3));
+        Console.WriteLine($"rank {world.Rank}: the all-reduce returned, which it must not");
+    }
+
     /// <summary>The last rank is killed (SIGKILL: no exit handler runs, as in a crash or the OOM killer).</summary>
     public static void Kill(Communicator world)
     {

@@ -1,5 +1,5 @@
 // Runs under `mpirun -np N`: `checks` runs every correctness check and prints PASS/FAIL lines (rank 0) and a
-// SUMMARY line; `die`, `kill` and `hang` make the last rank exit early, get killed or hang, to show how the job ends.
+// SUMMARY line; `die`, `throw`, `kill` and `hang` make the last rank exit early, throw, get killed or hang, to show how the job ends.
 using Tracer.Distributed;
 using Tracer.Distributed.Worker;
 
@@ -12,6 +12,9 @@ switch (mode)
     case "die":
         Failures.Die(world);
         return 0;
+    case "throw":
+        Failures.Throw(world);
+        return 0;
     case "kill":
         Failures.Kill(world);
         return 0;
@@ -19,6 +22,6 @@ switch (mode)
         Failures.Hang(world);
         return 0;
     default:
-        Console.Error.WriteLine($"unknown mode {mode}: use checks [digitsSteps], die, kill or hang");
+        Console.Error.WriteLine($"unknown mode {mode}: use checks [digitsSteps], die, throw, kill or hang");
         return 2;
 }

@@ -44,6 +44,17 @@ public class MpiTests
     }
 
     [TestMethod]
+    public void UnhandledExceptionOnOneRankEndsTheJob()
+    {
+        var job = MpiJob.Run(2, "throw", timeoutSeconds: 60);
+        TestContext.WriteLine($"{job.Elapsed.TotalSeconds:F1} s\n{job.Output}");
+        Assert.AreNotEqual(0, job.ExitCode, job.Output);
+        Assert.Contains("a bug on the last rank", job.Output, "the exception reaches the job's output");
+        Assert.DoesNotContain("which it must not", job.Output);
+        Assert.IsLessThan(30.0, job.Elapsed.TotalSeconds);
+    }
+
+    [TestMethod]
     public void KilledRankEndsTheJob()
     {
         var job = MpiJob.Run(2, "kill", timeoutSeconds: 60);
