@@ -5,13 +5,19 @@ public sealed class Device : IEquatable<Device>
 {
     public static readonly Device Cpu = new("cpu", 0);
 
+    /// <summary>
+    /// The reference interpreter as a device: host memory, every primitive run by its reference implementation. Slow;
+    /// a test oracle that runs the same calls as the CPU (tensor.To(Device.Reference)).
+    /// </summary>
+    public static readonly Device Reference = new("reference", 0);
+
     public Device(string kind, int index)
     {
         Kind = kind;
         Index = index;
     }
 
-    /// <summary>"cpu" or "cuda".</summary>
+    /// <summary>"cpu", "cuda" or "reference".</summary>
     public string Kind { get; }
 
     public int Index { get; }
@@ -22,7 +28,7 @@ public sealed class Device : IEquatable<Device>
 
     public override int GetHashCode() => HashCode.Combine(Kind, Index);
 
-    public override string ToString() => Kind == "cpu" ? "cpu" : $"{Kind}:{Index}";
+    public override string ToString() => Kind is "cpu" or "reference" ? Kind : $"{Kind}:{Index}";
 }
 
 /// <summary>The static type of a tensor value: shape and element type.</summary>

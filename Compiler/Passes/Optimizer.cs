@@ -48,7 +48,9 @@ public static class Optimizer
             var key = new CseKey(eq.Op, eq.Attrs, args);
             if (!cse.TryGetValue(key, out var node))
             {
+                builder.SourceHint = eq.Source;
                 node = builder.Emit(eq.Op, eq.Attrs, args);
+                builder.SourceHint = null;
                 cse[key] = node;
             }
             map[eq.Id] = node;

@@ -14,6 +14,9 @@ public static partial class Jit
     /// <summary>The compilation cache shared by every transformed function.</summary>
     public static JitCache Cache { get; } = new();
 
+    /// <summary>Process-wide compiler switches: DebugNans, stage verification, dumps, CPU threads.</summary>
+    public static JitConfig Config { get; } = new();
+
     // ---- Compile ------------------------------------------------------------------------------------------
 
     public static Func<T, R> Compile<T, R>(Func<T, R> f)
