@@ -56,7 +56,7 @@ internal static class FusedBuffer
         }
     }
 
-    /// <summary>New leaves of the old leaves' shapes and dtypes, read from the (reduced) buffers.</summary>
+    /// <summary>New leaves of the old leaves' shapes, dtypes and devices, read from the (reduced) buffers.</summary>
     public static Tensor[] Unpack(Tensor[] leaves, Layout layout, float[] floats, double[] doubles, double scale)
     {
         var result = new Tensor[leaves.Length];
@@ -68,13 +68,13 @@ internal static class FusedBuffer
             {
                 var values = floats.AsSpan(layout.Offsets[i], size).ToArray();
                 if (scale != 1) Scale(values, (float)scale);
-                result[i] = Make(values, leaf.Shape);
+                result[i] = OnDeviceOf(leaf, Make(values, leaf.Shape));
             }
             else
             {
                 var values = doubles.AsSpan(layout.Offsets[i], size).ToArray();
                 if (scale != 1) Scale(values, scale);
-                result[i] = Make(values, leaf.Shape);
+                result[i] = OnDeviceOf(leaf, Make(values, leaf.Shape));
             }
         }
         return result;
@@ -119,16 +119,19 @@ internal static class FusedBuffer
             int bytes = leaf.Shape.Size * ElementBytes(leaf.DType);
             var raw = buffer.Slice(at, bytes);
             at += bytes;
-            result[i] = leaf.DType switch
+            result[i] = OnDeviceOf(leaf, leaf.DType switch
             {
                 DType.Float32 => Make(MemoryMarshal.Cast<byte, float>(raw).ToArray(), leaf.Shape),
                 DType.Float64 => Make(MemoryMarshal.Cast<byte, double>(raw).ToArray(), leaf.Shape),
                 DType.Int32 => Make(MemoryMarshal.Cast<byte, int>(raw).ToArray(), leaf.Shape),
                 _ => Make(MemoryMarshal.Cast<byte, bool>(raw).ToArray(), leaf.Shape),
-            };
+            });
         }
         return result;
     }
+
+    /// <summary>MPI moves host memory: a result goes back to the device its input leaf lived on.</summary>
+    private static Tensor OnDeviceOf(Tensor leaf, Tensor host) => leaf.Device.Equals(Device.Cpu) ? host : host.To(leaf.Device);
 
     private static int ElementBytes(DType dtype) => dtype switch
     {

@@ -88,6 +88,10 @@ internal static class Checks
         Expect(sum.D.ToDoubleArray(), new[] { 1 * factor, -2 * factor, 0.5 * factor, 8 * factor }, "sum f64");
         if (sum.S.Shape.Rank != 0 || sum.S.Item() != 0.25 * factor) throw new Exception($"sum of the scalar leaf is {sum.S}");
         if (sum.F.DType != DType.Float32 || sum.D.DType != DType.Float64) throw new Exception("all-reduce changed a dtype");
+        // MPI moves host memory; a leaf on another device comes back on that device.
+        var onDevice = world.AllReduceSum(Tensor.FromArray(new double[] { r + 1 }, 1).To(Device.Reference));
+        if (!onDevice.Device.Equals(Device.Reference) || onDevice.ToDoubleArray()[0] != factor)
+            throw new Exception($"a leaf on {Device.Reference} came back as {onDevice} on {onDevice.Device}");
         Expect(mean.D.ToDoubleArray(), new[] { 1 * factor / n, -2 * factor / n, 0.5 * factor / n, 8 * factor / n }, "mean f64");
         return Inv($"sum_factor={factor}");
     }
