@@ -25,6 +25,7 @@ internal static class Checks
         Check("broadcast-any-dtype", BroadcastFromLastRank);
         Check("replicas-agree", () => ReplicaCheck(parallel));
         Check("structure-mismatch", StructureMismatchIsAnError);
+        Check("bad-input-errors", () => BadInputIsAClearError(parallel));
         Check("docs-example", DocsExampleTrains);
         Check("digits-data-parallel", () => DigitsMatchSingleProcess(parallel, digitsSteps));
 
@@ -139,6 +140,29 @@ internal static class Checks
             return "clear error on every rank";
         }
         throw new Exception("trees of different shapes were reduced without an error");
+    }
+
+    private static string BadInputIsAClearError(DataParallel parallel)
+    {
+        // Each error is raised before any message is sent, identically on every rank, so the job stays in step.
+        Expect<ArgumentException>(() => parallel.ShardOf(world.Size - 1), "cannot be split over");
+        Expect<ArgumentException>(() => world.AllReduceSum(Tensor.FromArray(new[] { 1, 2 }, 2)), "only f32 and f64 leaves can be reduced");
+        Expect<InvalidOperationException>(() => Jit.Compile((Tensor t) => world.AllReduceSum(t))(Tensor.Scalar(1.0)), "cannot run inside a traced function");
+        Expect<ArgumentOutOfRangeException>(() => world.Broadcast(Tensor.Scalar(1.0), root: world.Size), "root must be a rank");
+        return "batch smaller than ranks, i32 reduce, traced call, bad root";
+    }
+
+    private static void Expect<TException>(Action call, string fragment) where TException : Exception
+    {
+        try
+        {
+            call();
+        }
+        catch (TException e) when (e.Message.Contains(fragment, StringComparison.Ordinal))
+        {
+            return;
+        }
+        throw new Exception($"expected {typeof(TException).Name} saying '{fragment}'");
     }
 
     private static string DocsExampleTrains()

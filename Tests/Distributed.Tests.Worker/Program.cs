@@ -1,5 +1,6 @@
 // Runs under `mpirun -np N`: `checks` runs every correctness check and prints PASS/FAIL lines (rank 0) and a
-// SUMMARY line; `die`, `throw`, `kill` and `hang` make the last rank exit early, throw, get killed or hang, to show how the job ends.
+// SUMMARY line; `die`, `return`, `throw`, `kill` and `hang` make the last rank exit early, return
+// an error code, throw, get killed or hang, to show how the job ends.
 using Tracer.Distributed;
 using Tracer.Distributed.Worker;
 
@@ -15,6 +16,12 @@ switch (mode)
     case "throw":
         Failures.Throw(world);
         return 0;
+    case "return":
+        // The last rank returns 5 from Main while the others wait in a collective.
+        if (world.Rank == world.Size - 1) return 5;
+        world.CollectiveTimeout = Timeout.InfiniteTimeSpan;
+        world.Barrier();
+        return 0;
     case "kill":
         Failures.Kill(world);
         return 0;
@@ -22,6 +29,6 @@ switch (mode)
         Failures.Hang(world);
         return 0;
     default:
-        Console.Error.WriteLine($"unknown mode {mode}: use checks [digitsSteps], die, throw, kill or hang");
+        Console.Error.WriteLine($"unknown mode {mode}: use checks [digitsSteps], die, return, throw, kill or hang");
         return 2;
 }

@@ -13,7 +13,7 @@ public class MpiTests
     private static readonly string[] CheckNames =
     [
         "gradient-even", "gradient-uneven", "sum-mean-mixed-dtypes", "broadcast-any-dtype",
-        "replicas-agree", "structure-mismatch", "docs-example", "digits-data-parallel",
+        "replicas-agree", "structure-mismatch", "bad-input-errors", "docs-example", "digits-data-parallel",
     ];
 
     private void AllChecksPass(int ranks)
