@@ -1,5 +1,5 @@
 // Timings of Tracer.Distributed under mpirun, osu_allreduce style (warm-up, then the mean of many iterations,
-// the slowest rank's time). Modes:
+// the slowest rank's time; also the fastest single call). Modes:
 //   allreduce : MPI_Allreduce of float spans, 1 KB to 100 MB (the transport alone)
 //   tree      : Communicator.AllReduceMean of a 10-leaf f32 tree of the same sizes (adds packing and new tensors)
 //   digits    : milliseconds per digits training step (global batch 64): the fused single-process step on one
@@ -19,8 +19,8 @@ if (mode == "memcpy")
     {
         var from = new float[bytes / 4];
         var to = new float[bytes / 4];
-        double seconds = Time(Iterations(bytes), () => from.AsSpan().CopyTo(to));
-        Console.WriteLine(Row("memcpy", bytes, seconds, 1));
+        var t = TimeBoth(Iterations(bytes), () => from.AsSpan().CopyTo(to));
+        Console.WriteLine(Row("memcpy", bytes, t.Mean, 1) + string.Create(CultureInfo.InvariantCulture, $"  min {t.Min * 1e6,10:F1} us"));
     }
     return 0;
 }
@@ -41,20 +41,20 @@ else
     foreach (long bytes in sizes)
     {
         int n = (int)(bytes / 4);
-        double seconds;
+        (double Mean, double Min) t;
         if (mode == "tree")
         {
             var leaves = new Tensor[10];
             for (int i = 0; i < leaves.Length; i++) leaves[i] = Tensor.Full(DType.Float32, world.Rank, n / 10);
-            seconds = Time(Iterations(bytes), () => world.AllReduceMean(leaves));
+            t = TimeBoth(Iterations(bytes), () => world.AllReduceMean(leaves));
         }
         else
         {
             var buffer = new float[n];
-            seconds = Time(Iterations(bytes), () => world.AllReduceSum(buffer.AsSpan()));
+            t = TimeBoth(Iterations(bytes), () => world.AllReduceSum(buffer.AsSpan()));
         }
-        seconds = Slowest(world, seconds);
-        if (world.IsRoot) Console.WriteLine(Row(mode, bytes, seconds, world.Size));
+        double mean = Slowest(world, t.Mean), min = Slowest(world, t.Min);
+        if (world.IsRoot) Console.WriteLine(Row(mode, bytes, mean, world.Size) + string.Create(CultureInfo.InvariantCulture, $"  min {min * 1e6,10:F1} us"));
     }
 }
 world.Dispose();
@@ -62,12 +62,23 @@ return 0;
 
 static int Iterations(long bytes) => bytes <= 1 << 20 ? 200 : bytes <= 10 << 20 ? 20 : 5;
 
-static double Time(int iterations, Action call)
+static double Time(int iterations, Action call) => TimeBoth(iterations, call).Mean;
+
+// The mean (osu's statistic) and the fastest single call: on a machine shared with other jobs a descheduled rank
+// inflates the mean by whole time slices, while the minimum still shows what the code itself costs.
+static (double Mean, double Min) TimeBoth(int iterations, Action call)
 {
     call();   // warm-up (and JIT)
-    var clock = Stopwatch.StartNew();
-    for (int i = 0; i < iterations; i++) call();
-    return clock.Elapsed.TotalSeconds / iterations;
+    double total = 0, min = double.MaxValue;
+    for (int i = 0; i < iterations; i++)
+    {
+        long start = Stopwatch.GetTimestamp();
+        call();
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        total += seconds;
+        min = Math.Min(min, seconds);
+    }
+    return (total / iterations, min);
 }
 
 static double Slowest(Communicator world, double seconds)
