@@ -22,6 +22,13 @@ switch (mode)
         world.CollectiveTimeout = Timeout.InfiniteTimeSpan;
         world.Barrier();
         return 0;
+    case "return0":
+        // The last rank returns 0 early: its MPI_Finalize waits for the others, under the watchdog.
+        world.CollectiveTimeout = TimeSpan.FromSeconds(2);
+        if (world.Rank == world.Size - 1) return 0;
+        world.CollectiveTimeout = Timeout.InfiniteTimeSpan;
+        world.Barrier();
+        return 0;
     case "kill":
         Failures.Kill(world);
         return 0;
@@ -29,6 +36,6 @@ switch (mode)
         Failures.Hang(world);
         return 0;
     default:
-        Console.Error.WriteLine($"unknown mode {mode}: use checks [digitsSteps], die, return, throw, kill or hang");
+        Console.Error.WriteLine($"unknown mode {mode}: use checks [digitsSteps], die, return, return0, throw, kill or hang");
         return 2;
 }
