@@ -9,7 +9,7 @@ namespace Tracer;
 /// </summary>
 internal static class Eager
 {
-    private const int Capacity = 2048;
+    private const int Capacity = 1024;
     private static readonly LruTable<EagerKey, IExecutable> Kernels = new(null, Capacity);
 
     private static readonly LruTable<CompositeKey, Composite> Composites = new(null, Capacity);

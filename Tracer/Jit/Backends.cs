@@ -25,13 +25,11 @@ internal static class Backends
         ReferenceEquals(device, Device.Cpu) ? cpu : BackendRegistry.Get(device);
 
     /// <summary>Replaces the CPU backend (new options apply to what is compiled from now on).</summary>
-    public static void ConfigureCpu(int threads)
+    public static void ConfigureCpu(CpuBackendOptions options)
     {
-        cpu = new CpuBackend(CpuOptions(threads));
+        cpu = new CpuBackend(options);
         BackendRegistry.Register(cpu);
     }
-
-    private static CpuBackendOptions CpuOptions(int threads) => new() { MaxThreads = threads };
 
     /// <summary>The pipeline options for a compile on <paramref name="backend"/> under the current configuration.</summary>
     public static PipelineOptions Pipeline(IBackend backend)

@@ -49,6 +49,21 @@ public sealed class JitConfig
         {
             if (value < 1) throw new ArgumentOutOfRangeException(nameof(value), value, "Jit.Config.CpuThreads must be at least 1");
             if (value == CpuThreads) return;
+            Cpu = Cpu with { MaxThreads = value };
+        }
+    }
+
+    /// <summary>
+    /// Every option of the CPU backend (threads, the size at which kernels split across threads, vector width, how
+    /// kernels are grouped into methods, fusion limits), for tuning and experiments: e.g.
+    /// <c>Jit.Config.Cpu = Jit.Config.Cpu with { ParallelThreshold = 1 &lt;&lt; 20 }</c>. Setting it clears the cache.
+    /// </summary>
+    public Runtime.Cpu.CpuBackendOptions Cpu
+    {
+        get => Backends.Cpu.Options;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
             Backends.ConfigureCpu(value);
             Jit.Cache.Clear();
         }

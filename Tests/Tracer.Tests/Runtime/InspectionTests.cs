@@ -137,4 +137,23 @@ public class InspectionTests
             Jit.Config.CpuThreads = saved;
         }
     }
+
+    [TestMethod]
+    public void EveryCpuOptionIsReachable()
+    {
+        var saved = Jit.Config.Cpu;
+        try
+        {
+            var f = (Tensor x) => Exp(x);
+            var x = Tensor.Zeros(DType.Float32, 16);
+            Assert.DoesNotContain("(vectorised)", Jit.Lower(f, x).Code, "a small kernel stays scalar by default");
+            Jit.Config.Cpu = saved with { MinVectors = 1 };
+            StringAssert.Contains(Jit.Lower(f, x).Code, "(vectorised)");
+            Assert.AreEqual(1, Jit.Config.Cpu.MinVectors);
+        }
+        finally
+        {
+            Jit.Config.Cpu = saved;
+        }
+    }
 }
