@@ -30,6 +30,7 @@ public sealed class DigitsTraining
         var ((trainX, trainY), (testX, testY)) = Data.Split(keys[0], x, y, testFraction: 0.2);
         (TrainX, TrainY, TestX, TestY) = (trainX, trainY, testX, testY);
 
+        // begin-snippet: digits-model
         // 64 -> 64 (ReLU) -> dropout 0.2 -> 10 logits. The dropout layer has no parameters, only its static rate.
         Model = Chain.Of(Dense.Create(keys[1], Pixels, Hidden, Activation.Relu), new Dropout(0.2), Dense.Create(keys[2], Hidden, Classes));
         var opt = new AdamW(learningRate: 3e-3, weightDecay: 1e-3);
@@ -56,6 +57,7 @@ public sealed class DigitsTraining
             parallelValueAndGrad = parallel.ValueAndGrad(loss);
             update = Jit.Compile((Model m, OptimiserState<Model> s, Model g) => opt.Update(m, g, s));
         }
+        // end-snippet
         State = opt.Init(Model);
     }
 

@@ -51,5 +51,5 @@ internal static class Dispatch
         : new InvalidOperationException(
         $"tensor {t.Type} <traced {t.Node!.Name}> is a tracer from a finished trace: it was created while tracing a " +
         "function and used after that trace ended (stored in a field, a static or a closure). Return it from the " +
-        "traced function instead, or pass it in as an argument.");
+        "traced function instead, or pass it in as an argument. See docs/sharp-bits.md#escaped-tracers.");
 }

@@ -199,7 +199,7 @@ public sealed partial class Tensor
             : "it is symbolic: its value is only known when the compiled function runs";
         return new InvalidOperationException(
             $"cannot {what} of tensor {Type} <traced {node.Name}>: {why}. Return it from the function instead, or use " +
-            "Ops such as Where for data-dependent choices.");
+            "Ops such as Where for data-dependent choices. See docs/sharp-bits.md.");
     }
 
     public override string ToString() =>
