@@ -41,6 +41,7 @@ internal static class Dispatch
     {
         if (t.Node is { } n) return builder.Resolve(n);
         if (t.Shape.Rank == 0) return builder.Literal(Tensor.ElementAt(t.Data, 0), t.DType);
+        t.Storage.IsCaptured = true;   // the program keeps the array: disposing the tensor must not recycle it
         return builder.Constant(t.Data, t.Shape);
     }
 
