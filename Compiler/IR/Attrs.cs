@@ -52,6 +52,12 @@ public sealed class Attrs : IEquatable<Attrs>
     /// <summary>The definition of a custom operation (<see cref="CustomCall"/>); compared by reference.</summary>
     public CustomCall? Custom { get; init; }
 
+    /// <summary>triangular_solve: the matrix is lower (else upper) triangular; only that triangle is read.</summary>
+    public bool Lower { get; init; }
+
+    /// <summary>triangular_solve: solve with the matrix transposed.</summary>
+    public bool TransposeA { get; init; }
+
     public bool Equals(Attrs? other)
     {
         if (ReferenceEquals(this, other)) return true;
@@ -59,7 +65,8 @@ public sealed class Attrs : IEquatable<Attrs>
         return Same(Axes, other.Axes) && Same(Perm, other.Perm) && Nullable.Equals(Shape, other.Shape)
             && Same(Starts, other.Starts) && Same(Ends, other.Ends) && Axis == other.Axis && BatchDims == other.BatchDims && DType == other.DType
             && Value.Equals(other.Value) && ReferenceEquals(Data, other.Data) && Index == other.Index
-            && ReferenceEquals(Custom, other.Custom) && ReferenceEquals(Control, other.Control);
+            && ReferenceEquals(Custom, other.Custom) && ReferenceEquals(Control, other.Control)
+            && Lower == other.Lower && TransposeA == other.TransposeA;
     }
 
     public override bool Equals(object? obj) => Equals(obj as Attrs);
@@ -80,6 +87,8 @@ public sealed class Attrs : IEquatable<Attrs>
         h.Add(Index);
         h.Add(Custom is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Custom));
         h.Add(Control is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Control));
+        h.Add(Lower);
+        h.Add(TransposeA);
         return h.ToHashCode();
     }
 
@@ -135,6 +144,13 @@ public sealed class Attrs : IEquatable<Attrs>
                 break;
             case OpCode.Scan or OpCode.While or OpCode.Switch:
                 parts.Add(Control?.Describe() ?? "");
+                parts.Add($"result={Index}");
+                break;
+            case OpCode.TriangularSolve:
+                parts.Add($"lower={Lower}");
+                parts.Add($"transpose_a={TransposeA}");
+                break;
+            case OpCode.SlogDet or OpCode.Eigh or OpCode.Qr or OpCode.Svd:
                 parts.Add($"result={Index}");
                 break;
         }

@@ -81,6 +81,17 @@ public enum OpCode
     Scan,
     While,
     Switch,
+
+    // Dense linear algebra on the last two axes, batched over the leading ones (float only). Decompositions with
+    // several results (slogdet, eigh, qr, svd) are one equation per result with Attrs.Index naming it, as for
+    // control flow; backends compute the decomposition once for all its live results.
+    Cholesky,
+    TriangularSolve,
+    Solve,
+    SlogDet,
+    Eigh,
+    Qr,
+    Svd,
 }
 
 public enum OpKind
@@ -96,6 +107,7 @@ public enum OpKind
     MatMul,
     Custom,
     ControlFlow,
+    Linalg,
 }
 
 public static class OpInfo
@@ -154,6 +166,13 @@ public static class OpInfo
         OpCode.Scan => "scan",
         OpCode.While => "while",
         OpCode.Switch => "switch",
+        OpCode.Cholesky => "cholesky",
+        OpCode.TriangularSolve => "triangular_solve",
+        OpCode.Solve => "solve",
+        OpCode.SlogDet => "slogdet",
+        OpCode.Eigh => "eigh",
+        OpCode.Qr => "qr",
+        OpCode.Svd => "svd",
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 
@@ -169,6 +188,7 @@ public static class OpInfo
         OpCode.MatMul => OpKind.MatMul,
         OpCode.Custom => OpKind.Custom,
         OpCode.Scan or OpCode.While or OpCode.Switch => OpKind.ControlFlow,
+        >= OpCode.Cholesky and <= OpCode.Svd => OpKind.Linalg,
         _ => OpKind.Structural,
     };
 

@@ -42,6 +42,7 @@ public sealed partial class Lowerer
                 return HostCall(eq);
         }
         if (eq.Op.Kind() == OpKind.Reduce) return Reduce(eq);
+        if (eq.Op.Kind() == OpKind.Linalg) return LinalgCall(eq);
         if (!eq.Op.IsElementwise()) throw new NotSupportedException($"lowering: {eq.Op.Name()} is not supported");
 
         var args = new ScalarExpr[eq.Inputs.Count];

@@ -136,5 +136,7 @@ internal static class GradientCases
         new("matmul [2,3] @ [3,4]", OpCode.MatMul, [S23, [3, 4]], xs => MatMul(xs[0], xs[1])),
         new("matmul [2,1,2,3] @ [3,3,2] (batch broadcast)", OpCode.MatMul, [[2, 1, 2, 3], [3, 3, 2]], xs => MatMul(xs[0], xs[1])),
         new("matmul [1,2,3] @ [2,3,2]", OpCode.MatMul, [[1, 2, 3], [2, 3, 2]], xs => MatMul(xs[0], xs[1])),
+
+        .. LinalgCases.All,
     ];
 }
