@@ -53,7 +53,8 @@ public static class Linalg
     public static (Tensor Sign, Tensor LogAbsDet) SlogDet(Tensor a)
     {
         RequireSquare("SlogDet", a);
-        return (Dispatch.Apply(OpCode.SlogDet, new Attrs { Index = 0 }, a), Dispatch.Apply(OpCode.SlogDet, new Attrs { Index = 1 }, a));
+        var r = Results(OpCode.SlogDet, 2, a);
+        return (r[0], r[1]);
     }
 
     /// <summary>
@@ -63,22 +64,24 @@ public static class Linalg
     public static (Tensor Values, Tensor Vectors) Eigh(Tensor a)
     {
         RequireSquare("Eigh", a);
-        return (Dispatch.Apply(OpCode.Eigh, new Attrs { Index = 0 }, a), Dispatch.Apply(OpCode.Eigh, new Attrs { Index = 1 }, a));
+        var r = Results(OpCode.Eigh, 2, a);
+        return (r[0], r[1]);
     }
 
     /// <summary>Reduced QR: a [..., m, n] = Q [..., m, k] R [..., k, n], k = min(m, n); derivatives need m >= n.</summary>
     public static (Tensor Q, Tensor R) Qr(Tensor a)
     {
         ArgumentNullException.ThrowIfNull(a);
-        return (Dispatch.Apply(OpCode.Qr, new Attrs { Index = 0 }, a), Dispatch.Apply(OpCode.Qr, new Attrs { Index = 1 }, a));
+        var r = Results(OpCode.Qr, 2, a);
+        return (r[0], r[1]);
     }
 
     /// <summary>Reduced SVD: a [..., m, n] = U [..., m, k] diag(S) Vh [..., k, n], S descending, k = min(m, n).</summary>
     public static (Tensor U, Tensor S, Tensor Vh) Svd(Tensor a)
     {
         ArgumentNullException.ThrowIfNull(a);
-        return (Dispatch.Apply(OpCode.Svd, new Attrs { Index = 0 }, a), Dispatch.Apply(OpCode.Svd, new Attrs { Index = 1 }, a),
-            Dispatch.Apply(OpCode.Svd, new Attrs { Index = 2 }, a));
+        var r = Results(OpCode.Svd, 3, a);
+        return (r[0], r[1], r[2]);
     }
 
     private static void RequireSquare(string what, Tensor a)
@@ -123,5 +126,20 @@ public static class Linalg
         var d = new double[n * n];
         for (int i = 0; i < n; i++) d[i * n + i] = 1;
         return Tensor.FromArray(d, n, n);
+    }
+
+    /// <summary>
+    /// Every result of a decomposition: traced, one equation per result (the lowering computes it once); eagerly,
+    /// one compiled program for all of them, so the factorisation is not repeated per result.
+    /// </summary>
+    private static Tensor[] Results(OpCode op, int count, Tensor a)
+    {
+        Tensor[] Each(Tensor x)
+        {
+            var results = new Tensor[count];
+            for (int i = 0; i < count; i++) results[i] = Dispatch.Apply(op, new Attrs { Index = i }, x);
+            return results;
+        }
+        return Eager.Runs(a) ? Eager.FusedMany(op.Name(), count, a, Each) : Each(a);
     }
 }

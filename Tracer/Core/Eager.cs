@@ -28,7 +28,14 @@ internal static class Eager
     /// primitive, so its passes over memory fuse as they do under Jit. <paramref name="param"/> encodes the static
     /// parameters (axes, flags) that <paramref name="body"/> closes over.
     /// </summary>
-    public static Tensor Fused(string name, long param, Tensor x, Func<Tensor, Tensor> body)
+    public static Tensor Fused(string name, long param, Tensor x, Func<Tensor, Tensor> body) =>
+        FusedMany(name, param, x, t => [body(t)])[0];
+
+    /// <summary>
+    /// As <see cref="Fused"/> for an op with several results (a decomposition's factors): one program computes them
+    /// all, so the work they share runs once.
+    /// </summary>
+    public static Tensor[] FusedMany(string name, long param, Tensor x, Func<Tensor, Tensor[]> body)
     {
         var device = x.Device;
         var key = new CompositeKey(name, param, x.Type, device);
@@ -40,8 +47,8 @@ internal static class Eager
             {
                 try
                 {
-                    var y = body(new Tensor(builder.Input(x.Type)));
-                    graph = builder.Build([Dispatch.ToNode(y, builder)]);
+                    var ys = body(new Tensor(builder.Input(x.Type)));
+                    graph = builder.Build(Array.ConvertAll(ys, y => Dispatch.ToNode(y, builder)));
                 }
                 catch
                 {
@@ -50,12 +57,16 @@ internal static class Eager
                 }
             }
             var options = Backends.Pipeline(Backends.For(device)) with { DumpDirectory = null };
-            composite = new Composite(Pipeline.Compile(name, () => graph, static g => g, options).Executable, graph.Outputs[0].Type);
+            var types = new TensorType[graph.Outputs.Count];
+            for (int i = 0; i < types.Length; i++) types[i] = graph.Outputs[i].Type;
+            composite = new Composite(Pipeline.Compile(name, () => graph, static g => g, options).Executable, types);
             Composites.Add(key, composite);
         }
-        var outputs = new Storage[1];
+        var outputs = new Storage[composite.Outputs.Length];
         composite.Executable.Run([x.Storage], outputs);
-        return new Tensor(outputs[0], composite.Output);
+        var result = new Tensor[outputs.Length];
+        for (int i = 0; i < result.Length; i++) result[i] = new Tensor(outputs[i], composite.Outputs[i]);
+        return result;
     }
 
     /// <summary>Axes (as a bit mask, at most 62 axes) and a flag, packed into one composite parameter.</summary>
@@ -152,7 +163,7 @@ internal static class Eager
     private readonly record struct CompositeKey(string Name, long Param, TensorType Type, Device Device);
 
     /// <summary>A compiled composite and the type of its result.</summary>
-    private sealed record Composite(IExecutable Executable, TensorType Output);
+    private sealed record Composite(IExecutable Executable, TensorType[] Outputs);
 
     /// <summary>What an eager kernel is compiled for.</summary>
     private readonly struct EagerKey : IEquatable<EagerKey>

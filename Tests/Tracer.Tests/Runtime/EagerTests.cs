@@ -44,3 +44,23 @@ public class EagerTests
         StringAssert.Contains(e.Message, "5");
     }
 }
+
+/// <summary>Eager decompositions compute every factor in one program (the factorisation runs once).</summary>
+[TestClass]
+public class EagerDecompositionTests
+{
+    [TestMethod]
+    public void EagerFactorsEqualTheCompiledOnes()
+    {
+        var a = TestUtil.Random(new Random(4), DType.Float64, -1, 1, 5, 3);
+        var (u, s, vh) = Linalg.Svd(a);
+        var compiled = Jit.Compile((Tensor m) => Linalg.Svd(m))(a);
+        CollectionAssert.AreEqual(compiled.Item1.ToDoubleArray(), u.ToDoubleArray());
+        CollectionAssert.AreEqual(compiled.Item2.ToDoubleArray(), s.ToDoubleArray());
+        CollectionAssert.AreEqual(compiled.Item3.ToDoubleArray(), vh.ToDoubleArray());
+        var spd = MatMul(Transpose(a), a) + Tensor.FromArray(new double[] { 1, 0, 0, 0, 1, 0, 0, 0, 1 }, 3, 3);
+        var (values, vectors) = Linalg.Eigh(spd);
+        var recon = MatMul(vectors * values, Transpose(vectors));   // V diag(λ) Vᵀ
+        TestUtil.AssertClose(spd.ToDoubleArray(), recon.ToDoubleArray(), 1e-12, 1e-12, "V Λ Vᵀ = A");
+    }
+}
