@@ -55,6 +55,12 @@ internal sealed class ObjectAdapter<T> : TreeAdapter<T>
         return typeof(T).Name + " { " + string.Join(", ", parts) + " }";
     }
 
+    public override void Paths(T value, string prefix, List<string> paths)
+    {
+        if (value is null) throw new ArgumentNullException(nameof(value), $"a {typeof(T).Name} in a parameter tree is null");
+        foreach (var m in members) m.Paths(value, Child(prefix, m.Name), paths);
+    }
+
     /// <summary>Public instance properties (readable, not indexers, not compiler-generated) and fields, in declaration order.</summary>
     public static List<MemberInfo> TreeMembers(Type type)
     {
@@ -126,6 +132,8 @@ internal sealed class ObjectAdapter<T> : TreeAdapter<T>
         object? Rebuild(T template, IReadOnlyList<Tensor> leaves, ref int pos);
 
         string Describe(T owner);
+
+        void Paths(T owner, string path, List<string> paths);
     }
 
     private sealed class Member<TMember> : IMember
@@ -152,5 +160,7 @@ internal sealed class ObjectAdapter<T> : TreeAdapter<T>
             TreeAdapter<TMember>.Instance.Rebuild(get(template), leaves, ref pos);
 
         public string Describe(T owner) => TreeAdapter<TMember>.Instance.Describe(get(owner));
+
+        public void Paths(T owner, string path, List<string> paths) => TreeAdapter<TMember>.Instance.Paths(get(owner), path, paths);
     }
 }

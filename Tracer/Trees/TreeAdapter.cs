@@ -19,6 +19,15 @@ internal abstract class TreeAdapter<T>
 
     /// <summary>Short structural description for messages, e.g. <c>f32[4]</c> or <c>[f32[2], f32[3]]</c>.</summary>
     public abstract string Describe(T value);
+
+    /// <summary>
+    /// Appends the path of each tensor leaf, in the order of <see cref="Flatten"/>: member names, list indices and
+    /// dictionary keys joined by dots below <paramref name="prefix"/>, e.g. <c>Layers.0.W</c>.
+    /// </summary>
+    public abstract void Paths(T value, string prefix, List<string> paths);
+
+    /// <summary>The path of a child named <paramref name="name"/> below <paramref name="prefix"/>.</summary>
+    protected static string Child(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;
 }
 
 internal sealed class TensorAdapter : TreeAdapter<Tensor>
@@ -33,6 +42,8 @@ internal sealed class TensorAdapter : TreeAdapter<Tensor>
     public override Tensor Rebuild(Tensor template, IReadOnlyList<Tensor> leaves, ref int pos) => leaves[pos++];
 
     public override string Describe(Tensor value) => value is null ? "null" : value.Type.ToString();
+
+    public override void Paths(Tensor value, string prefix, List<string> paths) => paths.Add(prefix);
 }
 
 /// <summary>Numbers, strings, bools and enums: part of the signature by value, copied unchanged when rebuilding.</summary>
@@ -55,6 +66,11 @@ internal sealed class StaticAdapter<T> : TreeAdapter<T>
     public override T Rebuild(T template, IReadOnlyList<Tensor> leaves, ref int pos) => template;
 
     public override string Describe(T value) => value is string s ? $"\"{s}\"" : value?.ToString() ?? "null";
+
+    public override void Paths(T value, string prefix, List<string> paths)
+    {
+        // Static leaves hold no tensor, so they have no path.
+    }
 }
 
 internal sealed class ArrayAdapter<TItem> : TreeAdapter<TItem[]>
@@ -76,6 +92,12 @@ internal sealed class ArrayAdapter<TItem> : TreeAdapter<TItem[]>
     }
 
     public override string Describe(TItem[] value) => "[" + string.Join(", ", Array.ConvertAll(value, Item.Describe)) + "]";
+
+    public override void Paths(TItem[] value, string prefix, List<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(value, $"{typeof(TItem).Name}[] in a parameter tree");
+        for (int i = 0; i < value.Length; i++) Item.Paths(value[i], Child(prefix, i.ToString(System.Globalization.CultureInfo.InvariantCulture)), paths);
+    }
 }
 
 internal sealed class ListAdapter<TItem> : TreeAdapter<List<TItem>>
@@ -97,6 +119,12 @@ internal sealed class ListAdapter<TItem> : TreeAdapter<List<TItem>>
     }
 
     public override string Describe(List<TItem> value) => "[" + string.Join(", ", value.ConvertAll(Item.Describe)) + "]";
+
+    public override void Paths(List<TItem> value, string prefix, List<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(value, $"List<{typeof(TItem).Name}> in a parameter tree");
+        for (int i = 0; i < value.Count; i++) Item.Paths(value[i], Child(prefix, i.ToString(System.Globalization.CultureInfo.InvariantCulture)), paths);
+    }
 }
 
 /// <summary>Dictionaries with string keys: entries in ordinal key order, so insertion order does not matter.</summary>
@@ -132,4 +160,10 @@ internal sealed class DictionaryAdapter<TItem> : TreeAdapter<Dictionary<string, 
 
     public override string Describe(Dictionary<string, TItem> value) =>
         "{" + string.Join(", ", Array.ConvertAll(SortedKeys(value), k => $"{k}: {Item.Describe(value[k])}")) + "}";
+
+    public override void Paths(Dictionary<string, TItem> value, string prefix, List<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(value, "dictionary in a parameter tree");
+        foreach (var key in SortedKeys(value)) Item.Paths(value[key], Child(prefix, key), paths);
+    }
 }

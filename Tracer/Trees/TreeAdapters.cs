@@ -76,4 +76,6 @@ internal sealed class UnsupportedAdapter<T>(string? reason) : TreeAdapter<T>
     public override T Rebuild(T template, IReadOnlyList<Tensor> leaves, ref int pos) => throw Error();
 
     public override string Describe(T value) => typeof(T).Name;
+
+    public override void Paths(T value, string prefix, List<string> paths) => throw Error();
 }

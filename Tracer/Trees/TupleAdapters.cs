@@ -23,6 +23,11 @@ internal sealed class TupleAdapter<T1> : TreeAdapter<ValueTuple<T1>>, ITupleAdap
     public string[] DescribeItems(ValueTuple<T1> v) => [TreeAdapter<T1>.Instance.Describe(v.Item1)];
 
     public override string Describe(ValueTuple<T1> v) => "(" + string.Join(", ", DescribeItems(v)) + ")";
+
+    public override void Paths(ValueTuple<T1> v, string prefix, List<string> paths)
+    {
+        TreeAdapter<T1>.Instance.Paths(v.Item1, Child(prefix, "Item1"), paths);
+    }
 }
 
 internal sealed class TupleAdapter<T1, T2> : TreeAdapter<(T1, T2)>, ITupleAdapter<(T1, T2)>
@@ -45,6 +50,12 @@ internal sealed class TupleAdapter<T1, T2> : TreeAdapter<(T1, T2)>, ITupleAdapte
         [TreeAdapter<T1>.Instance.Describe(v.Item1), TreeAdapter<T2>.Instance.Describe(v.Item2)];
 
     public override string Describe((T1, T2) v) => "(" + string.Join(", ", DescribeItems(v)) + ")";
+
+    public override void Paths((T1, T2) v, string prefix, List<string> paths)
+    {
+        TreeAdapter<T1>.Instance.Paths(v.Item1, Child(prefix, "Item1"), paths);
+        TreeAdapter<T2>.Instance.Paths(v.Item2, Child(prefix, "Item2"), paths);
+    }
 }
 
 internal sealed class TupleAdapter<T1, T2, T3> : TreeAdapter<(T1, T2, T3)>, ITupleAdapter<(T1, T2, T3)>
@@ -72,6 +83,13 @@ internal sealed class TupleAdapter<T1, T2, T3> : TreeAdapter<(T1, T2, T3)>, ITup
     ];
 
     public override string Describe((T1, T2, T3) v) => "(" + string.Join(", ", DescribeItems(v)) + ")";
+
+    public override void Paths((T1, T2, T3) v, string prefix, List<string> paths)
+    {
+        TreeAdapter<T1>.Instance.Paths(v.Item1, Child(prefix, "Item1"), paths);
+        TreeAdapter<T2>.Instance.Paths(v.Item2, Child(prefix, "Item2"), paths);
+        TreeAdapter<T3>.Instance.Paths(v.Item3, Child(prefix, "Item3"), paths);
+    }
 }
 
 internal sealed class TupleAdapter<T1, T2, T3, T4> : TreeAdapter<(T1, T2, T3, T4)>, ITupleAdapter<(T1, T2, T3, T4)>
@@ -101,4 +119,12 @@ internal sealed class TupleAdapter<T1, T2, T3, T4> : TreeAdapter<(T1, T2, T3, T4
     ];
 
     public override string Describe((T1, T2, T3, T4) v) => "(" + string.Join(", ", DescribeItems(v)) + ")";
+
+    public override void Paths((T1, T2, T3, T4) v, string prefix, List<string> paths)
+    {
+        TreeAdapter<T1>.Instance.Paths(v.Item1, Child(prefix, "Item1"), paths);
+        TreeAdapter<T2>.Instance.Paths(v.Item2, Child(prefix, "Item2"), paths);
+        TreeAdapter<T3>.Instance.Paths(v.Item3, Child(prefix, "Item3"), paths);
+        TreeAdapter<T4>.Instance.Paths(v.Item4, Child(prefix, "Item4"), paths);
+    }
 }
