@@ -5,6 +5,7 @@ using Tracer;
 using Tracer.Nn;
 using Tracer.Training;
 using Model = Tracer.Nn.Chain<Tracer.Nn.Dense, Tracer.Nn.Dense>;
+using Tensor = Tracer.Tensor;
 
 namespace Consumer;
 
