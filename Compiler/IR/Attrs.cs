@@ -8,6 +8,7 @@ namespace Tracer.Compiler;
 /// </summary>
 public sealed class Attrs : IEquatable<Attrs>
 {
+    /// <summary>No parameters.</summary>
     public static readonly Attrs None = new();
 
     /// <summary>Reduction axes (sorted, distinct).</summary>
@@ -46,6 +47,7 @@ public sealed class Attrs : IEquatable<Attrs>
     /// <summary>The definition of a custom operation (<see cref="CustomCall"/>); compared by reference.</summary>
     public CustomCall? Custom { get; init; }
 
+    /// <inheritdoc/>
     public bool Equals(Attrs? other)
     {
         if (ReferenceEquals(this, other)) return true;
@@ -56,8 +58,10 @@ public sealed class Attrs : IEquatable<Attrs>
             && ReferenceEquals(Custom, other.Custom) && ReferenceEquals(Control, other.Control);
     }
 
+    /// <inheritdoc/>
     public override bool Equals(object? obj) => Equals(obj as Attrs);
 
+    /// <inheritdoc/>
     public override int GetHashCode()
     {
         var h = new HashCode();

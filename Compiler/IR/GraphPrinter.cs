@@ -6,6 +6,7 @@ namespace Tracer.Compiler;
 /// <summary>Prints graphs as jaxpr-like text and as Graphviz dot.</summary>
 public static class GraphPrinter
 {
+    /// <summary>The jaxpr-like text of <paramref name="g"/>.</summary>
     public static string ToText(Graph g)
     {
         var names = Names(g);
@@ -41,6 +42,7 @@ public static class GraphPrinter
         return sb.Append(") }").ToString();
     }
 
+    /// <summary>The Graphviz dot text of <paramref name="g"/>.</summary>
     public static string ToDot(Graph g)
     {
         var names = Names(g);
@@ -74,6 +76,7 @@ public static class GraphPrinter
     /// <summary>Literal as printed inline: <c>3.0:f32[]</c>.</summary>
     public static string Literal(Node lit) => FormatScalar(lit.Attrs.Value, lit.DType) + ":" + lit.Type;
 
+    /// <summary>A scalar as printed in graphs, e.g. <c>3.0:f32[]</c> without the type.</summary>
     public static string FormatScalar(double v, DType dtype) => dtype switch
     {
         DType.Bool => v != 0 ? "True" : "False",
@@ -115,6 +118,7 @@ public static class GraphPrinter
         return names;
     }
 
+    /// <summary>The variable name of the value with ordinal <paramref name="i"/>: a, b, ..., z, ba, bb...</summary>
     public static string Name(int i)
     {
         var sb = new StringBuilder();

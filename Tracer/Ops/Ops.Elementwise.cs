@@ -11,30 +11,43 @@ public static partial class Ops
 {
     // ---- unary primitives ---------------------------------------------------------------------------------
 
+    /// <summary>Elementwise -x.</summary>
     public static Tensor Neg(Tensor x) => Unary(OpCode.Neg, x);
 
+    /// <summary>Elementwise |x|.</summary>
     public static Tensor Abs(Tensor x) => Unary(OpCode.Abs, x);
 
+    /// <summary>Elementwise the sign of x: -1, 0 or 1.</summary>
     public static Tensor Sign(Tensor x) => Unary(OpCode.Sign, x);
 
+    /// <summary>Elementwise e to the power x.</summary>
     public static Tensor Exp(Tensor x) => Unary(OpCode.Exp, x);
 
+    /// <summary>Elementwise the natural logarithm.</summary>
     public static Tensor Log(Tensor x) => Unary(OpCode.Log, x);
 
+    /// <summary>Elementwise log(1 + x), accurate for small x.</summary>
     public static Tensor Log1p(Tensor x) => Unary(OpCode.Log1p, x);
 
+    /// <summary>Elementwise exp(x) - 1, accurate for small x.</summary>
     public static Tensor Expm1(Tensor x) => Unary(OpCode.Expm1, x);
 
+    /// <summary>Elementwise the square root.</summary>
     public static Tensor Sqrt(Tensor x) => Unary(OpCode.Sqrt, x);
 
+    /// <summary>Elementwise 1 / sqrt(x).</summary>
     public static Tensor Rsqrt(Tensor x) => Unary(OpCode.Rsqrt, x);
 
+    /// <summary>Elementwise the sine.</summary>
     public static Tensor Sin(Tensor x) => Unary(OpCode.Sin, x);
 
+    /// <summary>Elementwise the cosine.</summary>
     public static Tensor Cos(Tensor x) => Unary(OpCode.Cos, x);
 
+    /// <summary>Elementwise the tangent.</summary>
     public static Tensor Tan(Tensor x) => Unary(OpCode.Tan, x);
 
+    /// <summary>Elementwise the hyperbolic tangent.</summary>
     public static Tensor Tanh(Tensor x) => Unary(OpCode.Tanh, x);
 
     /// <summary>The logistic function 1 / (1 + exp(-x)).</summary>
@@ -42,13 +55,16 @@ public static partial class Ops
 
     // ---- unary composites ---------------------------------------------------------------------------------
 
+    /// <summary>Elementwise x * x.</summary>
     public static Tensor Square(Tensor x) => x * x;
 
+    /// <summary>Elementwise max(x, 0).</summary>
     public static Tensor Relu(Tensor x) => Maximum(x, 0.0);
 
     /// <summary>log(1 + exp(x)), computed as max(x, 0) + log1p(exp(-|x|)) so that it never overflows.</summary>
     public static Tensor Softplus(Tensor x) => Maximum(x, 0.0) + Log1p(Exp(-Abs(x)));
 
+    /// <summary>Elementwise x limited to [<paramref name="lo"/>, <paramref name="hi"/>].</summary>
     public static Tensor Clamp(Tensor x, double lo, double hi)
     {
         if (lo > hi) throw new ArgumentException($"Clamp: lo ({lo}) must not exceed hi ({hi})");
@@ -57,68 +73,99 @@ public static partial class Ops
 
     // ---- binary primitives --------------------------------------------------------------------------------
 
+    /// <summary>The elementwise sum with broadcasting (the same as the operator).</summary>
     public static Tensor Add(Tensor a, Tensor b) => Binary(OpCode.Add, a, b);
 
+    /// <summary>The elementwise difference with broadcasting (the same as the operator).</summary>
     public static Tensor Subtract(Tensor a, Tensor b) => Binary(OpCode.Sub, a, b);
 
+    /// <summary>The elementwise product with broadcasting (the same as the operator).</summary>
     public static Tensor Multiply(Tensor a, Tensor b) => Binary(OpCode.Mul, a, b);
 
+    /// <summary>The elementwise quotient with broadcasting (the same as the operator).</summary>
     public static Tensor Divide(Tensor a, Tensor b) => Binary(OpCode.Div, a, b);
 
+    /// <summary>Elementwise a to the power b with broadcasting.</summary>
     public static Tensor Pow(Tensor a, Tensor b) => Binary(OpCode.Pow, a, b);
 
+    /// <summary>Elementwise a to the power b with a weakly typed number as b.</summary>
     public static Tensor Pow(Tensor a, double b) => Binary(OpCode.Pow, a, b);
 
+    /// <summary>Elementwise a to the power b with a weakly typed number as a.</summary>
     public static Tensor Pow(double a, Tensor b) => Binary(OpCode.Pow, a, b);
 
+    /// <summary>Elementwise max(a, b) with broadcasting.</summary>
     public static Tensor Maximum(Tensor a, Tensor b) => Binary(OpCode.Max, a, b);
 
+    /// <summary>Elementwise max(a, b) with a weakly typed number as b.</summary>
     public static Tensor Maximum(Tensor a, double b) => Binary(OpCode.Max, a, b);
 
+    /// <summary>Elementwise max(a, b) with a weakly typed number as a.</summary>
     public static Tensor Maximum(double a, Tensor b) => Binary(OpCode.Max, a, b);
 
+    /// <summary>Elementwise min(a, b) with broadcasting.</summary>
     public static Tensor Minimum(Tensor a, Tensor b) => Binary(OpCode.Min, a, b);
 
+    /// <summary>Elementwise min(a, b) with a weakly typed number as b.</summary>
     public static Tensor Minimum(Tensor a, double b) => Binary(OpCode.Min, a, b);
 
+    /// <summary>Elementwise min(a, b) with a weakly typed number as a.</summary>
     public static Tensor Minimum(double a, Tensor b) => Binary(OpCode.Min, a, b);
 
     // ---- comparisons and selection ------------------------------------------------------------------------
 
+    /// <summary>Elementwise a == b (bool) with broadcasting.</summary>
     public static Tensor Equal(Tensor a, Tensor b) => Binary(OpCode.Eq, a, b);
 
+    /// <summary>Elementwise a == b (bool) with a weakly typed number as b.</summary>
     public static Tensor Equal(Tensor a, double b) => Binary(OpCode.Eq, a, b);
 
+    /// <summary>Elementwise a == b (bool) with a weakly typed number as a.</summary>
     public static Tensor Equal(double a, Tensor b) => Binary(OpCode.Eq, a, b);
 
+    /// <summary>Elementwise a != b (bool) with broadcasting.</summary>
     public static Tensor NotEqual(Tensor a, Tensor b) => Binary(OpCode.Ne, a, b);
 
+    /// <summary>Elementwise a != b (bool) with a weakly typed number as b.</summary>
     public static Tensor NotEqual(Tensor a, double b) => Binary(OpCode.Ne, a, b);
 
+    /// <summary>Elementwise a != b (bool) with a weakly typed number as a.</summary>
     public static Tensor NotEqual(double a, Tensor b) => Binary(OpCode.Ne, a, b);
 
+    /// <summary>Elementwise a &lt; b (bool) with broadcasting.</summary>
     public static Tensor Less(Tensor a, Tensor b) => Binary(OpCode.Lt, a, b);
 
+    /// <summary>Elementwise a &lt; b (bool) with a weakly typed number as b.</summary>
     public static Tensor Less(Tensor a, double b) => Binary(OpCode.Lt, a, b);
 
+    /// <summary>Elementwise a &lt; b (bool) with a weakly typed number as a.</summary>
     public static Tensor Less(double a, Tensor b) => Binary(OpCode.Lt, a, b);
 
+    /// <summary>Elementwise a &lt;= b (bool) with broadcasting.</summary>
     public static Tensor LessEqual(Tensor a, Tensor b) => Binary(OpCode.Le, a, b);
 
+    /// <summary>Elementwise a &lt;= b (bool) with a weakly typed number as b.</summary>
     public static Tensor LessEqual(Tensor a, double b) => Binary(OpCode.Le, a, b);
 
+    /// <summary>Elementwise a &lt;= b (bool) with a weakly typed number as a.</summary>
     public static Tensor LessEqual(double a, Tensor b) => Binary(OpCode.Le, a, b);
 
+    /// <summary>Elementwise a &gt; b (bool) with broadcasting.</summary>
     public static Tensor Greater(Tensor a, Tensor b) => Binary(OpCode.Gt, a, b);
 
+    /// <summary>Elementwise a &gt; b (bool) with a weakly typed number as b.</summary>
     public static Tensor Greater(Tensor a, double b) => Binary(OpCode.Gt, a, b);
 
+    /// <summary>Elementwise a &gt; b (bool) with a weakly typed number as a.</summary>
     public static Tensor Greater(double a, Tensor b) => Binary(OpCode.Gt, a, b);
 
+    /// <summary>Elementwise a &gt;= b (bool) with broadcasting.</summary>
     public static Tensor GreaterEqual(Tensor a, Tensor b) => Binary(OpCode.Ge, a, b);
 
+    /// <summary>Elementwise a &gt;= b (bool) with a weakly typed number as b.</summary>
     public static Tensor GreaterEqual(Tensor a, double b) => Binary(OpCode.Ge, a, b);
 
+    /// <summary>Elementwise a &gt;= b (bool) with a weakly typed number as a.</summary>
     public static Tensor GreaterEqual(double a, Tensor b) => Binary(OpCode.Ge, a, b);
 
     /// <summary><paramref name="a"/> where <paramref name="condition"/> (bool) is true, else <paramref name="b"/>; broadcasting all three.</summary>
@@ -133,12 +180,15 @@ public static partial class Ops
         return Dispatch.Apply(OpCode.Select, Attrs.None, condition, a, b);
     }
 
+    /// <summary>Elementwise a where <paramref name="condition"/> is true, else the number b.</summary>
     public static Tensor Where(Tensor condition, Tensor a, double b) => Where(condition, a, Weak(b, a));
 
+    /// <summary>Elementwise the number a where <paramref name="condition"/> is true, else b.</summary>
     public static Tensor Where(Tensor condition, double a, Tensor b) => Where(condition, Weak(a, b), b);
 
     // ---- casts --------------------------------------------------------------------------------------------
 
+    /// <summary>Converts to <paramref name="dtype"/> (float to integer truncates toward zero).</summary>
     public static Tensor Cast(Tensor x, DType dtype) =>
         x.DType == dtype ? x : Dispatch.Apply(OpCode.Cast, new Attrs { DType = dtype }, x);
 
