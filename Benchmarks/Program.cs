@@ -48,6 +48,26 @@ internal static class Quick
             s.Setup();
             Measure($"W6 sgemm {n}^3", "tracer", () => s.Tracer());
         }
+        var e = new EagerOps();
+        e.Setup();
+        Measure("E1 eager add 1e6", "tracer", () => e.Add());
+        Measure("E2 eager exp 1e6", "tracer", () => e.Exp());
+        Measure("E3 eager sum rows 1e6", "tracer", () => e.Sum());
+        Measure("E4 eager softmax 1e6", "tracer", () => e.Softmax());
+        Measure("E5 eager matmul 1000^3", "tracer", () => e.MatMul());
+        Measure("E6 eager add n=4", "tracer", () => e.AddSmall());
+        if (Environment.GetEnvironmentVariable("TRACER_CPU_THREADS") == "1")   // once per run: the cache does not depend on threads
+            CacheScaling.Run((workload, impl, value, unit) => Write(workload, impl, value, unit));
+    }
+
+    private static void Write(string workload, string impl, double value, string unit)
+    {
+        string threads = Environment.GetEnvironmentVariable("TRACER_CPU_THREADS") ?? Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture);
+        string line = string.Create(CultureInfo.InvariantCulture,
+            $"{{\"workload\": \"{workload}\", \"impl\": \"{impl}\", \"threads\": {threads}, \"median_us\": {value:R}, \"unit\": \"{unit}\", \"samples\": 1}}");
+        Console.WriteLine(line);
+        output!.WriteLine(line);
+        output.Flush();
     }
 
     /// <summary>Median time of one call: warm up, then time batches big enough for the clock (≥ 1 ms) for about 2 s.</summary>

@@ -88,10 +88,31 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
 
     public string Name => "cpu";
 
-    public IExecutable Compile(Graph graph) => Compile(Lowerer.Lower(graph, options.Lowering));
+    public Device Device => Device.Cpu;
 
-    /// <summary>Compiles an already lowered program.</summary>
-    public CpuExecutable Compile(KernelProgram program)
+    public CpuBackendOptions Options => options;
+
+    IExecutable IBackend.Compile(LoweredProgram program) => Compile(program);
+
+    /// <summary>Compiles a program lowered by the pipeline (its control-flow bodies included).</summary>
+    public CpuExecutable Compile(LoweredProgram program) =>
+        Compile(program.Kernels ?? throw new ArgumentException("cpu: the program was not lowered to kernels"), program);
+
+    /// <summary>
+    /// Lowers <paramref name="graph"/> as it is (no optimisation of its own equations) and compiles it: for tests and
+    /// tools that build graphs by hand. The front end goes through <see cref="Pipeline"/> instead.
+    /// </summary>
+    public CpuExecutable Compile(Graph graph) => Compile(Pipeline.Lower(graph, PipelineOptions()));
+
+    /// <summary>The pipeline options that compile for this backend with its lowering knobs.</summary>
+    public PipelineOptions PipelineOptions() => new(this) { Lowering = options.Lowering };
+
+    public Storage FromHost(Array data) => new HostStorage((Array)data.Clone());
+
+    public Array ToHost(Storage storage) => ((HostStorage)storage).Data;
+
+    /// <summary>Compiles a kernel program; <paramref name="lowered"/> supplies its control-flow bodies.</summary>
+    private CpuExecutable Compile(KernelProgram program, LoweredProgram lowered)
     {
         int count = program.Kernels.Count;
         var lambdas = new Expression<Action<Array[], int, int>>[count];
@@ -106,7 +127,7 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
             var hi = Expression.Parameter(typeof(int), "hi");
             if (program.Kernels[i] is HostKernel host)
             {
-                var run = HostCalls.Compile(host, program.Buffers, this);
+                var run = HostCalls.Compile(host, program.Buffers, lowered, this);
                 lambdas[i] = Expression.Lambda<Action<Array[], int, int>>(Expression.Invoke(Expression.Constant(run), buffers), $"host_{host.Equation.Op.Name()}", [buffers, lo, hi]);
                 delegates[i] = (b, _, _) => run(b);
                 compiledBy[i] = CpuCompiler.Fast;
@@ -225,6 +246,7 @@ public sealed class CpuExecutable : IExecutable
     private readonly int[] inputLength;
     private readonly DType[] inputType;
     private readonly int[] outputBuffer;    // buffer id of output i
+    private readonly DType[] outputTypes;
     private readonly int[] freshBuffers;    // output buffers, allocated anew by every call
     private readonly DType[] freshTypes;
     private readonly int[] freshLengths;
@@ -270,7 +292,12 @@ public sealed class CpuExecutable : IExecutable
             freshZeroed[i] = !FirstWriteOverwrites(program, skip, info.Id, info.Length);
         }
         outputBuffer = new int[program.Outputs.Count];
-        for (int i = 0; i < outputBuffer.Length; i++) outputBuffer[i] = program.Outputs[i];
+        outputTypes = new DType[outputBuffer.Length];
+        for (int i = 0; i < outputBuffer.Length; i++)
+        {
+            outputBuffer[i] = program.Outputs[i];
+            outputTypes[i] = program.OutputTypes[i].DType;
+        }
     }
 
     public KernelProgram Program { get; }
@@ -284,6 +311,7 @@ public sealed class CpuExecutable : IExecutable
     /// <summary>Per kernel, how many threads it is split across (1: runs on the caller's thread).</summary>
     public int Threads(int kernel) => steps[kernel].Chunks;
 
+    /// <summary>Runs on host arrays and returns newly allocated output arrays (tests and host kernels use it).</summary>
     public Array[] Run(Array[] inputs)
     {
         var outputs = new Array[outputBuffer.Length];
@@ -291,36 +319,77 @@ public sealed class CpuExecutable : IExecutable
         return outputs;
     }
 
+    /// <summary>As <see cref="Run(Array[])"/>, writing the output arrays into <paramref name="outputs"/>.</summary>
     public void Run(Array[] inputs, Span<Array> outputs)
     {
-        if (outputs.Length != outputBuffer.Length)
-            throw new ArgumentException($"expected room for {outputBuffer.Length} outputs, got {outputs.Length}");
-        if (inputs.Length != inputBuffer.Length)
-            throw new ArgumentException($"expected {inputBuffer.Length} inputs, got {inputs.Length}");
+        CheckCounts(inputs.Length, outputs.Length);
         var buffers = Interlocked.Exchange(ref idle, null) ?? NewTable();
         try
         {
-            // Stores go through spans: a store into an Array[] element otherwise pays a covariance type check.
             var table = buffers.AsSpan();
-            for (int i = 0; i < inputs.Length; i++)
-            {
-                var x = inputs[i];
-                if (x.Length != inputLength[i] || DTypeExtensions.OfArray(x) != inputType[i])
-                    throw new ArgumentException(
-                        $"input {i}: expected {inputType[i].ShortName()}[{inputLength[i]} elements], got {x.GetType().Name} of {x.Length}");
-                table[inputBuffer[i]] = x;
-            }
-            for (int i = 0; i < freshBuffers.Length; i++) table[freshBuffers[i]] = NewOutput(freshTypes[i], freshLengths[i], freshZeroed[i]);
-            foreach (var run in runs) run.Step.Run(run.Code, buffers);
+            for (int i = 0; i < inputs.Length; i++) table[inputBuffer[i]] = CheckInput(i, inputs[i]);
+            Execute(buffers);
             for (int i = 0; i < outputs.Length; i++) outputs[i] = table[outputBuffer[i]];
         }
         finally
         {
-            // The table must not keep the caller's arrays alive.
-            foreach (int id in inputBuffer) buffers[id] = null!;
-            foreach (int id in freshBuffers) buffers[id] = null!;
-            Volatile.Write(ref idle, buffers);
+            Release(buffers);
         }
+    }
+
+    /// <summary>The backend contract: host storages in, new host storages out.</summary>
+    public void Run(ReadOnlySpan<Storage> inputs, Span<Storage> outputs)
+    {
+        CheckCounts(inputs.Length, outputs.Length);
+        var buffers = Interlocked.Exchange(ref idle, null) ?? NewTable();
+        try
+        {
+            var table = buffers.AsSpan();
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                if (inputs[i] is not HostStorage host || !ReferenceEquals(host.Device, Device.Cpu))
+                    throw new ArgumentException($"cpu: input {i} lives on {inputs[i].Device}, not on the cpu; move it with To(Device.Cpu)");
+                table[inputBuffer[i]] = CheckInput(i, host.Data);
+            }
+            Execute(buffers);
+            for (int i = 0; i < outputs.Length; i++) outputs[i] = new HostStorage(table[outputBuffer[i]], outputTypes[i], Device.Cpu);
+        }
+        finally
+        {
+            Release(buffers);
+        }
+    }
+
+    private void CheckCounts(int inputs, int outputs)
+    {
+        if (outputs != outputBuffer.Length)
+            throw new ArgumentException($"expected room for {outputBuffer.Length} outputs, got {outputs}");
+        if (inputs != inputBuffer.Length)
+            throw new ArgumentException($"expected {inputBuffer.Length} inputs, got {inputs}");
+    }
+
+    private Array CheckInput(int i, Array x)
+    {
+        if (x.Length != inputLength[i] || DTypeExtensions.OfArray(x) != inputType[i])
+            throw new ArgumentException(
+                $"input {i}: expected {inputType[i].ShortName()}[{inputLength[i]} elements], got {x.GetType().Name} of {x.Length}");
+        return x;
+    }
+
+    /// <summary>Allocates the outputs and runs every kernel over a table whose inputs are in place.</summary>
+    private void Execute(Array[] buffers)
+    {
+        var table = buffers.AsSpan();
+        for (int i = 0; i < freshBuffers.Length; i++) table[freshBuffers[i]] = NewOutput(freshTypes[i], freshLengths[i], freshZeroed[i]);
+        foreach (var run in runs) run.Step.Run(run.Code, buffers);
+    }
+
+    /// <summary>Hands the table to the next call; it must not keep the caller's arrays alive.</summary>
+    private void Release(Array[] buffers)
+    {
+        foreach (int id in inputBuffer) buffers[id] = null!;
+        foreach (int id in freshBuffers) buffers[id] = null!;
+        Volatile.Write(ref idle, buffers);
     }
 
     /// <summary>

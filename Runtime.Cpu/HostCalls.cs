@@ -4,19 +4,18 @@ using Tracer.Compiler.Lowering;
 namespace Tracer.Runtime.Cpu;
 
 /// <summary>
-/// Runs control-flow kernels: each sub-graph is optimised and compiled once, when the enclosing program is; a call
-/// drives the loop or picks the branch on the host and runs the compiled sub-graphs.
+/// Runs control-flow kernels: each sub-graph, already lowered by the pipeline, is compiled once when the enclosing
+/// program is; a call drives the loop or picks the branch on the host and runs the compiled sub-graphs.
 /// </summary>
 internal static class HostCalls
 {
-    public static Action<Array[]> Compile(HostKernel kernel, IReadOnlyList<BufferInfo> bufferInfo, CpuBackend backend)
+    public static Action<Array[]> Compile(HostKernel kernel, IReadOnlyList<BufferInfo> bufferInfo, LoweredProgram program, CpuBackend backend)
     {
         var eq = kernel.Equation;
         if (kernel.Results is not { } results) return static _ => { };   // written by the construct's first kernel
         var def = eq.Attrs.Control ?? throw new NotSupportedException($"cpu: {eq.Op.Name()} has no definition");
-        var compiled = new Dictionary<Graph, IExecutable>(ReferenceEqualityComparer.Instance);
-        foreach (var g in def.SubGraphs())
-            compiled[g] = backend.Compile(Optimizer.Run(g, new OptimizeOptions(Final: true)));
+        var compiled = new Dictionary<Graph, CpuExecutable>(ReferenceEqualityComparer.Instance);
+        foreach (var g in def.SubGraphs()) compiled[g] = backend.Compile(program.Body(g));
         int[] inputs = kernel.Inputs;
         var lengths = Array.ConvertAll(inputs, b => bufferInfo[b].Length);
         return buffers =>

@@ -88,3 +88,15 @@ for n in [512, 2048]:
     A = uniform((n, n), -1, 1)
     B = uniform((n, n), -1, 1)
     measure("W6 sgemm %d^3" % n, lambda A=A, B=B: torch.matmul(A, B))
+
+# E1-E6: single eager ops (output allocated per call), as in EagerWorkloads.cs
+EX = uniform((1000, 1000), -3, 3)
+EY = uniform((1000, 1000), -3, 3)
+EM = uniform((1000, 1000), -1, 1)
+ES = uniform((4,), -1, 1)
+measure("E1 eager add 1e6", lambda: EX + EY)
+measure("E2 eager exp 1e6", lambda: torch.exp(EX))
+measure("E3 eager sum rows 1e6", lambda: EX.sum(1))
+measure("E4 eager softmax 1e6", lambda: torch.softmax(EX, 1))
+measure("E5 eager matmul 1000^3", lambda: EM @ EM)
+measure("E6 eager add n=4", lambda: ES + ES)

@@ -1,33 +1,50 @@
 namespace Tracer.Compiler;
 
-/// <summary>A code generator: turns an optimised graph into something that runs.</summary>
+/// <summary>
+/// What a device contributes to the pipeline (tinygrad's allocator + compiler + runner): storage for its tensors,
+/// copies to and from the host, and a code generator that turns a lowered program into something that runs. The
+/// compile pipeline (<see cref="Pipeline"/>) owns every stage before code generation; a backend never optimises or
+/// lowers a graph itself.
+/// </summary>
 public interface IBackend
 {
     /// <summary>Short name for messages: "cpu", "cuda", "interpreter".</summary>
     string Name { get; }
 
+    /// <summary>The device whose storage this backend owns and whose tensors its executables read and write.</summary>
+    Device Device { get; }
+
     /// <summary>
-    /// Compiles <paramref name="graph"/> (no captures; inputs and outputs as in the graph). Called once per cache
-    /// entry, so it may take milliseconds; the returned executable is called many times, from many threads at once.
+    /// Whether <see cref="Compile"/> needs <see cref="LoweredProgram.Kernels"/>. The reference interpreter runs the
+    /// optimised graph itself, so the pipeline skips lowering for it.
     /// </summary>
-    IExecutable Compile(Graph graph);
+    bool ConsumesKernels => true;
+
+    /// <summary>
+    /// Compiles a lowered program. Called once per cache entry, so it may take milliseconds; the returned executable
+    /// is called many times, from many threads at once.
+    /// </summary>
+    IExecutable Compile(LoweredProgram program);
+
+    /// <summary>A storage on this device holding a copy of host array <paramref name="data"/> (which the caller may reuse).</summary>
+    Storage FromHost(Array data);
+
+    /// <summary>
+    /// The values of <paramref name="storage"/> (a storage of this device) as a host array. The array may be shared with
+    /// the storage: callers must not mutate it.
+    /// </summary>
+    Array ToHost(Storage storage);
 }
 
-/// <summary>A compiled graph. Thread-safe: concurrent calls do not share mutable state.</summary>
+/// <summary>A compiled program. Thread-safe: concurrent calls do not share mutable state.</summary>
 public interface IExecutable
 {
     /// <summary>
-    /// Runs on host arrays (row-major, one per graph input, types as the graph says, already checked by the caller)
-    /// and returns newly allocated output arrays, one per graph output.
+    /// Runs on storages of the backend's device (one per program input, types as the program says, already checked
+    /// by the caller) and writes one newly allocated storage per program output into <paramref name="outputs"/>.
     /// </summary>
-    Array[] Run(Array[] inputs);
+    void Run(ReadOnlySpan<Storage> inputs, Span<Storage> outputs);
 
-    /// <summary>
-    /// As <see cref="Run(Array[])"/>, writing the new output arrays into <paramref name="outputs"/> (one slot per graph
-    /// output) instead of a new table: the cached call path reuses its table.
-    /// </summary>
-    void Run(Array[] inputs, Span<Array> outputs) => Run(inputs).CopyTo(outputs);
-
-    /// <summary>Human-readable generated code (kernels as C#-like text), for inspection and debugging.</summary>
+    /// <summary>Human-readable generated code (kernels as C#-like text, PTX...), for inspection and debugging.</summary>
     string Describe();
 }

@@ -2,51 +2,60 @@ namespace Tracer.Compiler;
 
 /// <summary>
 /// The reference interpreter: evaluates a graph equation by equation with each primitive's reference
-/// implementation. Slow and obviously right; every backend is tested against it.
+/// implementation. Slow and obviously right; every backend is tested against it. It is also a backend in its own
+/// right (of the <see cref="Device.Reference"/> device, host storage), which is what proves that the compiled-call
+/// path does not depend on the CPU backend.
 /// </summary>
-public sealed class Interpreter(IRuleSet rules) : IBackend
+public sealed class Interpreter(IRuleSet rules, Device? device = null) : IBackend
 {
     public string Name => "interpreter";
 
-    public IExecutable Compile(Graph graph)
+    public Device Device { get; } = device ?? Device.Reference;
+
+    /// <summary>The interpreter runs the optimised graph itself: no kernels needed.</summary>
+    public bool ConsumesKernels => false;
+
+    public IExecutable Compile(LoweredProgram program)
     {
-        if (graph.CaptureArray.Length > 0)
+        if (program.Graph.CaptureArray.Length > 0)
             throw new InvalidOperationException("a graph with captured values cannot be compiled on its own; inline it first");
-        return new Executable(rules, graph);
+        return new Executable(rules, program.Graph, Device);
     }
 
-    /// <summary>Evaluates <paramref name="graph"/> once.</summary>
-    public static Array[] Run(IRuleSet rules, Graph graph, Array[] inputs) => new Executable(rules, graph).Run(inputs);
+    public Storage FromHost(Array data) => new HostStorage((Array)data.Clone(), Device);
 
-    private sealed class Executable(IRuleSet rules, Graph graph) : IExecutable
+    public Array ToHost(Storage storage) => ((HostStorage)storage).Data;
+
+    /// <summary>Evaluates <paramref name="graph"/> once on host arrays.</summary>
+    public static Array[] Run(IRuleSet rules, Graph graph, Array[] inputs)
     {
-        public Array[] Run(Array[] inputs)
-        {
-            int size = 0;
-            foreach (var n in graph.InputArray) size = Math.Max(size, n.Id + 1);
-            foreach (var n in graph.EquationArray) size = Math.Max(size, n.Id + 1);
-            var values = new Array?[size];
-            for (int i = 0; i < graph.InputArray.Length; i++) values[graph.InputArray[i].Id] = inputs[i];
-            foreach (var eq in graph.EquationArray)
-            {
-                values[eq.Id] = eq.Op switch
-                {
-                    OpCode.Literal => Fill(eq.DType, eq.Attrs.Value),
-                    OpCode.Constant => eq.Attrs.Data!,
-                    _ => Apply(eq, values),
-                };
-            }
-            var outputs = new Array[graph.OutputArray.Length];
-            for (int i = 0; i < outputs.Length; i++)
-            {
-                var v = values[graph.OutputArray[i].Id]!;
-                outputs[i] = (Array)v.Clone();
-            }
-            return outputs;
-        }
+        var values = Evaluate(rules, graph, inputs, null);
+        var outputs = new Array[graph.OutputArray.Length];
+        for (int i = 0; i < outputs.Length; i++) outputs[i] = (Array)values[graph.OutputArray[i].Id]!.Clone();
+        return outputs;
+    }
 
-        private Array Apply(Node eq, Array?[] values)
+    /// <summary>
+    /// Evaluates every equation of <paramref name="graph"/> and returns the value of each node (indexed by id);
+    /// <paramref name="check"/>, when given, sees each equation with its input and output values as it completes
+    /// (DebugNans uses it to stop at the first primitive that produced a NaN).
+    /// </summary>
+    public static Array?[] Evaluate(IRuleSet rules, Graph graph, Array[] inputs, Action<Node, Array[], Array>? check)
+    {
+        var values = new Array?[graph.IdCount];
+        for (int i = 0; i < graph.InputArray.Length; i++) values[graph.InputArray[i].Id] = inputs[i];
+        foreach (var eq in graph.EquationArray)
         {
+            if (eq.Op == OpCode.Literal)
+            {
+                values[eq.Id] = Fill(eq.DType, eq.Attrs.Value);
+                continue;
+            }
+            if (eq.Op == OpCode.Constant)
+            {
+                values[eq.Id] = eq.Attrs.Data!;
+                continue;
+            }
             var types = new TensorType[eq.InputArray.Length];
             var args = new Array[eq.InputArray.Length];
             for (int i = 0; i < args.Length; i++)
@@ -54,7 +63,21 @@ public sealed class Interpreter(IRuleSet rules) : IBackend
                 types[i] = eq.InputArray[i].Type;
                 args[i] = values[eq.InputArray[i].Id]!;
             }
-            return rules.Get(eq.Op).Evaluate(eq.Attrs, eq.Type, types, args);
+            var value = rules.Get(eq.Op).Evaluate(eq.Attrs, eq.Type, types, args);
+            check?.Invoke(eq, args, value);
+            values[eq.Id] = value;
+        }
+        return values;
+    }
+
+    private sealed class Executable(IRuleSet rules, Graph graph, Device device) : IExecutable
+    {
+        public void Run(ReadOnlySpan<Storage> inputs, Span<Storage> outputs)
+        {
+            var arrays = new Array[inputs.Length];
+            for (int i = 0; i < arrays.Length; i++) arrays[i] = ((HostStorage)inputs[i]).Data;
+            var results = Interpreter.Run(rules, graph, arrays);
+            for (int i = 0; i < results.Length; i++) outputs[i] = new HostStorage(results[i], device);
         }
 
         public string Describe() => "reference interpreter over:\n" + graph;

@@ -12,11 +12,25 @@ public abstract class ControlFlow
     /// <summary>The type of result <paramref name="index"/>.</summary>
     public abstract TensorType ResultType(int index);
 
-    /// <summary>The bracketed parameters in printed graphs.</summary>
-    public abstract string Describe();
+    /// <summary>The scalar parameters in printed graphs, e.g. <c>length=3 carries=1 xs=1 consts=0</c>.</summary>
+    public abstract string Parameters();
+
+    /// <summary>The sub-graphs with the names printed graphs give them (<c>body</c>, <c>cond</c>, <c>branch0</c>...).</summary>
+    public abstract IReadOnlyList<(string Name, Graph Graph)> NamedSubGraphs();
+
+    /// <summary>A one-line summary (Graphviz labels, kernel labels): the parameters and each sub-graph's size.</summary>
+    public string Describe()
+    {
+        var parts = new List<string> { Parameters() };
+        foreach (var (name, graph) in NamedSubGraphs()) parts.Add($"{name}={{{graph.Equations.Count} eqns}}");
+        return string.Join(" ", parts);
+    }
 
     /// <summary>The sub-graphs a backend must compile to run this construct.</summary>
-    public abstract IEnumerable<Graph> SubGraphs();
+    public IEnumerable<Graph> SubGraphs()
+    {
+        foreach (var (_, graph) in NamedSubGraphs()) yield return graph;
+    }
 
     /// <summary>
     /// Runs the construct on host arrays (the equation's inputs) and returns every result; <paramref name="run"/>
@@ -111,11 +125,10 @@ public sealed class ScanDef : ControlFlow
     public object? Forward { get; set; }
 
     /// <inheritdoc/>
-    public override string Describe() =>
-        $"length={Length} carries={Carries} xs={Xs} consts={Consts}{(Reverse ? " reverse" : "")} body={{{Body.Equations.Count} eqns}}";
+    public override string Parameters() => $"length={Length} carries={Carries} xs={Xs} consts={Consts}{(Reverse ? " reverse" : "")}";
 
     /// <inheritdoc/>
-    public override IEnumerable<Graph> SubGraphs() => [Body];
+    public override IReadOnlyList<(string Name, Graph Graph)> NamedSubGraphs() => [("body", Body)];
 
     /// <inheritdoc/>
     public override Array[] Run(Array[] inputs, Func<Graph, Array[], Array[]> run)
@@ -180,6 +193,9 @@ public sealed class WhileDef : ControlFlow
     /// <summary>Number of inputs every iteration sees unchanged.</summary>
     public int Consts { get; }
 
+    /// <summary>The loop over [carries, carry tangents] (filled by the JVP rule, so CSE can share it).</summary>
+    public object? Forward { get; set; }
+
     /// <inheritdoc/>
     public override int ResultCount => Carries;
 
@@ -187,11 +203,10 @@ public sealed class WhileDef : ControlFlow
     public override TensorType ResultType(int index) => Body.Outputs[index].Type;
 
     /// <inheritdoc/>
-    public override string Describe() =>
-        $"carries={Carries} consts={Consts} cond={{{Cond.Equations.Count} eqns}} body={{{Body.Equations.Count} eqns}}";
+    public override string Parameters() => $"carries={Carries} consts={Consts}";
 
     /// <inheritdoc/>
-    public override IEnumerable<Graph> SubGraphs() => [Cond, Body];
+    public override IReadOnlyList<(string Name, Graph Graph)> NamedSubGraphs() => [("cond", Cond), ("body", Body)];
 
     /// <inheritdoc/>
     public override Array[] Run(Array[] inputs, Func<Graph, Array[], Array[]> run)
@@ -250,10 +265,15 @@ public sealed class SwitchDef : ControlFlow
     public object? Forward { get; set; }
 
     /// <inheritdoc/>
-    public override string Describe() => $"branches={Branches.Length}";
+    public override string Parameters() => $"branches={Branches.Length}";
 
     /// <inheritdoc/>
-    public override IEnumerable<Graph> SubGraphs() => Branches;
+    public override IReadOnlyList<(string Name, Graph Graph)> NamedSubGraphs()
+    {
+        var named = new (string, Graph)[Branches.Length];
+        for (int b = 0; b < named.Length; b++) named[b] = ($"branch{b}", Branches[b]);
+        return named;
+    }
 
     /// <inheritdoc/>
     public override Array[] Run(Array[] inputs, Func<Graph, Array[], Array[]> run)

@@ -6,6 +6,12 @@ public sealed class Device : IEquatable<Device>
     /// <summary>The host CPU, where tensors live by default.</summary>
     public static readonly Device Cpu = new("cpu", 0);
 
+    /// <summary>
+    /// The reference interpreter as a device: host memory, every primitive run by its reference implementation. Slow;
+    /// a test oracle that runs the same calls as the CPU (tensor.To(Device.Reference)).
+    /// </summary>
+    public static readonly Device Reference = new("reference", 0);
+
     /// <summary>The device <paramref name="index"/> of the runtime called <paramref name="kind"/>, e.g. <c>("cuda", 0)</c>.</summary>
     public Device(string kind, int index)
     {
@@ -13,7 +19,7 @@ public sealed class Device : IEquatable<Device>
         Index = index;
     }
 
-    /// <summary>"cpu" or "cuda".</summary>
+    /// <summary>"cpu", "cuda" or "reference".</summary>
     public string Kind { get; }
 
     /// <summary>The device's number within its kind.</summary>
@@ -29,7 +35,7 @@ public sealed class Device : IEquatable<Device>
     public override int GetHashCode() => HashCode.Combine(Kind, Index);
 
     /// <inheritdoc/>
-    public override string ToString() => Kind == "cpu" ? "cpu" : $"{Kind}:{Index}";
+    public override string ToString() => Kind is "cpu" or "reference" ? Kind : $"{Kind}:{Index}";
 }
 
 /// <summary>The static type of a tensor value: shape and element type.</summary>

@@ -35,6 +35,12 @@ public sealed class GraphBuilder
     /// <summary>The enclosing trace, when this one is nested (a transform inside a traced function).</summary>
     public GraphBuilder? Parent { get; }
 
+    /// <summary>
+    /// The source location recorded on equations emitted from now on (null: none). Set by the front end per traced
+    /// op while debugging NaNs, and by <see cref="Replay"/> so that copies keep their original's location.
+    /// </summary>
+    public string? SourceHint { get; set; }
+
     /// <summary>True once <see cref="Build"/> ran: its values can no longer be used.</summary>
     public bool IsFinished { get; private set; }
 
@@ -141,7 +147,7 @@ public sealed class GraphBuilder
     private Node Append(OpCode op, Attrs attrs, Node[] args, TensorType type)
     {
         if (IsFinished) throw new InvalidOperationException("this trace has finished; no more equations can be added");
-        var node = new Node(this, nextId++, op == OpCode.Literal ? -1 : nextOrdinal++, op, attrs, args, type);
+        var node = new Node(this, nextId++, op == OpCode.Literal ? -1 : nextOrdinal++, op, attrs, args, type, SourceHint);
         equations.Add(node);
         return node;
     }

@@ -3,44 +3,11 @@ using System.Text;
 
 namespace Tracer.Compiler;
 
-/// <summary>Prints graphs as jaxpr-like text and as Graphviz dot.</summary>
+/// <summary>Prints graphs as jaxpr-like text and as Graphviz dot (one node per equation, sub-graphs summarised).</summary>
 public static class GraphPrinter
 {
-    /// <summary>The jaxpr-like text of <paramref name="g"/>.</summary>
-    public static string ToText(Graph g)
-    {
-        var names = Names(g);
-        var sb = new StringBuilder("{ lambda ");
-        if (g.CaptureArray.Length > 0)
-        {
-            foreach (var c in g.CaptureArray) sb.Append(names[c.Inner]).Append(':').Append(c.Inner.Type).Append(' ');
-            sb.Append("; ");
-        }
-        foreach (var x in g.InputArray) sb.Append(names[x]).Append(':').Append(x.Type).Append(' ');
-        sb.Append(".\n");
-        foreach (var eq in g.EquationArray)
-        {
-            if (eq.Op == OpCode.Literal) continue;
-            sb.Append("    ").Append(names[eq]).Append(':').Append(eq.Type).Append(" = ").Append(eq.Op.Name());
-            if (eq.Op == OpCode.Constant)
-            {
-                sb.Append('[').Append(FormatData(eq.Attrs.Data!)).Append(']');
-            }
-            else
-            {
-                sb.Append(eq.Attrs.Format(eq.Op));
-            }
-            foreach (var input in eq.InputArray) sb.Append(' ').Append(Ref(input, names));
-            sb.Append('\n');
-        }
-        sb.Append("  in (");
-        for (int i = 0; i < g.OutputArray.Length; i++)
-        {
-            if (i > 0) sb.Append(", ");
-            sb.Append(Ref(g.OutputArray[i], names));
-        }
-        return sb.Append(") }").ToString();
-    }
+    /// <summary>Jaxpr-like text; control-flow and custom-rule sub-graphs print in full, nested (see <see cref="GraphText"/>).</summary>
+    public static string ToText(Graph g) => GraphText.Write(g);
 
     /// <summary>The Graphviz dot text of <paramref name="g"/>.</summary>
     public static string ToDot(Graph g)
@@ -88,9 +55,7 @@ public static class GraphPrinter
     private static string FloatText(string s) =>
         s.Contains('.') || s.Contains('E') || s.Contains("Infinity") || s.Contains("NaN") ? s : s + ".0";
 
-    private static string Ref(Node n, Dictionary<Node, string> names) => n.Op == OpCode.Literal ? Literal(n) : names[n];
-
-    private static string FormatData(Array data)
+    internal static string FormatData(Array data)
     {
         const int Shown = 6;
         var sb = new StringBuilder();

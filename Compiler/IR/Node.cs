@@ -6,8 +6,9 @@ namespace Tracer.Compiler;
 /// </summary>
 public sealed class Node
 {
-    internal Node(GraphBuilder owner, int id, int ordinal, OpCode op, Attrs attrs, Node[] inputs, TensorType type)
+    internal Node(GraphBuilder owner, int id, int ordinal, OpCode op, Attrs attrs, Node[] inputs, TensorType type, string? source = null)
     {
+        Source = source;
         Owner = owner;
         Id = id;
         Ordinal = ordinal;
@@ -51,6 +52,12 @@ public sealed class Node
 
     /// <summary>Whether this is a scalar literal (printed as its value).</summary>
     public bool IsLiteral => Op == OpCode.Literal;
+
+    /// <summary>
+    /// Where the user's code created this value (file:line), recorded only while <c>Jit.Config.DebugNans</c> is on;
+    /// copies made by transforms and passes keep it (a backward-pass value carries its forward op's line).
+    /// </summary>
+    public string? Source { get; }
 
     /// <inheritdoc/>
     public override string ToString() => $"%{Id}:{Type} = {Op.Name()}";

@@ -124,7 +124,8 @@ public enum OpCode
     OptimizationBarrier,
 
     // Structured control flow (Attrs.Control holds the traced sub-graphs). A construct with several results is one
-    // equation per result, each with the same inputs and definition and Attrs.Index naming its result.
+    // equation per result, each with the same inputs and definition and Attrs.Index naming its result; transforms,
+    // the printer and the lowering treat such siblings as one unit (Siblings, ControlFlowRule).
     /// <summary>A loop over the leading axis of its inputs, carrying state (<see cref="ScanDef"/>).</summary>
     Scan,
     /// <summary>A loop while a condition holds (<see cref="WhileDef"/>).</summary>

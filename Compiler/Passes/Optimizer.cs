@@ -23,6 +23,7 @@ public static class Optimizer
         using var scope = builder.Activate();
         var map = Replay.MapInputs(graph, builder);
         var cse = new Dictionary<CseKey, Node>();
+        var recorded = RecordingScans(graph, live);
         bool expanded = false;
         foreach (var eq in graph.EquationArray)
         {
@@ -46,10 +47,13 @@ public static class Optimizer
                 map[eq.Id] = simplified;
                 continue;
             }
-            var key = new CseKey(eq.Op, eq.Attrs, args);
+            var attrs = SharedScan(eq, recorded) ?? eq.Attrs;
+            var key = new CseKey(eq.Op, attrs, args);
             if (!cse.TryGetValue(key, out var node))
             {
-                node = builder.Emit(eq.Op, eq.Attrs, args);
+                builder.SourceHint = eq.Source;
+                node = builder.Emit(eq.Op, attrs, args);
+                builder.SourceHint = null;
                 cse[key] = node;
             }
             map[eq.Id] = node;
@@ -57,6 +61,40 @@ public static class Optimizer
         var result = builder.Build(Replay.MapAll(graph.OutputArray, map));
         // Expanded custom calls were inlined verbatim (and may hold nested ones): optimise them too.
         return expanded ? Run(result, options) : result;
+    }
+
+    /// <summary>
+    /// Reverse mode runs a scan a second time, recording the carry entering each step (<see cref="ScanDef.WithHistory"/>),
+    /// over the same inputs; its first results are the plain scan's. Where both are live, the plain scan's results are
+    /// taken from the recording one (CSE then merges the two), so the forward loop runs once.
+    /// </summary>
+    private static Attrs? SharedScan(Node eq, List<Node> recorded)
+    {
+        if (eq.Op != OpCode.Scan || eq.Attrs.Control is not ScanDef { WithHistory: ScanDef history }) return null;
+        foreach (var r in recorded)
+        {
+            if (ReferenceEquals(r.Attrs.Control, history) && r.InputArray.AsSpan().SequenceEqual(eq.InputArray))
+                return new Attrs { Control = history, Index = eq.Attrs.Index };
+        }
+        return null;
+    }
+
+    /// <summary>The live scans that record their carries (one equation per construct).</summary>
+    private static List<Node> RecordingScans(Graph graph, bool[] live)
+    {
+        var histories = new HashSet<ScanDef>(ReferenceEqualityComparer.Instance);
+        foreach (var eq in graph.EquationArray)
+        {
+            if (eq.Op == OpCode.Scan && eq.Attrs.Control is ScanDef { WithHistory: ScanDef h }) histories.Add(h);
+        }
+        var result = new List<Node>();
+        foreach (var eq in graph.EquationArray)
+        {
+            if (live[eq.Id] && eq.Op == OpCode.Scan && eq.Attrs.Control is ScanDef def && histories.Contains(def)
+                && !result.Exists(r => ReferenceEquals(r.Attrs.Control, def) && r.InputArray.AsSpan().SequenceEqual(eq.InputArray)))
+                result.Add(eq);
+        }
+        return result;
     }
 
     /// <summary>Which nodes the outputs depend on (one backward sweep; equations are in dependency order).</summary>

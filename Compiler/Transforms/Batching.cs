@@ -33,8 +33,10 @@ public static class Batching
         }
         foreach (var c in graph.CaptureArray) map[c.Inner.Id] = builder.Resolve(c.Outer);
 
+        var siblings = Siblings.Of(graph);
         foreach (var eq in graph.EquationArray)
         {
+            if (map[eq.Id] is not null) continue;   // a result of a construct already batched with its siblings
             if (eq.Op is OpCode.Literal or OpCode.Constant)
             {
                 map[eq.Id] = Replay.Copy(eq, map);
@@ -54,15 +56,16 @@ public static class Batching
                 map[eq.Id] = builder.Emit(eq.Op, eq.Attrs, args);
                 continue;
             }
-            var (output, axis) = graph.Rules.Get(eq.Op).Batch(eq.Attrs, args, argAxes, batchSize);
-            var expected = InsertAxis(eq.Shape, axis, batchSize);
-            if (output.Shape != expected || output.DType != eq.DType)
+            var rule = graph.Rules.Get(eq.Op);
+            if (rule is ControlFlowRule flow && siblings[eq.Id] is { } group)
             {
-                throw new InvalidOperationException(
-                    $"{eq.Op.Name()}: batching rule returned {output.Type} with batch axis {axis}; expected {eq.DType.ShortName()}{expected}");
+                // One batched construct for every result of the construct.
+                var (results, resultAxes) = flow.BatchAll(eq.Attrs, args, argAxes, batchSize);
+                foreach (var member in group) Bind(member, results[member.Attrs.Index], resultAxes[member.Attrs.Index], map, axes, batchSize);
+                continue;
             }
-            map[eq.Id] = output;
-            axes[eq.Id] = axis;
+            var (output, axis) = rule.Batch(eq.Attrs, args, argAxes, batchSize);
+            Bind(eq, output, axis, map, axes, batchSize);
         }
 
         var outputs = new Node[graph.Outputs.Count];
@@ -72,6 +75,18 @@ public static class Batching
             outputs[j] = MoveBatchAxis(map[o.Id], axes[o.Id], outAxes[j], batchSize);
         }
         return builder.Build(outputs);
+    }
+
+    private static void Bind(Node eq, Node output, int axis, Node[] map, int[] axes, int batchSize)
+    {
+        var expected = InsertAxis(eq.Shape, axis, batchSize);
+        if (output.Shape != expected || output.DType != eq.DType)
+        {
+            throw new InvalidOperationException(
+                $"{eq.Op.Name()}: batching rule returned {output.Type} with batch axis {axis}; expected {eq.DType.ShortName()}{expected}");
+        }
+        map[eq.Id] = output;
+        axes[eq.Id] = axis;
     }
 
     /// <summary>Moves the batch axis from <paramref name="from"/> (-1: unbatched, so broadcast) to <paramref name="to"/>.</summary>

@@ -34,31 +34,66 @@ public static class ForwardMode
         return builder.Build(outputs);
     }
 
-    /// <summary>Copies each equation and computes its tangent from its inputs' tangents.</summary>
+    /// <summary>
+    /// Copies each equation and computes its tangent from its inputs' tangents. The results of one control-flow
+    /// construct are handled together at the first of them: one construct computes every result and its tangent,
+    /// and stands in for the original construct too.
+    /// </summary>
     public static void Sweep(Graph graph, Node[] map, Node?[] tangents)
     {
+        var siblings = Siblings.Of(graph);
         foreach (var eq in graph.EquationArray)
         {
+            if (map[eq.Id] is not null) continue;   // a result of a construct already handled with its siblings
+            if (eq.Op is OpCode.Literal or OpCode.Constant)
+            {
+                map[eq.Id] = Replay.Copy(eq, map);
+                continue;
+            }
+            var inputTangents = InputTangents(eq, tangents);
+            var rule = graph.Rules.Get(eq.Op);
+            if (inputTangents is not null && !rule.IsNonDifferentiable && rule is ControlFlowRule flow && siblings[eq.Id] is { } group)
+            {
+                var args = Replay.MapAll(eq.InputArray, map);
+                // The construct replaces the original, so it keeps the original's source location (DebugNans).
+                var (primals, resultTangents) = Replay.WithSource(Ir.B, eq.Source, () => flow.JvpAll(eq.Attrs, args, inputTangents));
+                foreach (var member in group)
+                {
+                    map[member.Id] = primals[member.Attrs.Index];
+                    tangents[member.Id] = Checked(member, primals[member.Attrs.Index], resultTangents[member.Attrs.Index]);
+                }
+                continue;
+            }
             var primal = Replay.Copy(eq, map);
             map[eq.Id] = primal;
-            if (eq.Op is OpCode.Literal or OpCode.Constant) continue;
-            Node?[]? inputTangents = null;
-            for (int i = 0; i < eq.InputArray.Length; i++)
-            {
-                var t = tangents[eq.InputArray[i].Id];
-                if (t is null) continue;
-                inputTangents ??= new Node?[eq.InputArray.Length];
-                inputTangents[i] = t;
-            }
             if (inputTangents is null) continue;
-            var rule = graph.Rules.Get(eq.Op);
             var tangent = rule.IsNonDifferentiable || !primal.DType.IsFloat() ? null : rule.Jvp(primal, inputTangents);
-            if (tangent is not null && tangent.Type != primal.Type)
-            {
-                throw new InvalidOperationException(
-                    $"{eq.Op.Name()}: JVP rule returned a tangent {tangent.Type} for an output of type {primal.Type}");
-            }
-            tangents[eq.Id] = tangent;
+            tangents[eq.Id] = Checked(eq, primal, tangent);
         }
+    }
+
+    private static Node?[]? InputTangents(Node eq, Node?[] tangents)
+    {
+        Node?[]? result = null;
+        for (int i = 0; i < eq.InputArray.Length; i++)
+        {
+            var t = tangents[eq.InputArray[i].Id];
+            if (t is null) continue;
+            result ??= new Node?[eq.InputArray.Length];
+            result[i] = t;
+        }
+        return result;
+    }
+
+    private static Node? Checked(Node eq, Node primal, Node? tangent)
+    {
+        if (primal.Type != eq.Type)
+            throw new InvalidOperationException($"{eq.Op.Name()}: JVP rule returned a primal {primal.Type} for an output of type {eq.Type}");
+        if (tangent is not null && (tangent.Type != primal.Type || !primal.DType.IsFloat()))
+        {
+            throw new InvalidOperationException(
+                $"{eq.Op.Name()}: JVP rule returned a tangent {tangent.Type} for an output of type {primal.Type}");
+        }
+        return tangent;
     }
 }

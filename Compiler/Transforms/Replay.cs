@@ -52,7 +52,23 @@ public static class Replay
             default:
                 var args = new Node[eq.InputArray.Length];
                 for (int i = 0; i < args.Length; i++) args[i] = map[eq.InputArray[i].Id];
-                return b.Emit(eq.Op, eq.Attrs, args);
+                if (eq.Source is null) return b.Emit(eq.Op, eq.Attrs, args);
+                return WithSource(b, eq.Source, () => b.Emit(eq.Op, eq.Attrs, args));
+        }
+    }
+
+    /// <summary>Runs <paramref name="emit"/> with <paramref name="source"/> as the builder's source hint.</summary>
+    public static T WithSource<T>(GraphBuilder b, string? source, Func<T> emit)
+    {
+        var saved = b.SourceHint;
+        b.SourceHint = source ?? saved;
+        try
+        {
+            return emit();
+        }
+        finally
+        {
+            b.SourceHint = saved;
         }
     }
 

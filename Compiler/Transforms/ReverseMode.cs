@@ -47,19 +47,34 @@ public static class ReverseMode
 
     /// <summary>
     /// Propagates <paramref name="cotangents"/> (indexed by the original graph's node ids) from the outputs back to
-    /// the inputs. A null cotangent is a symbolic zero: its equation's rule is never called.
+    /// the inputs. A null cotangent is a symbolic zero: its equation's rule is never called. The results of one
+    /// control-flow construct are handled together, at the first of them: by then every use of every result has
+    /// been visited, so all their cotangents are complete and one backward construct serves them all.
     /// </summary>
     public static void Backward(Graph graph, Node[] map, Node?[] cotangents)
     {
         var eqs = graph.EquationArray;
+        var siblings = Siblings.Of(graph);
         for (int i = eqs.Length - 1; i >= 0; i--)
         {
             var eq = eqs[i];
-            var ct = cotangents[eq.Id];
-            if (ct is null || eq.Op is OpCode.Literal or OpCode.Constant) continue;
+            if (eq.Op is OpCode.Literal or OpCode.Constant) continue;
             var rule = graph.Rules.Get(eq.Op);
             if (rule.IsNonDifferentiable) continue;
-            var inputCts = rule.Vjp(map[eq.Id], ct);
+            Node?[] inputCts;
+            if (rule is ControlFlowRule flow && siblings[eq.Id] is { } group)
+            {
+                if (!ReferenceEquals(group[0], eq)) continue;
+                var resultCts = ResultCotangents(group, cotangents);
+                if (resultCts is null) continue;
+                var primal = map[eq.Id];
+                inputCts = flow.VjpAll(primal.Attrs, primal.Inputs, resultCts);
+            }
+            else
+            {
+                if (cotangents[eq.Id] is not { } ct) continue;
+                inputCts = rule.Vjp(map[eq.Id], ct);
+            }
             if (inputCts.Length != eq.InputArray.Length)
                 throw new InvalidOperationException(
                     $"{eq.Op.Name()}: VJP rule returned {inputCts.Length} cotangents for {eq.InputArray.Length} inputs");
@@ -71,9 +86,29 @@ public static class ReverseMode
                 if (c.Type != input.Type)
                     throw new InvalidOperationException(
                         $"{eq.Op.Name()}: VJP rule returned a cotangent {c.Type} for input {j} of type {input.Type}");
-                var acc = cotangents[input.Id];
-                cotangents[input.Id] = acc is null ? c : Ir.Add(acc, c);
+                Accumulate(cotangents, input.Id, c);
             }
         }
+    }
+
+    /// <summary>The cotangent of each result of one construct (null: zero); null when every one is zero.</summary>
+    private static Node?[]? ResultCotangents(Node[] group, Node?[] cotangents)
+    {
+        Node?[]? result = null;
+        foreach (var member in group)
+        {
+            if (cotangents[member.Id] is not { } ct) continue;
+            result ??= new Node?[member.Attrs.Control!.ResultCount];
+            int index = member.Attrs.Index;
+            // Two equations for the same result (before CSE) each carry part of its cotangent.
+            result[index] = result[index] is { } acc ? Ir.Add(acc, ct) : ct;
+        }
+        return result;
+    }
+
+    private static void Accumulate(Node?[] cotangents, int id, Node c)
+    {
+        var acc = cotangents[id];
+        cotangents[id] = acc is null ? c : Ir.Add(acc, c);
     }
 }

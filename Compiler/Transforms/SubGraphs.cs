@@ -40,18 +40,21 @@ public static class SubGraphs
     {
         var inTypes = InputTypes(g);
         var outTypes = OutputTypes(g);
-        // 1. The pairing Σ ⟨out_i, ct_i⟩ as a scalar graph over [inputs, cotangents].
+        // 1. The pairing Σ ⟨out_i, ct_i⟩ as a scalar graph over [inputs, cotangents]. Outputs of different float
+        //    dtypes are summed per dtype and the f32 part is widened: each output's cotangent keeps its own dtype.
         var pairing = Build(g.Rules, [.. inTypes, .. outTypes], xs =>
         {
             var outs = Replay.Inline(g, xs[..inTypes.Length]);
-            Node? sum = null;
+            Node? sum32 = null, sum64 = null;
             for (int i = 0; i < outs.Length; i++)
             {
                 if (!outs[i].DType.IsFloat()) continue;
                 var term = Ir.ReduceSum(outs[i] * xs[inTypes.Length + i], AllAxes(outs[i].Shape.Rank));
-                sum = sum is null ? term : sum + term;
+                if (term.DType == DType.Float64) sum64 = sum64 is null ? term : sum64 + term;
+                else sum32 = sum32 is null ? term : sum32 + term;
             }
-            return [sum ?? Ir.Lit(0, DType.Float32)];
+            if (sum32 is not null && sum64 is not null) return [sum64 + Ir.Cast(sum32, DType.Float64)];
+            return [sum64 ?? sum32 ?? Ir.Lit(0, DType.Float32)];
         });
         // 2. Its gradient w.r.t. the float inputs; zeros for the rest.
         var wrt = new List<int>();

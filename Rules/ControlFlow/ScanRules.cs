@@ -3,11 +3,11 @@ using Tracer.Compiler;
 namespace Tracer.Rules;
 
 /// <summary>
-/// scan: a loop with a fixed trip count over a traced body (see <see cref="ScanDef"/>). Reverse mode runs a second
-/// scan backwards over the carries the forward one recorded; forward mode scans the body's tangent map; batching
-/// scans the batched body.
+/// scan: a loop with a fixed trip count over a traced body (see <see cref="ScanDef"/>). Reverse mode runs one second
+/// scan backwards over the carries the forward one recorded, for the cotangents of all results at once; forward mode
+/// scans the body's tangent map; batching scans the batched body.
 /// </summary>
-internal sealed class ScanRule() : PrimitiveRule(OpCode.Scan)
+internal sealed class ScanRule() : ControlFlowRule(OpCode.Scan)
 {
     public static IEnumerable<PrimitiveRule> Create() => [new ScanRule()];
 
@@ -40,21 +40,22 @@ internal sealed class ScanRule() : PrimitiveRule(OpCode.Scan)
         return def.Run(inputs.ToArray(), (g, a) => Interpreter.Run(g.Rules, g, a))[attrs.Index];
     }
 
-    public override Node?[] Vjp(Node output, Node cotangent)
+    public override Node?[] VjpAll(Attrs attrs, IReadOnlyList<Node> inputs, Node?[] cotangents)
     {
-        var def = (ScanDef)output.Attrs.Control!;
+        var def = (ScanDef)attrs.Control!;
         int c = def.Carries, x = def.Xs, k = def.Consts, y = def.Ys;
-        var inputs = output.Inputs;
         var history = HistoryOf(def).Emit(OpCode.Scan, inputs);           // [carries, ys, carries before each step]
         var backward = BackwardOf(def);
+        // A result without a cotangent (unused, or not a float) contributes zeros of its own type.
+        Node Ct(int result) => cotangents[result] ?? SubGraphs.Zeros(def.ResultType(result));
 
         // Backward scan inputs: carries [ct carries, ct consts accumulator], xs [carry history, xs, ct ys], consts.
         var args = new List<Node>();
-        for (int i = 0; i < c; i++) args.Add(output.Attrs.Index == i ? cotangent : SubGraphs.Zeros(def.ResultType(i)));
+        for (int i = 0; i < c; i++) args.Add(Ct(i));
         for (int i = 0; i < k; i++) args.Add(SubGraphs.Zeros(inputs[c + x + i].Type));
         for (int i = 0; i < c; i++) args.Add(history[c + y + i]);
         for (int i = 0; i < x; i++) args.Add(inputs[c + i]);
-        for (int j = 0; j < y; j++) args.Add(output.Attrs.Index == c + j ? cotangent : SubGraphs.Zeros(def.ResultType(c + j)));
+        for (int j = 0; j < y; j++) args.Add(Ct(c + j));
         for (int i = 0; i < k; i++) args.Add(inputs[c + x + i]);
         var results = backward.Emit(OpCode.Scan, args);                    // [ct init, ct consts, ct xs]
 
@@ -110,13 +111,11 @@ internal sealed class ScanRule() : PrimitiveRule(OpCode.Scan)
         return result;
     }
 
-    public override Node? Jvp(Node output, Node?[] tangents)
+    public override (Node[] Primals, Node?[] Tangents) JvpAll(Attrs attrs, IReadOnlyList<Node> inputs, Node?[] tangents)
     {
-        var def = (ScanDef)output.Attrs.Control!;
-        if (!output.DType.IsFloat()) return null;
+        var def = (ScanDef)attrs.Control!;
         int c = def.Carries, x = def.Xs, k = def.Consts, y = def.Ys;
         var forward = ForwardOf(def);
-        var inputs = output.Inputs;
         Node T(int i) => tangents[i] ?? SubGraphs.Zeros(inputs[i].Type);
         var args = new List<Node>();
         for (int i = 0; i < c; i++) args.Add(inputs[i]);
@@ -126,8 +125,15 @@ internal sealed class ScanRule() : PrimitiveRule(OpCode.Scan)
         for (int i = 0; i < k; i++) args.Add(inputs[c + x + i]);
         for (int i = 0; i < k; i++) args.Add(T(c + x + i));
         var results = forward.Emit(OpCode.Scan, args);                   // [c, tc, ys, tys]
-        int index = output.Attrs.Index;
-        return index < c ? results[c + index] : results[2 * c + y + (index - c)];
+        var primals = new Node[c + y];
+        var resultTangents = new Node?[c + y];
+        for (int i = 0; i < c; i++) (primals[i], resultTangents[i]) = (results[i], results[c + i]);
+        for (int j = 0; j < y; j++) (primals[c + j], resultTangents[c + j]) = (results[2 * c + j], results[2 * c + y + j]);
+        for (int r = 0; r < c + y; r++)
+        {
+            if (!primals[r].DType.IsFloat()) resultTangents[r] = null;
+        }
+        return (primals, resultTangents);
     }
 
     /// <summary>The scan of the body's tangent map: carries [c, tc], xs [x, tx], consts [k, tk].</summary>
@@ -151,7 +157,7 @@ internal sealed class ScanRule() : PrimitiveRule(OpCode.Scan)
         return result;
     }
 
-    public override (Node Output, int Axis) Batch(Attrs attrs, Node[] args, int[] axes, int batchSize)
+    public override (Node[] Outputs, int[] Axes) BatchAll(Attrs attrs, Node[] args, int[] axes, int batchSize)
     {
         var def = (ScanDef)attrs.Control!;
         int c = def.Carries, x = def.Xs;
@@ -180,6 +186,8 @@ internal sealed class ScanRule() : PrimitiveRule(OpCode.Scan)
         var body = Batching.Vmap(def.Body, inAxes, outAxes, batchSize);
         var batched = new ScanDef(body, c, x, def.Consts, def.Length, def.Reverse);
         var results = batched.Emit(OpCode.Scan, inputs);
-        return (results[attrs.Index], attrs.Index < c ? 0 : 1);
+        var resultAxes = new int[results.Length];
+        for (int r = c; r < results.Length; r++) resultAxes[r] = 1;   // stacked ys: [length, batch, ...]
+        return (results, resultAxes);
     }
 }

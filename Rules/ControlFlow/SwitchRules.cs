@@ -6,7 +6,7 @@ namespace Tracer.Rules;
 /// switch: runs one of several traced branches, chosen by an i32 index (clamped into range, as XLA does). Every
 /// derivative is again a switch over the branches' derivatives; a batched index evaluates every branch and selects.
 /// </summary>
-internal sealed class SwitchRule() : PrimitiveRule(OpCode.Switch)
+internal sealed class SwitchRule() : ControlFlowRule(OpCode.Switch)
 {
     public static IEnumerable<PrimitiveRule> Create() => [new SwitchRule()];
 
@@ -29,32 +29,32 @@ internal sealed class SwitchRule() : PrimitiveRule(OpCode.Switch)
     public override Array Evaluate(Attrs attrs, TensorType output, ReadOnlySpan<TensorType> inputTypes, ReadOnlySpan<Array> inputs) =>
         attrs.Control!.Run(inputs.ToArray(), (g, a) => Interpreter.Run(g.Rules, g, a))[attrs.Index];
 
-    public override Node?[] Vjp(Node output, Node cotangent)
+    public override Node?[] VjpAll(Attrs attrs, IReadOnlyList<Node> inputs, Node?[] cotangents)
     {
-        var def = (SwitchDef)output.Attrs.Control!;
+        var def = (SwitchDef)attrs.Control!;
         var backward = (SwitchDef)(def.Backward ??= new SwitchDef(Array.ConvertAll(def.Branches, SubGraphs.Pullback)));
-        var inputs = output.Inputs;
         var args = new List<Node>(inputs);
-        for (int j = 0; j < def.ResultCount; j++)
-            args.Add(j == output.Attrs.Index ? cotangent : SubGraphs.Zeros(def.ResultType(j)));
+        for (int j = 0; j < def.ResultCount; j++) args.Add(cotangents[j] ?? SubGraphs.Zeros(def.ResultType(j)));
         var cts = backward.Emit(OpCode.Switch, args);
         var result = new Node?[inputs.Count];
         for (int i = 1; i < inputs.Count; i++) result[i] = cts[i - 1];
         return result;
     }
 
-    public override Node? Jvp(Node output, Node?[] tangents)
+    public override (Node[] Primals, Node?[] Tangents) JvpAll(Attrs attrs, IReadOnlyList<Node> inputs, Node?[] tangents)
     {
-        var def = (SwitchDef)output.Attrs.Control!;
-        if (!output.DType.IsFloat()) return null;
+        var def = (SwitchDef)attrs.Control!;
         var forward = (SwitchDef)(def.Forward ??= new SwitchDef(Array.ConvertAll(def.Branches, SubGraphs.Tangents)));
-        var inputs = output.Inputs;
         var args = new List<Node>(inputs);
         for (int i = 1; i < inputs.Count; i++) args.Add(tangents[i] ?? SubGraphs.Zeros(inputs[i].Type));
-        return forward.Emit(OpCode.Switch, args)[def.ResultCount + output.Attrs.Index];
+        var results = forward.Emit(OpCode.Switch, args);                 // [results, result tangents]
+        int n = def.ResultCount;
+        var resultTangents = new Node?[n];
+        for (int j = 0; j < n; j++) resultTangents[j] = results[j].DType.IsFloat() ? results[n + j] : null;
+        return (results[..n], resultTangents);
     }
 
-    public override (Node Output, int Axis) Batch(Attrs attrs, Node[] args, int[] axes, int batchSize)
+    public override (Node[] Outputs, int[] Axes) BatchAll(Attrs attrs, Node[] args, int[] axes, int batchSize)
     {
         var def = (SwitchDef)attrs.Control!;
         var operands = args[1..];
@@ -64,27 +64,25 @@ internal sealed class SwitchRule() : PrimitiveRule(OpCode.Switch)
         if (axes[0] < 0)
         {
             var batched = new SwitchDef(branches);
-            return (batched.Emit(OpCode.Switch, [args[0], .. operands])[attrs.Index], 0);
+            return (batched.Emit(OpCode.Switch, [args[0], .. operands]), outAxes);
         }
         // A different branch per example: evaluate them all, then pick per example.
         var index = Batching.MoveBatchAxis(args[0], axes[0], 0, batchSize);
         index = Ir.Reshape(index, new Shape(batchSize));
         index = Ir.Max(Ir.Min(index, Ir.Lit(def.Branches.Length - 1, DType.Int32)), Ir.Lit(0, DType.Int32));
-        Node? result = null;
-        for (int b = 0; b < branches.Length; b++)
+        var results = Replay.Inline(branches[0], operands);
+        for (int b = 1; b < branches.Length; b++)
         {
-            var value = Replay.Inline(branches[b], operands)[attrs.Index];
-            if (result is null)
+            var values = Replay.Inline(branches[b], operands);
+            for (int j = 0; j < results.Length; j++)
             {
-                result = value;
-                continue;
+                var dims = new int[values[j].Shape.Rank];
+                Array.Fill(dims, 1);
+                dims[0] = batchSize;
+                var pick = Ir.Reshape(Ir.Eq(index, Ir.Lit(b, DType.Int32)), new Shape(dims));
+                results[j] = Ir.Select(pick, values[j], results[j]);
             }
-            var dims = new int[value.Shape.Rank];
-            Array.Fill(dims, 1);
-            dims[0] = batchSize;
-            var pick = Ir.Reshape(Ir.Eq(index, Ir.Lit(b, DType.Int32)), new Shape(dims));
-            result = Ir.Select(pick, value, result);
         }
-        return (result!, 0);
+        return (results, outAxes);
     }
 }

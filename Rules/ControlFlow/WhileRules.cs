@@ -7,7 +7,7 @@ namespace Tracer.Rules;
 /// tangent map; reverse mode is refused, as in JAX, because the backward pass would need every iteration's carry and
 /// the count is unknown when tracing.
 /// </summary>
-internal sealed class WhileRule() : PrimitiveRule(OpCode.While)
+internal sealed class WhileRule() : ControlFlowRule(OpCode.While)
 {
     public static IEnumerable<PrimitiveRule> Create() => [new WhileRule()];
 
@@ -27,24 +27,25 @@ internal sealed class WhileRule() : PrimitiveRule(OpCode.While)
     public override Array Evaluate(Attrs attrs, TensorType output, ReadOnlySpan<TensorType> inputTypes, ReadOnlySpan<Array> inputs) =>
         attrs.Control!.Run(inputs.ToArray(), (g, a) => Interpreter.Run(g.Rules, g, a))[attrs.Index];
 
-    public override Node?[] Vjp(Node output, Node cotangent) => throw new NotSupportedException(
+    public override Node?[] VjpAll(Attrs attrs, IReadOnlyList<Node> inputs, Node?[] cotangents) => throw new NotSupportedException(
         "WhileLoop: reverse-mode differentiation is not supported (as in JAX): the number of iterations is only known " +
         "when the loop runs. Use ForLoop or Scan, whose trip count is fixed, or forward mode (Jit.Jvp, Jit.Jacobian).");
 
-    public override Node? Jvp(Node output, Node?[] tangents)
+    public override (Node[] Primals, Node?[] Tangents) JvpAll(Attrs attrs, IReadOnlyList<Node> inputs, Node?[] tangents)
     {
-        var def = (WhileDef)output.Attrs.Control!;
-        if (!output.DType.IsFloat()) return null;
+        var def = (WhileDef)attrs.Control!;
         int c = def.Carries, k = def.Consts;
-        var forward = ForwardOf(def);
-        var inputs = output.Inputs;
+        var forward = (WhileDef)(def.Forward ??= ForwardOf(def));
         Node T(int i) => tangents[i] ?? SubGraphs.Zeros(inputs[i].Type);
         var args = new List<Node>();
         for (int i = 0; i < c; i++) args.Add(inputs[i]);
         for (int i = 0; i < c; i++) args.Add(T(i));
         for (int i = 0; i < k; i++) args.Add(inputs[c + i]);
         for (int i = 0; i < k; i++) args.Add(T(c + i));
-        return forward.Emit(OpCode.While, args)[c + output.Attrs.Index];
+        var results = forward.Emit(OpCode.While, args);                   // [carries, carry tangents]
+        var resultTangents = new Node?[c];
+        for (int i = 0; i < c; i++) resultTangents[i] = results[i].DType.IsFloat() ? results[c + i] : null;
+        return (results[..c], resultTangents);
     }
 
     /// <summary>The loop over [carries, carry tangents] with consts [consts, const tangents].</summary>
@@ -64,7 +65,7 @@ internal sealed class WhileRule() : PrimitiveRule(OpCode.While)
     /// Batched loop: runs while any example's condition holds; examples that are done keep their carry (a select on
     /// their own condition), so every example sees exactly its own number of iterations.
     /// </summary>
-    public override (Node Output, int Axis) Batch(Attrs attrs, Node[] args, int[] axes, int batchSize)
+    public override (Node[] Outputs, int[] Axes) BatchAll(Attrs attrs, Node[] args, int[] axes, int batchSize)
     {
         var def = (WhileDef)attrs.Control!;
         int c = def.Carries;
@@ -97,7 +98,7 @@ internal sealed class WhileRule() : PrimitiveRule(OpCode.While)
             return result;
         });
         var batched = new WhileDef(anyCond, maskedBody, c, def.Consts);
-        return (batched.Emit(OpCode.While, inputs)[attrs.Index], 0);
+        return (batched.Emit(OpCode.While, inputs), new int[c]);
     }
 
     private static Shape KeepBatch(Shape s, int batchSize)

@@ -278,13 +278,15 @@ public sealed class KernelRewriteTests
         var g = Build([T(DType.Float64, 3, 4), T(DType.Float64, 4)], xs => [Ir.Exp(xs[0]), Ir.ReduceSum(xs[0], 1), Ir.Add(xs[1], xs[1])]);
         var inputs = Inputs(g, 5, -1, 1);
         var expected = Interpreter.Run(RuleTable.Default, g, inputs);
-        foreach (IExecutable exe in new IExecutable[] { CompileFast(g), new Interpreter(RuleTable.Default).Compile(g) })
+        var storages = Array.ConvertAll(inputs, a => (Storage)new HostStorage(a));
+        var interpreter = new Interpreter(RuleTable.Default, Device.Cpu);
+        foreach (IExecutable exe in new IExecutable[] { CompileFast(g), interpreter.Compile(Pipeline.Lower(g, new PipelineOptions(interpreter))) })
         {
-            var table = new Array[3];
-            exe.Run(inputs, table);
-            Compare(expected, table, exe.GetType().Name);
-            exe.Run(inputs, table);
-            Compare(expected, table, exe.GetType().Name + ", second call into the same table");
+            var table = new Storage[3];
+            exe.Run(storages, table);
+            Compare(expected, Array.ConvertAll(table, s => ((HostStorage)s).Data), exe.GetType().Name);
+            exe.Run(storages, table);
+            Compare(expected, Array.ConvertAll(table, s => ((HostStorage)s).Data), exe.GetType().Name + ", second call into the same table");
         }
         Assert.Throws<ArgumentException>(() => CompileFast(g).Run(inputs, new Array[2]));
     }

@@ -51,6 +51,24 @@ public class ControlFlowTests
     }
 
     [TestMethod]
+    public void EagerScanOverZeroStepsMatchesCompiled()
+    {
+        // Regression: eager Scan over 0-length xs indexed the first step's outputs (IndexOutOfRangeException).
+        Func<Tensor, Tensor, (Tensor, (Tensor, Tensor))> f = (init, xs) =>
+            Scan((Tensor c, Tensor x) => (c + x, (c * x, Sum(x))), init, xs);
+        var init = Tensor.FromArray(new float[] { 1, 2, 3 }, 3);
+        var xs = Tensor.Zeros(DType.Float32, 0, 3);
+        var (carry, (products, sums)) = f(init, xs);
+        var (compiledCarry, (compiledProducts, compiledSums)) = Jit.Compile(f)(init, xs);
+        CollectionAssert.AreEqual(new float[] { 1, 2, 3 }, carry.ToFloatArray());
+        CollectionAssert.AreEqual(compiledCarry.ToFloatArray(), carry.ToFloatArray());
+        Assert.AreEqual(compiledProducts.Type, products.Type);
+        Assert.AreEqual(compiledSums.Type, sums.Type);
+        Assert.AreEqual("f32[0,3]", products.Type.ToString());
+        Assert.AreEqual("f32[0]", sums.Type.ToString());
+    }
+
+    [TestMethod]
     public void LoopsAreNotUnrolled()
     {
         Func<Tensor, int, Tensor> f = (x, n) => Sum(ForLoop(n, (i, s) => Tanh(s * 1.01) + Cast(i, DType.Float32) * 1e-4, x));

@@ -3,8 +3,8 @@ using Tracer.Compiler;
 namespace Tracer;
 
 /// <summary>
-/// Applies a primitive to tensors: eagerly with the reference implementation when every operand is concrete, or by
-/// recording an equation in the innermost active trace when any operand is symbolic.
+/// Applies a primitive to tensors: eagerly (compiled code for the operands' device, see <see cref="Eager"/>) when
+/// every operand is concrete, or by recording an equation in the innermost active trace when any operand is symbolic.
 /// </summary>
 internal static class Dispatch
 {
@@ -19,23 +19,21 @@ internal static class Dispatch
             if (a.IsSymbolic) symbolic ??= a;
         }
         var rule = Rules.Get(op);
-        if (symbolic is null)
-        {
-            var types = new TensorType[args.Length];
-            var data = new Array[args.Length];
-            for (int i = 0; i < args.Length; i++)
-            {
-                types[i] = args[i].Type;
-                data[i] = args[i].Data;
-            }
-            var type = rule.InferType(attrs, types);
-            return new Tensor(rule.Evaluate(attrs, type, types, data), type.Shape);
-        }
+        if (symbolic is null) return Eager.Apply(op, attrs, rule, args);
 
         var builder = GraphBuilder.Current ?? throw Escaped(symbolic);
         var nodes = new Node[args.Length];
         for (int i = 0; i < args.Length; i++) nodes[i] = ToNode(args[i], builder);
-        return new Tensor(builder.Emit(op, attrs, nodes));
+        if (!Jit.Config.DebugNans) return new Tensor(builder.Emit(op, attrs, nodes));
+        builder.SourceHint = NanHunt.UserSource();
+        try
+        {
+            return new Tensor(builder.Emit(op, attrs, nodes));
+        }
+        finally
+        {
+            builder.SourceHint = null;
+        }
     }
 
     /// <summary>The value of <paramref name="t"/> in trace <paramref name="builder"/>: concrete data becomes a constant.</summary>

@@ -3,30 +3,33 @@ using Tracer.Compiler;
 namespace Tracer;
 
 /// <summary>
-/// An immutable n-dimensional array. Outside tracing it is concrete: it holds row-major data and operations on it
-/// run eagerly. While a function is being traced it is symbolic: it stands for a value of the graph being built.
+/// An immutable n-dimensional array. Outside tracing it is concrete: it holds a <see cref="Compiler.Storage"/> owned
+/// by the backend of its <see cref="Device"/>, and operations on it run eagerly there (compiled kernels, cached per
+/// primitive and signature). While a function is being traced it is symbolic: it stands for a value of the graph
+/// being built.
 /// </summary>
 public sealed partial class Tensor
 {
-    private readonly Array? data;
+    private readonly Storage? storage;
     private readonly Node? node;
 
-    /// <summary>A concrete tensor over <paramref name="data"/>, which the tensor now owns (never mutated again).</summary>
+    /// <summary>A concrete CPU tensor over <paramref name="data"/>, which the tensor now owns (never mutated again).</summary>
     internal Tensor(Array data, Shape shape)
     {
         if (data.Length != shape.Size)
             throw new ArgumentException($"{data.Length} elements cannot fill shape {shape} ({shape.Size} elements)");
-        this.data = data;
-        Type = new TensorType(shape, DTypeExtensions.OfArray(data));
+        var dtype = DTypeExtensions.OfArray(data);
+        storage = new HostStorage(data, dtype, Device.Cpu);
+        Type = new TensorType(shape, dtype);
     }
 
     /// <summary>
-    /// A concrete tensor over a compiled function's output, whose type the executable guarantees (the cached call
+    /// A concrete tensor over a storage produced by a backend, whose type the executable guarantees (the cached call
     /// path skips the checks of the public constructor).
     /// </summary>
-    internal Tensor(Array data, TensorType type)
+    internal Tensor(Storage storage, TensorType type)
     {
-        this.data = data;
+        this.storage = storage;
         Type = type;
     }
 
@@ -43,15 +46,27 @@ public sealed partial class Tensor
 
     public DType DType => Type.DType;
 
-    public Device Device => Device.Cpu;
+    /// <summary>Where the data lives (<see cref="Device.Cpu"/> unless moved with <see cref="To"/>).</summary>
+    public Device Device => storage?.Device ?? Device.Cpu;
 
     /// <summary>True while this tensor stands for a value of a trace rather than holding data.</summary>
     public bool IsSymbolic => node is not null;
 
     internal Node? Node => node;
 
-    /// <summary>The host data; only for concrete tensors.</summary>
-    internal Array Data => data ?? throw NotConcrete("read its values");
+    /// <summary>The data in its backend's form; only for concrete tensors.</summary>
+    internal Storage Storage => storage ?? throw NotConcrete("read its values");
+
+    /// <summary>
+    /// The values as a host array (a copy from the device for accelerator tensors; the tensor's own array for host
+    /// ones, which callers must not mutate). Only for concrete tensors.
+    /// </summary>
+    internal Array Data => storage switch
+    {
+        HostStorage host => host.Data,
+        null => throw NotConcrete("read its values"),
+        var s => Backends.For(s.Device).ToHost(s),
+    };
 
     // ---- construction -------------------------------------------------------------------------------------
 
@@ -104,17 +119,16 @@ public sealed partial class Tensor
     }
 
     /// <summary>
-    /// This tensor's data on <paramref name="device"/>. The CPU is always available; CUDA devices come from
-    /// Tracer.Runtime.Cuda (<c>CudaRuntime.Device(i)</c>), whose tensor storage is not available yet: moving to one is
-    /// an error that says so.
+    /// This tensor's data on <paramref name="device"/> (Flux's <c>gpu</c>/<c>cpu</c>): the same tensor when it is already
+    /// there, else a copy. Operations on the result run on that device.
     /// </summary>
     public Tensor To(Device device)
     {
         ArgumentNullException.ThrowIfNull(device);
-        if (device.Kind == "cpu") return this;   // tensors are immutable: no copy needed
-        throw new NotSupportedException(
-            $"Tensor.To({device}): tensors cannot live on {device.Kind} devices yet (the CUDA runtime only discovers devices " +
-            "so far); keep tensors on Device.Cpu");
+        if (device.Equals(Device)) return this;
+        if (node is not null) throw NotConcrete($"move it to {device}");
+        var target = Backends.For(device);
+        return new Tensor(target.FromHost(Data), Type);
     }
 
     // ---- reading back -------------------------------------------------------------------------------------
@@ -189,5 +203,7 @@ public sealed partial class Tensor
     }
 
     public override string ToString() =>
-        node is not null ? $"{Type} <traced {node.Name}>" : $"{Type} {TensorFormat.Format(data!, Shape)}";
+        node is not null ? $"{Type} <traced {node.Name}>" : $"{Type}{DeviceSuffix()} {TensorFormat.Format(Data, Shape)}";
+
+    private string DeviceSuffix() => ReferenceEquals(storage!.Device, Device.Cpu) || storage.Device.Equals(Device.Cpu) ? "" : "@" + storage.Device;
 }

@@ -1,3 +1,5 @@
+using Tracer.Compiler;
+
 namespace Tracer;
 
 /// <summary>
@@ -11,12 +13,15 @@ internal sealed class CallScratch
     [ThreadStatic]
     private static CallScratch? cached;
 
-    private Array[] inputs = [];
-    private Array[] outputs = [];
+    private Storage[] inputs = [];
+    private Storage[] outputs = [];
 
     public List<Tensor> Leaves { get; } = [];
 
     public SignatureWriter Signature { get; } = new();
+
+    /// <summary>The probe key a lookup points at this call's signature.</summary>
+    public CacheKey Probe { get; } = new();
 
     private bool inUse;
 
@@ -37,6 +42,7 @@ internal sealed class CallScratch
     {
         // Keep no tensors alive, and do not hold on to unusually large lists.
         s.Leaves.Clear();
+        s.Probe.Release();
         s.inputs.AsSpan().Clear();
         s.outputs.AsSpan().Clear();
         s.inUse = false;
@@ -44,16 +50,16 @@ internal sealed class CallScratch
     }
 
     /// <summary>An output table of exactly <paramref name="count"/> entries, reused while the count stays the same.</summary>
-    public Array[] Outputs(int count)
+    public Storage[] Outputs(int count)
     {
-        if (outputs.Length != count) outputs = new Array[count];
+        if (outputs.Length != count) outputs = new Storage[count];
         return outputs;
     }
 
     /// <summary>An input table of exactly <paramref name="count"/> entries, reused while the count stays the same.</summary>
-    public Array[] Inputs(int count)
+    public Storage[] Inputs(int count)
     {
-        if (inputs.Length != count) inputs = new Array[count];
+        if (inputs.Length != count) inputs = new Storage[count];
         return inputs;
     }
 }

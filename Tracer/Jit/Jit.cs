@@ -14,6 +14,9 @@ public static partial class Jit
     /// <summary>The compilation cache shared by every transformed function.</summary>
     public static JitCache Cache { get; } = new();
 
+    /// <summary>Process-wide compiler switches: DebugNans, stage verification, dumps, CPU threads.</summary>
+    public static JitConfig Config { get; } = new();
+
     // ---- Compile ------------------------------------------------------------------------------------------
 
     public static Func<T, R> Compile<T, R>(Func<T, R> f)
@@ -120,13 +123,31 @@ public static partial class Jit
     }
 
     /// <summary>A readable name for messages: the method name, without compiler-generated decoration.</summary>
-    private static string FunctionName(Delegate d)
+    internal static string FunctionName(Delegate d) => Readable(d.Method.Name);
+
+    /// <summary>
+    /// <c>Loss</c> stays <c>Loss</c>; a lambda <c>&lt;Outer&gt;b__0_1</c> becomes <c>Outer.lambda</c>; a local function
+    /// <c>&lt;Outer&gt;g__Loss|0_2</c> becomes <c>Loss</c>; top-level statements' <c>&lt;Main&gt;$</c> becomes <c>Main</c>.
+    /// </summary>
+    internal static string Readable(string name)
     {
-        string name = d.Method.Name;
-        int open = name.IndexOf('<'), close = name.IndexOf('>');
-        if (open >= 0 && close > open + 1) name = name.Substring(open + 1, close - open - 1) + ".lambda";
-        else if (open >= 0) name = "lambda";
-        return name;
+        if (name.Length == 0 || name[0] != '<') return name;
+        int depth = 0, close = -1;
+        for (int i = 0; i < name.Length && close < 0; i++)
+        {
+            if (name[i] == '<') depth++;
+            else if (name[i] == '>' && --depth == 0) close = i;
+        }
+        if (close < 0) return "lambda";
+        string outer = Readable(name[1..close]);
+        string rest = name[(close + 1)..];
+        if (rest.StartsWith("g__", StringComparison.Ordinal))
+        {
+            int bar = rest.IndexOf('|');
+            return bar > 3 ? rest[3..bar] : outer;
+        }
+        if (rest.StartsWith('$') || rest.Length == 0) return outer;   // <Main>$: the top-level program
+        return outer.Length > 0 ? outer + ".lambda" : "lambda";
     }
 
     internal static int CountLeaves<T>(T value)

@@ -19,7 +19,8 @@ internal sealed class StagedFunction<TArgs, R>
     private readonly Func<TArgs, R> function;
     private readonly Stage<TArgs> stage;
     private readonly object gate = new();
-    private volatile Entry[] entries = [];
+    private string[]? lastDescribed;   // the latest compiled signature, to explain the next miss
+    private int lastGeneration;
 
     public StagedFunction(string name, Func<TArgs, R> function, Stage<TArgs> stage)
     {
@@ -30,16 +31,20 @@ internal sealed class StagedFunction<TArgs, R>
 
     public string Name { get; }
 
-    /// <summary>One compiled signature.</summary>
-    private sealed class Entry(long[] key, int hash, int generation, IExecutable executable, TensorType[] outputs, R template, string[] described)
+    /// <summary>One compiled signature: what the cache holds.</summary>
+    private sealed class Entry(IExecutable executable, TensorType[] outputs, R template, Graph? traced, Device device)
     {
-        public readonly long[] Key = key;
-        public readonly int Hash = hash;
-        public readonly int Generation = generation;
         public readonly IExecutable Executable = executable;
+
+        /// <summary>Where it runs; scalar CPU leaves (numbers) are moved there per call.</summary>
+        public readonly Device Device = device;
+
+        public readonly bool OnCpu = ReferenceEquals(device, Device.Cpu);
         public readonly TensorType[] Outputs = outputs;
         public readonly R Template = template;
-        public readonly string[] Described = described;
+
+        /// <summary>The graph before optimisation, with source lines; kept only while debugging NaNs.</summary>
+        public readonly Graph? Traced = traced;
     }
 
     /// <summary>Result of a call: output leaves plus the result tree they belong to (for Compile).</summary>
@@ -67,32 +72,34 @@ internal sealed class StagedFunction<TArgs, R>
         if (GraphBuilder.Current is not null || AnySymbolic(leaves)) return Inline(args, leaves);
 
         var cache = Jit.Cache;
-        int generation = cache.Generation;
-        var entry = Find(sig, generation);
-        if (entry is not null)
-        {
-            cache.RecordHit();
-            return Run(entry, leaves, scratch);
-        }
+        var probe = scratch.Probe.Set(this, sig.Buffer, sig.Count, sig.Hash);
+        if (cache.TryGet(probe, out var found)) return Run((Entry)found, leaves, scratch);
+        Entry entry;
         lock (gate)
         {
-            entry = Find(sig, generation);
-            if (entry is null)
+            if (cache.TryGet(probe, out found))
             {
-                cache.RecordMiss(Explain(args));
-                entry = Compile(args, leaves, sig, generation);
-                var grown = new Entry[entries.Length + 1];
-                entries.CopyTo(grown, 0);
-                grown[^1] = entry;
-                entries = grown;
-                cache.RecordEntry();
+                entry = (Entry)found;
             }
             else
             {
-                cache.RecordHit();
+                var device = CommonDevice(leaves);
+                var now = DescribeArgs(args);
+                cache.RecordMiss(Explain(now));
+                entry = Compile(args, device, now);
+                cache.Add(probe.Snapshot(), entry);
+                (lastDescribed, lastGeneration) = (now, cache.Generation);
             }
         }
         return Run(entry, leaves, scratch);
+    }
+
+    /// <summary>Every stage of the compile for this signature, without caching or running it (Jit.Lower).</summary>
+    public CompiledProgram Lower(TArgs args)
+    {
+        var leaves = new List<Tensor>();
+        ArgsAdapter.Flatten(args, leaves, null);
+        return CompileProgram(args, CommonDevice(leaves), out _);
     }
 
     /// <summary>Traces the function at the types of <paramref name="args"/> and returns the graph (not transformed).</summary>
@@ -153,43 +160,74 @@ internal sealed class StagedFunction<TArgs, R>
         return new Result(tensors, template);
     }
 
-    private Entry Compile(TArgs args, List<Tensor> leaves, SignatureWriter sig, int generation)
+    private Entry Compile(TArgs args, Device device, string[] described)
     {
-        var graph = TransformedGraph(args, null, out var template);
-        var optimised = Optimizer.Run(graph, new OptimizeOptions(Final: true));
-        var executable = Backends.Cpu.Compile(optimised);
-        var outputs = new TensorType[optimised.Outputs.Count];
-        for (int i = 0; i < outputs.Length; i++) outputs[i] = optimised.Outputs[i].Type;
-        return new Entry(sig.Snapshot(), sig.Hash, generation, executable, outputs, template, DescribeArgs(args));
+        var program = CompileProgram(args, device, out var template);
+        var outputs = new TensorType[program.Optimised.Outputs.Count];
+        for (int i = 0; i < outputs.Length; i++) outputs[i] = program.Optimised.Outputs[i].Type;
+        Jit.Cache.RecordCompile(new CompileEvent(Name, "(" + string.Join(", ", described) + ")", device, program.Times));
+        return new Entry(program.Executable, outputs, template, Jit.Config.DebugNans ? program.Traced : null, device);
     }
 
-    private static Result Run(Entry entry, List<Tensor> leaves, CallScratch scratch)
+    private CompiledProgram CompileProgram(TArgs args, Device device, out R template)
+    {
+        R traced = default!;
+        var options = Backends.Pipeline(Backends.For(device));
+        var program = Pipeline.Compile(Name, () => TraceGraph(args, null, out traced), g => stage.Apply(g, args, Name), options);
+        template = traced;
+        return program;
+    }
+
+    private Result Run(Entry entry, List<Tensor> leaves, CallScratch scratch)
     {
         var inputs = scratch.Inputs(leaves.Count);
-        var span = inputs.AsSpan();   // stores without the covariance check of an Array[] element
-        for (int i = 0; i < span.Length; i++) span[i] = leaves[i].Data;
+        var span = inputs.AsSpan();   // stores without the covariance check of an array element
+        for (int i = 0; i < span.Length; i++) span[i] = leaves[i].Storage;
+        if (!entry.OnCpu) MoveScalars(span, entry.Device);
         var results = scratch.Outputs(entry.Outputs.Length);
         entry.Executable.Run(inputs, results);
         var tensors = new Tensor[results.Length];
         for (int i = 0; i < results.Length; i++)
         {
             var type = entry.Outputs[i];
-            Debug.Assert(results[i].Length == type.Shape.Size && DTypeExtensions.OfArray(results[i]) == type.DType, "the executable's outputs match the graph");
+            Debug.Assert(results[i].Length == type.Shape.Size && results[i].DType == type.DType, "the executable's outputs match the graph");
             tensors[i] = new Tensor(results[i], type);
         }
+        if (entry.Traced is { } traced && Jit.Config.DebugNans) NanHunt.CheckCall(Name, traced, leaves, tensors);
         return new Result(tensors, entry.Template);
     }
 
-    private Entry? Find(SignatureWriter sig, int generation)
+    /// <summary>
+    /// The one device the leaves live on (CPU when there are none), or an error naming two that differ. Scalars on
+    /// the CPU (numbers such as a learning rate or a step count) follow the others, as in eager mode.
+    /// </summary>
+    private Device CommonDevice(List<Tensor> leaves)
     {
-        var snapshot = entries;
-        var key = sig.Tokens;
-        for (int i = snapshot.Length - 1; i >= 0; i--)
+        int first = -1;
+        for (int i = 0; i < leaves.Count; i++)
         {
-            var e = snapshot[i];
-            if (e.Hash == sig.Hash && e.Generation == generation && key.SequenceEqual(e.Key)) return e;
+            if (first < 0 || (IsHostScalar(leaves[first]) && !IsHostScalar(leaves[i])))
+            {
+                if (first < 0 || !leaves[i].Device.Equals(leaves[first].Device)) first = i;
+                continue;
+            }
+            var other = leaves[i].Device;
+            if (other.Equals(leaves[first].Device) || IsHostScalar(leaves[i])) continue;
+            throw new ArgumentException(
+                $"{Name}: arguments live on different devices: leaf {first} ({leaves[first].Type}) on {leaves[first].Device} and leaf {i} " +
+                $"({leaves[i].Type}) on {other}; move them to one device first with tensor.To(device) or Tree.To(tree, device)");
         }
-        return null;
+        return first < 0 ? Device.Cpu : leaves[first].Device;
+    }
+
+    private static bool IsHostScalar(Tensor t) => t.Shape.Rank == 0 && t.Device.Equals(Device.Cpu);
+
+    private static void MoveScalars(Span<Storage> inputs, Device device)
+    {
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if (!inputs[i].Device.Equals(device)) inputs[i] = Backends.For(device).FromHost(((HostStorage)inputs[i]).Data);
+        }
     }
 
     private static bool AnySymbolic(List<Tensor> leaves)
@@ -205,19 +243,18 @@ internal sealed class StagedFunction<TArgs, R>
         ArgsAdapter is ITupleAdapter<TArgs> tuple ? tuple.DescribeItems(args) : [ArgsAdapter.Describe(args)];
 
     /// <summary>Compares the new call with the latest compiled signature, argument by argument.</summary>
-    private CacheMiss Explain(TArgs args)
+    private CacheMiss Explain(string[] now)
     {
-        var now = DescribeArgs(args);
         string signature = "(" + string.Join(", ", now) + ")";
-        var last = entries.Length > 0 ? entries[^1] : null;
-        if (last is null || last.Generation != Jit.Cache.Generation)
+        var last = lastDescribed;
+        if (last is null || lastGeneration != Jit.Cache.Generation)
             return new CacheMiss(Name, signature, $"{Name}: first call with {signature}");
         var changes = new List<string>();
-        for (int i = 0; i < now.Length && i < last.Described.Length; i++)
+        for (int i = 0; i < now.Length && i < last.Length; i++)
         {
-            if (now[i] != last.Described[i]) changes.Add($"arg {i}: {last.Described[i]} -> {now[i]}");
+            if (now[i] != last[i]) changes.Add($"arg {i}: {last[i]} -> {now[i]}");
         }
-        if (changes.Count == 0) changes.Add($"static values or devices changed: {signature}");
+        if (changes.Count == 0) changes.Add($"static values, devices or an evicted entry: {signature}");
         return new CacheMiss(Name, signature, $"{Name}: " + string.Join("; ", changes));
     }
 }

@@ -126,6 +126,7 @@ public static partial class Ops
 
     private static (C, Y) EagerScan<C, X, Y>(Func<C, X, (C, Y)> f, C init, X xs, Tensor[] sequences, int length, bool reverse)
     {
+        if (length == 0) return (init, EmptyOutputs(f, init, xs, sequences));
         var carry = init;
         var outputs = new Y[length];
         for (int step = 0; step < length; step++)
@@ -137,6 +138,33 @@ public static partial class Ops
         var stackedLeaves = new Tensor[Tree.Leaves(outputs[0]).Length];
         for (int j = 0; j < stackedLeaves.Length; j++) stackedLeaves[j] = Stack(0, Array.ConvertAll(outputs, o => Tree.Leaves(o)[j]));
         return (carry, Tree.Unflatten(outputs[0], stackedLeaves));
+    }
+
+    /// <summary>
+    /// The stacked outputs of a scan with no steps: empty along axis 0, shaped like the body's outputs. The body never
+    /// runs, so it is traced once in a throwaway trace to learn their structure and types (as the compiled path does).
+    /// </summary>
+    private static Y EmptyOutputs<C, X, Y>(Func<C, X, (C, Y)> f, C init, X xs, Tensor[] sequences)
+    {
+        var scratch = new GraphBuilder(Dispatch.Rules, null);
+        Y template;
+        Tensor[] leaves;
+        using (scratch.Activate())
+        {
+            try
+            {
+                var carries = Array.ConvertAll(Tree.Leaves(init), c => new Tensor(scratch.Input(c.Type)));
+                var slices = Array.ConvertAll(sequences, s => new Tensor(scratch.Input(new TensorType(new Shape(s.Shape.ToArray()[1..]), s.DType))));
+                (_, template) = f(Tree.Unflatten(init, carries), Tree.Unflatten(xs, slices));
+                leaves = Tree.Leaves(template);
+            }
+            finally
+            {
+                scratch.Abandon();
+            }
+        }
+        var empty = Array.ConvertAll(leaves, y => Tensor.Zeros(y.DType, [0, .. y.Shape.ToArray()]));
+        return Tree.Unflatten(template, empty);
     }
 
     private static int[] Row(Tensor s, int t, int end)

@@ -34,6 +34,7 @@ public static partial class Ops
         ArgumentNullException.ThrowIfNull(x);
         if (!x.DType.IsFloat()) x = Cast(x, DType.Float32);
         var ax = NormalizeAxes("Mean", x, axes);
+        if (Eager.Runs(x)) return Eager.Fused("mean", Eager.Pack(ax, keepDims), x, t => Mean(t, ax, keepDims));
         long count = 1;
         foreach (int a in ax) count *= x.Shape[a];
         return Sum(x, ax, keepDims) / count;
@@ -47,6 +48,7 @@ public static partial class Ops
     {
         ArgumentNullException.ThrowIfNull(x);
         var ax = NormalizeAxes("LogSumExp", x, axes);
+        if (Eager.Runs(x)) return Eager.Fused("logsumexp", Eager.Pack(ax, keepDims), x, t => LogSumExp(t, ax, keepDims));
         // The shift is a constant as far as derivatives go (it cancels exactly), so stop_gradient keeps the
         // backward pass free of the max's tie-breaking rule.
         var shift = StopGradient(Max(x, ax, keepDims: true));
@@ -63,6 +65,7 @@ public static partial class Ops
     {
         ArgumentNullException.ThrowIfNull(x);
         int a = NormalizeAxis("Softmax", x, axis);
+        if (Eager.Runs(x)) return Eager.Fused("softmax", a, x, t => Softmax(t, a));
         var e = Exp(x - StopGradient(Max(x, [a], keepDims: true)));
         return e / Sum(e, [a], keepDims: true);
     }
@@ -72,6 +75,7 @@ public static partial class Ops
     {
         ArgumentNullException.ThrowIfNull(x);
         int a = NormalizeAxis("LogSoftmax", x, axis);
+        if (Eager.Runs(x)) return Eager.Fused("log_softmax", a, x, t => LogSoftmax(t, a));
         return x - LogSumExp(x, [a], keepDims: true);
     }
 

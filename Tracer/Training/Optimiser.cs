@@ -124,7 +124,8 @@ public abstract class Optimiser
         return deltas;
     }
 
-    private static Tensor ZerosLike(Tensor x) => Tensor.Zeros(x.DType, x.Shape.ToArray());
+    // State lives on its leaf's device, so an update runs there.
+    private static Tensor ZerosLike(Tensor x) => Tensor.Zeros(x.DType, x.Shape.ToArray()).To(x.Device);
 
     /// <summary>A float64 scalar of the graph cast to the dtype of <paramref name="like"/>.</summary>
     private protected static Tensor As(Tensor scalar, Tensor like) => scalar.DType == like.DType ? scalar : Cast(scalar, like.DType);

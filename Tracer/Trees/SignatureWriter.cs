@@ -18,6 +18,9 @@ internal sealed class SignatureWriter
 
     public ReadOnlySpan<long> Tokens => tokens.AsSpan(0, Count);
 
+    /// <summary>The token buffer itself (the first <see cref="Count"/> are this signature's): for a cache probe.</summary>
+    public long[] Buffer => tokens;
+
     public void Reset()
     {
         Count = 0;

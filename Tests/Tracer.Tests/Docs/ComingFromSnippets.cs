@@ -41,7 +41,7 @@ public class ComingFromSnippets
             var (value, grads) = valueAndGrad(model, x, y);  // grads is a SineMlp too
             (model, state) = opt.Update(model, grads, state); // pure: returns the new model and state
         }
-        Console.WriteLine($"final loss {loss(model, x, y).Item():F4}");
+        Console.WriteLine($"final loss {loss(model, x, y).Item():F4}");   // prints final loss 0.00...
         // end-snippet
         Assert.IsLessThan(0.01, loss(model, x, y).Item());
     }
@@ -57,7 +57,7 @@ public class ComingFromSnippets
         Func<SineMlp, Tensor, Tensor, Tensor> loss = (m, x, y) => Sum(Square(m.Predict(x) - y));
         var perExample = Jit.Vmap(Jit.Grad(loss), inAxes: [null, 0, 0]);
         SineMlp grads = perExample(model, xs, ys);          // every leaf gains a leading axis of 8
-        Console.WriteLine(grads.W1.Shape);                  // [8,1,4]
+        Console.WriteLine(grads.W1.Shape);                  // prints [8,1,4]
         // end-snippet
         Assert.AreEqual(new Shape(8, 1, 4), grads.W1.Shape);
     }

@@ -41,7 +41,7 @@ public class ControlFlowSnippets
             double det = jtj[0] * jtj[3] - jtj[1] * jtj[2];
             rates = rates - Tensor.FromArray(new[] { (jtj[3] * jtr[0] - jtj[1] * jtr[1]) / det, (jtj[0] * jtr[1] - jtj[2] * jtr[0]) / det }, 2);
         }
-        Console.WriteLine($"recovered rates {rates}");   // [0.3, 0.1]
+        Console.WriteLine($"recovered rates {rates}");   // prints recovered rates f64[2] [0.3...
 
         // Reverse mode works through the Scan too: a backward Scan, not 120 unrolled steps.
         var misfitGrad = Jit.Grad((Tensor r) => Mean(Square(residual(r))))(Tensor.FromArray(new double[] { 0.4, 0.15 }, 2));

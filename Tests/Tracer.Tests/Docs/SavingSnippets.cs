@@ -43,7 +43,7 @@ public class SavingSnippets
         // begin-snippet: save-load
         var model = Classifier.Create(Prng.PRNGKey(0));
         Console.WriteLine(string.Join(", ", Tree.Paths(model)));
-        // Layers.0.Weight, Layers.0.Bias, Layers.1.Weight, Layers.1.Bias
+        // prints Layers.0.Weight, Layers.0.Bias, Layers.1.Weight, Layers.1.Bias
 
         Tree.Save(model, "model.safetensors", new Dictionary<string, string> { ["epochs"] = "20" });
 
@@ -63,7 +63,7 @@ public class SavingSnippets
         catch (InvalidDataException e)
         {
             Console.WriteLine(e.Message);
-            // Tree.Load: 'model.safetensors' holds 'Layers.0.Weight' as f32[4,8] but the template's leaf is f32[4,16]; ...
+            // prints Tree.Load: 'model.safetensors' holds 'Layers.0.Weight' as f32[4,8] but the template's leaf is f32[4,16]; ...
         }
         // end-snippet
         var error = Assert.ThrowsExactly<InvalidDataException>(() => Tree.Load(wider, "model.safetensors"));

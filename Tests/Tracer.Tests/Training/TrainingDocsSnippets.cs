@@ -34,7 +34,7 @@ public class TrainingDocsSnippets
         for (int i = 0; i < 3000; i++)
             (model, state) = opt.Update(model, grad(model, s, v), state);
 
-        Console.WriteLine($"VMax {model.VMax.Item():F2} uM/min, Km {model.Km.Item():F2} uM");   // VMax 8.87, Km 4.21 (the least-squares fit)
+        Console.WriteLine($"VMax {model.VMax.Item():F2} uM/min, Km {model.Km.Item():F2} uM");   // prints VMax 8.87 uM/min, Km 4.21 uM
         // end-snippet
         Assert.AreEqual(8.871, model.VMax.Item(), 0.01);   // scipy.optimize.curve_fit gives 8.8712, 4.2116
         Assert.AreEqual(4.212, model.Km.Item(), 0.02);
@@ -78,7 +78,7 @@ public class TrainingDocsSnippets
         Tensor[] p = [Tensor.Scalar(-1.5), Tensor.Scalar(2.0)];
         var state = opt.Init(p);
         for (int i = 0; i < 5000; i++) (p, state) = opt.Update(p, grad(p), state);
-        Console.WriteLine($"x {p[0].Item():F3}, y {p[1].Item():F3}");   // x 1.000, y 1.000
+        Console.WriteLine($"x {p[0].Item():F3}, y {p[1].Item():F3}");   // prints x 0.999, y 1.000
         // end-snippet
         double[] r = [p[0].Item(), p[1].Item()];
         Assert.AreEqual(1.0, r[0], 0.01);
@@ -156,7 +156,7 @@ public class TrainingDocsSnippets
             return (delta * delta * (root - 1.0), dy => dy * r / root);
         });
         var report = Rule.Check(pseudoHuber, Tensor.FromArray(new double[] { -3, -0.2, 0.05, 2 }, 4));
-        Console.WriteLine(report.Passed);   // True: value and pullback agree with finite differences
+        Console.WriteLine(report.Passed);   // prints True
         // end-snippet
         Assert.IsTrue(report.Passed, string.Join("; ", report.Failures));
     }

@@ -1,0 +1,52 @@
+using System.Text;
+using Tracer.Compiler.Lowering;
+
+namespace Tracer.Compiler;
+
+/// <summary>
+/// What a backend compiles: an optimised graph, its kernel program (null for backends that run graphs, such as the
+/// reference interpreter) and, for every control-flow sub-graph that the program's host kernels run, that sub-graph
+/// lowered the same way. Printable, nested bodies included.
+/// </summary>
+public sealed class LoweredProgram
+{
+    public LoweredProgram(Graph graph, KernelProgram? kernels, IReadOnlyDictionary<Graph, LoweredProgram> bodies)
+    {
+        Graph = graph;
+        Kernels = kernels;
+        Bodies = bodies;
+    }
+
+    /// <summary>The optimised graph the program was lowered from (the graph itself for graph-running backends).</summary>
+    public Graph Graph { get; }
+
+    public KernelProgram? Kernels { get; }
+
+    /// <summary>Each control-flow sub-graph of the program (compared by reference), lowered.</summary>
+    public IReadOnlyDictionary<Graph, LoweredProgram> Bodies { get; }
+
+    /// <summary>The lowered body of <paramref name="subGraph"/>, a sub-graph of one of this program's constructs.</summary>
+    public LoweredProgram Body(Graph subGraph) =>
+        Bodies.TryGetValue(subGraph, out var body)
+            ? body
+            : throw new InvalidOperationException("lowering: a control-flow sub-graph was not lowered with its program");
+
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        Append(sb, "");
+        return sb.ToString();
+    }
+
+    private void Append(StringBuilder sb, string indent)
+    {
+        string text = Kernels?.ToString() ?? "graph (run equation by equation)\n" + Graph;
+        foreach (var line in text.TrimEnd('\n').Split('\n')) sb.Append(indent).Append(line).Append('\n');
+        int i = 0;
+        foreach (var body in Bodies.Values)
+        {
+            sb.Append(indent).Append("  body ").Append(i++).Append(":\n");
+            body.Append(sb, indent + "    ");
+        }
+    }
+}

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using Tracer.Compiler.Lowering;
+
+namespace Tracer.Compiler;
+
+/// <summary>Options of one run of the <see cref="Pipeline"/>: where it compiles to and what it checks or writes.</summary>
+public sealed record PipelineOptions
+{
+    public PipelineOptions(IBackend backend) => Backend = backend;
+
+    /// <summary>The code generator (and so the device) the program is compiled for.</summary>
+    public IBackend Backend { get; init; }
+
+    /// <summary>Run the graph verifier after every graph stage (tests turn it on; it costs a pass per stage).</summary>
+    public bool Verify { get; init; }
+
+    /// <summary>When set, every stage of every compile is written to a file in this folder (TRACER_DUMP).</summary>
+    public string? DumpDirectory { get; init; }
+
+    public LoweringOptions Lowering { get; init; } = LoweringOptions.Default;
+}
+
+/// <summary>How long one stage of a compile took.</summary>
+public readonly record struct StageTime(string Stage, TimeSpan Elapsed)
+{
+    public override string ToString() => $"{Stage} {Elapsed.TotalMilliseconds:0.###} ms";
+}
+
+/// <summary>Every stage's output of one compile, and the executable at its end.</summary>
+public sealed class CompiledProgram(Graph traced, Graph optimised, LoweredProgram lowered, IExecutable executable, StageTime[] times)
+{
+    /// <summary>The graph as traced, after the transform (e.g. reverse mode) and before optimisation.</summary>
+    public Graph Traced { get; } = traced;
+
+    public Graph Optimised { get; } = optimised;
+
+    public LoweredProgram Lowered { get; } = lowered;
+
+    public IExecutable Executable { get; } = executable;
+
+    /// <summary>trace, transform, optimise, lower and codegen, in order.</summary>
+    public IReadOnlyList<StageTime> Times { get; } = times;
+}
+
+/// <summary>
+/// The one place that owns the order of compilation for every backend: trace -> transform -> optimise -> lower
+/// (control-flow bodies included, recursively) -> backend code generation. Every stage's output is a printable value;
+/// the verifier can run after each graph stage and every stage can be dumped to files.
+/// </summary>
+public static class Pipeline
+{
+    private static long dumpSequence;
+
+    /// <summary>Runs every stage for one signature of <paramref name="name"/>.</summary>
+    /// <param name="trace">Runs the user's function over symbolic inputs.</param>
+    /// <param name="transform">The function's transform (identity, reverse mode, vmap...).</param>
+    public static CompiledProgram Compile(string name, Func<Graph> trace, Func<Graph, Graph> transform, PipelineOptions options)
+    {
+        var times = new List<StageTime>(5);
+        var clock = Stopwatch.StartNew();
+        var traced = trace();
+        Mark(times, "trace", clock);
+        var transformed = transform(traced);
+        Mark(times, "transform", clock);
+        Check(transformed, "transform", options);
+        var optimised = Optimise(transformed, options);
+        Mark(times, "optimise", clock);
+        var lowered = Lower(optimised, options);
+        Mark(times, "lower", clock);
+        var executable = options.Backend.Compile(lowered);
+        Mark(times, "codegen", clock);
+        if (options.DumpDirectory is { } dir) Dump(dir, name, transformed, optimised, lowered, executable, times);
+        return new CompiledProgram(transformed, optimised, lowered, executable, times.ToArray());
+    }
+
+    /// <summary>The final optimisation: the graph goes to code generation next (custom calls expanded).</summary>
+    public static Graph Optimise(Graph graph, PipelineOptions options)
+    {
+        var optimised = Optimizer.Run(graph, new OptimizeOptions(Final: true));
+        Check(optimised, "optimise", options);
+        return optimised;
+    }
+
+    /// <summary>
+    /// Lowers an optimised graph for <see cref="PipelineOptions.Backend"/>, with every control-flow body optimised and
+    /// lowered too, so the backend only ever compiles lowered programs.
+    /// </summary>
+    public static LoweredProgram Lower(Graph optimised, PipelineOptions options)
+    {
+        var bodies = new Dictionary<Graph, LoweredProgram>(ReferenceEqualityComparer.Instance);
+        KernelProgram? kernels = null;
+        if (options.Backend.ConsumesKernels)
+        {
+            kernels = Lowerer.Lower(optimised, options.Lowering);
+            foreach (var kernel in kernels.Kernels)
+            {
+                if (kernel is not HostKernel { Equation.Attrs.Control: { } def }) continue;
+                foreach (var sub in def.SubGraphs())
+                {
+                    if (!bodies.ContainsKey(sub)) bodies[sub] = Lower(Optimise(sub, options), options);
+                }
+            }
+        }
+        else
+        {
+            foreach (var eq in optimised.Equations)
+            {
+                if (eq.Attrs.Control is not { } def) continue;
+                foreach (var sub in def.SubGraphs())
+                {
+                    if (!bodies.ContainsKey(sub)) bodies[sub] = Lower(Optimise(sub, options), options);
+                }
+            }
+        }
+        return new LoweredProgram(optimised, kernels, bodies);
+    }
+
+    private static void Check(Graph graph, string stage, PipelineOptions options)
+    {
+        if (!options.Verify) return;
+        try
+        {
+            Verifier.Verify(graph);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidOperationException($"the graph after the {stage} stage is malformed: {e.Message}\n{graph}", e);
+        }
+    }
+
+    private static void Mark(List<StageTime> times, string stage, Stopwatch clock)
+    {
+        times.Add(new StageTime(stage, clock.Elapsed));
+        clock.Restart();
+    }
+
+    private static void Dump(string dir, string name, Graph traced, Graph optimised, LoweredProgram lowered, IExecutable executable, List<StageTime> times)
+    {
+        Directory.CreateDirectory(dir);
+        long n = Interlocked.Increment(ref dumpSequence);
+        var safe = new char[name.Length];
+        for (int i = 0; i < safe.Length; i++) safe[i] = char.IsLetterOrDigit(name[i]) ? name[i] : '_';
+        string prefix = Path.Combine(dir, $"{n:D4}-{new string(safe)}");
+        File.WriteAllText(prefix + ".1-traced.txt", traced.ToString());
+        File.WriteAllText(prefix + ".2-optimised.txt", optimised.ToString());
+        File.WriteAllText(prefix + ".3-kernels.txt", lowered.ToString());
+        File.WriteAllText(prefix + ".4-code.txt", executable.Describe());
+        File.WriteAllText(prefix + ".times.txt", string.Join('\n', times) + "\n");
+    }
+}
