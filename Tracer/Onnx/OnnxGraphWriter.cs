@@ -8,18 +8,39 @@ namespace Tracer;
 /// Translates an optimised graph into an ONNX GraphProto, one equation at a time: most primitives are one ONNX
 /// operator; a few (rsqrt, log1p, expm1, ne, scatter_add) are a short sequence; those without an ONNX equivalent
 /// (control flow) are an error that names them. Values are named <c>v{id}</c>; scalar literals and constants
-/// become initializers.
+/// become initializers. Control flow becomes ONNX Loop and If nodes with sub-graphs (OnnxControlFlow.cs).
 /// </summary>
-internal sealed class OnnxGraphWriter
+internal sealed partial class OnnxGraphWriter
 {
     private readonly ProtoMessage graph = new();
-    private readonly Dictionary<int, string> names = new();
-    private int fresh;
+    private readonly NameSource source;
+
+    /// <summary>Makes value names unique in the whole model: sub-graphs and inlined graphs reuse node ids.</summary>
+    private readonly string scope;
+
+    /// <summary>ONNX names of the values of the Tracer graph being written, by node id.</summary>
+    private Dictionary<int, string> names = new();
+
+    /// <summary>Prefix of value names; each inlined graph gets its own, since node ids repeat across graphs.</summary>
+    private string valuePrefix;
+
+    private OnnxGraphWriter(NameSource source, string scope)
+    {
+        this.source = source;
+        this.scope = scope;
+        valuePrefix = scope;
+    }
+
+    /// <summary>The counter behind every generated name of one model.</summary>
+    private sealed class NameSource
+    {
+        public int Next;
+    }
 
     /// <summary>The GraphProto of <paramref name="g"/> with the given input and output names.</summary>
     public static ProtoMessage Write(Graph g, string name, IReadOnlyList<string> inputNames, IReadOnlyList<string> outputNames)
     {
-        var w = new OnnxGraphWriter();
+        var w = new OnnxGraphWriter(new NameSource(), "");
         w.graph.String(GraphName, name);
         for (int i = 0; i < g.Inputs.Count; i++)
         {
@@ -41,11 +62,11 @@ internal sealed class OnnxGraphWriter
     private string Name(Node n) =>
         names.TryGetValue(n.Id, out var name) ? name : throw new InvalidOperationException($"Onnx.Export: value {n} is used before it is defined");
 
-    private string Fresh(string hint) => $"{hint}_{fresh++}";
+    private string Fresh(string hint) => $"{scope}{hint}_{source.Next++}";
 
     private void Emit(Node eq)
     {
-        string output = $"v{eq.Id}";
+        string output = $"{valuePrefix}v{eq.Id}";
         var args = new string[eq.Inputs.Count];
         for (int i = 0; i < args.Length; i++) args[i] = Name(eq.Inputs[i]);
         names[eq.Id] = output;
@@ -98,11 +119,11 @@ internal sealed class OnnxGraphWriter
             case OpCode.Gather: Node("Gather", args, output, Attr.Int("axis", eq.Attrs.Axis)); break;
             case OpCode.ScatterAdd: ScatterAdd(eq, args[0], args[1], output); break;
             case OpCode.MatMul: Node("MatMul", args, output); break;
+            case OpCode.Scan or OpCode.While or OpCode.Switch: ControlFlow(eq, args); break;
             default:
                 throw new NotSupportedException(
-                    $"Onnx.Export: primitive '{eq.Op.Name()}' ({eq.Type}) has no ONNX equivalent that the exporter writes" +
-                    (eq.Op.Kind() == OpKind.ControlFlow ? " (structured control flow is not exported yet)" : "") +
-                    "; export a function without it, or compute that part outside the exported model");
+                    $"Onnx.Export: primitive '{eq.Op.Name()}' ({eq.Type}) has no ONNX equivalent that the exporter writes; " +
+                    "export a function without it, or compute that part outside the exported model");
         }
     }
 
@@ -175,11 +196,14 @@ internal sealed class OnnxGraphWriter
         return output;
     }
 
-    private void Node(string op, string[] inputs, string output, params Attr[] attrs)
+    private void Node(string op, string[] inputs, string output, params Attr[] attrs) => Node(op, inputs, [output], attrs);
+
+    private void Node(string op, string[] inputs, string[] outputs, params Attr[] attrs)
     {
         var node = new ProtoMessage();
         foreach (var input in inputs) node.String(NodeInput, input);
-        node.String(NodeOutput, output).String(NodeName, output).String(NodeOpType, op);
+        foreach (var output in outputs) node.String(NodeOutput, output);
+        node.String(NodeName, outputs[0]).String(NodeOpType, op);
         foreach (var a in attrs) node.Message(NodeAttribute, a.ToProto());
         graph.Message(GraphNode, node);
     }
@@ -248,16 +272,17 @@ internal sealed class OnnxGraphWriter
         _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
     };
 
-    public static ProtoMessage ValueInfo(string name, TensorType type)
+    /// <summary>A typed value; <paramref name="elementType"/> overrides the dtype (for ONNX-only types such as int64).</summary>
+    public static ProtoMessage ValueInfo(string name, TensorType type, int? elementType = null)
     {
         var shape = new ProtoMessage();
         foreach (int d in type.Shape.Dims) shape.Message(ShapeDim, new ProtoMessage().Int64(DimValue, d));
-        var tensorType = new ProtoMessage().Int32(TensorTypeElemType, ElementType(type.DType)).Message(TensorTypeShape, shape);
+        var tensorType = new ProtoMessage().Int32(TensorTypeElemType, elementType ?? ElementType(type.DType)).Message(TensorTypeShape, shape);
         return new ProtoMessage().String(ValueInfoName, name).Message(ValueInfoType, new ProtoMessage().Message(TypeTensor, tensorType));
     }
 
     /// <summary>One attribute of a node: an int, a list of ints or a string.</summary>
-    private readonly record struct Attr(string Name, int Type, long I, long[]? Values, string? S)
+    private readonly record struct Attr(string Name, int Type, long I, long[]? Values, string? S, ProtoMessage? G = null)
     {
         public static Attr Int(string name, long value) => new(name, AttrTypeInt, value, null, null);
 
@@ -265,11 +290,14 @@ internal sealed class OnnxGraphWriter
 
         public static Attr String(string name, string value) => new(name, AttrTypeString, 0, null, value);
 
+        public static Attr Graph(string name, ProtoMessage graph) => new(name, AttrTypeGraph, 0, null, null, graph);
+
         public ProtoMessage ToProto()
         {
             var a = new ProtoMessage().String(AttrName, Name).Int32(AttrType, Type);
             if (Type == AttrTypeInt) a.Int64(AttrI, I);
             else if (Type == AttrTypeInts) a.Int64s(AttrInts, Values!);
+            else if (Type == AttrTypeGraph) a.Message(AttrG, G!);
             else a.Bytes(AttrS, System.Text.Encoding.UTF8.GetBytes(S!));
             return a;
         }

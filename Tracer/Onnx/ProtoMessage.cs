@@ -89,8 +89,8 @@ internal static class OnnxFields
     public const int NodeInput = 1, NodeOutput = 2, NodeName = 3, NodeOpType = 4, NodeAttribute = 5;
 
     // AttributeProto and its AttributeType enum
-    public const int AttrName = 1, AttrF = 2, AttrI = 3, AttrS = 4, AttrInts = 8, AttrType = 20;
-    public const int AttrTypeFloat = 1, AttrTypeInt = 2, AttrTypeString = 3, AttrTypeInts = 7;
+    public const int AttrName = 1, AttrF = 2, AttrI = 3, AttrS = 4, AttrG = 6, AttrInts = 8, AttrType = 20;
+    public const int AttrTypeFloat = 1, AttrTypeInt = 2, AttrTypeString = 3, AttrTypeGraph = 5, AttrTypeInts = 7;
 
     // TensorProto and its DataType enum
     public const int TensorDims = 1, TensorDataType = 2, TensorName = 8, TensorRawData = 9;
