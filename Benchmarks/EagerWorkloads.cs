@@ -35,6 +35,13 @@ public class EagerOps
     [Benchmark]
     public Tensor MatMul() => Ops.MatMul(m, m);
 
+    /// <summary>E1 with the result disposed (its array goes back to the pool), as a loop in a DisposeScope does.</summary>
+    [Benchmark]
+    public void AddDisposed()
+    {
+        using var result = x + y;
+    }
+
     /// <summary>Per-op overhead: an add of 4 elements.</summary>
     [Benchmark]
     public Tensor AddSmall() => small + small;

@@ -56,6 +56,7 @@ internal static class Quick
         Measure("E4 eager softmax 1e6", "tracer", () => e.Softmax());
         Measure("E5 eager matmul 1000^3", "tracer", () => e.MatMul());
         Measure("E6 eager add n=4", "tracer", () => e.AddSmall());
+        Measure("E7 eager add 1e6, result disposed", "tracer", () => e.AddDisposed());
         if (Environment.GetEnvironmentVariable("TRACER_CPU_THREADS") == "1")   // once per run: the cache does not depend on threads
             CacheScaling.Run((workload, impl, value, unit) => Write(workload, impl, value, unit));
     }

@@ -111,6 +111,12 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
 
     public Array ToHost(Storage storage) => ((HostStorage)storage).Data;
 
+    /// <summary>A disposed tensor's array goes to the pool that outputs are allocated from.</summary>
+    public void Release(Storage storage)
+    {
+        if (storage is HostStorage host && !storage.IsCaptured) HostArrayPool.Return(host.Data);
+    }
+
     /// <summary>Compiles a kernel program; <paramref name="lowered"/> supplies its control-flow bodies.</summary>
     private CpuExecutable Compile(KernelProgram program, LoweredProgram lowered)
     {
@@ -406,10 +412,21 @@ public sealed class CpuExecutable : IExecutable
     }
 
     /// <summary>
-    /// An output array. Zeroing a large array costs as much as a simple kernel writing it (about 4 ms for 40 MB), so
-    /// an output the first kernel overwrites completely is allocated uninitialised.
+    /// An output array: one that a disposed tensor gave back when there is one of this dtype and length, else a new
+    /// one. Zeroing a large array costs as much as a simple kernel writing it (about 4 ms for 40 MB), so an output the
+    /// first kernel overwrites completely is allocated (or reused) without zeroing.
     /// </summary>
-    private static Array NewOutput(DType dtype, int length, bool zeroed) => zeroed ? dtype.NewArray(length) : dtype switch
+    private static Array NewOutput(DType dtype, int length, bool zeroed)
+    {
+        if (HostArrayPool.TryRent(dtype, length, out var reused))
+        {
+            if (zeroed) Array.Clear(reused);
+            return reused;
+        }
+        return NewArray(dtype, length, zeroed);
+    }
+
+    private static Array NewArray(DType dtype, int length, bool zeroed) => zeroed ? dtype.NewArray(length) : dtype switch
     {
         DType.Float32 => GC.AllocateUninitializedArray<float>(length),
         DType.Float64 => GC.AllocateUninitializedArray<double>(length),

@@ -100,3 +100,4 @@ measure("E3 eager sum rows 1e6", lambda: EX.sum(1))
 measure("E4 eager softmax 1e6", lambda: torch.softmax(EX, 1))
 measure("E5 eager matmul 1000^3", lambda: EM @ EM)
 measure("E6 eager add n=4", lambda: ES + ES)
+measure("E7 eager add 1e6, result disposed", lambda: EX + EY)   # PyTorch frees by reference counting anyway

@@ -34,6 +34,14 @@ public interface IBackend
     /// the storage: callers must not mutate it.
     /// </summary>
     Array ToHost(Storage storage);
+
+    /// <summary>
+    /// Takes back the memory of <paramref name="storage"/>, whose tensor was disposed and which nothing else
+    /// references, for reuse by later outputs (a pool). The default keeps nothing: the garbage collector frees it.
+    /// </summary>
+    void Release(Storage storage)
+    {
+    }
 }
 
 /// <summary>A compiled program. Thread-safe: concurrent calls do not share mutable state.</summary>

@@ -12,6 +12,12 @@ public abstract class Storage
     public abstract DType DType { get; }
 
     public abstract int Length { get; }
+
+    /// <summary>
+    /// Set when the data became part of a compiled program (a constant a trace captured): such storage is never
+    /// handed back to the device's pool, even when its tensor is disposed.
+    /// </summary>
+    public bool IsCaptured { get; internal set; }
 }
 
 /// <summary>Storage in host memory: a plain .NET array (float[], double[], int[] or bool[]).</summary>

@@ -114,7 +114,7 @@ public sealed class GraphBuilder
             throw new InvalidOperationException(
                 $"a symbolic tensor {node.Type} is a tracer from a finished trace: it was created while tracing a " +
                 "function and used after that trace ended (e.g. stored in a field or captured by a closure). " +
-                "Return it from the traced function instead, or pass it in as an argument.");
+                "Return it from the traced function instead, or pass it in as an argument. See docs/sharp-bits.md#escaped-tracers.");
         }
         for (var p = Parent; p is not null; p = p.Parent)
         {

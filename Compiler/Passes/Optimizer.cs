@@ -24,7 +24,7 @@ public static class Optimizer
         var map = Replay.MapInputs(graph, builder);
         var cse = new Dictionary<CseKey, Node>();
         var recorded = RecordingScans(graph, live);
-        bool expanded = false;
+        bool expanded = false, anySimplified = false;
         foreach (var eq in graph.EquationArray)
         {
             if (!live[eq.Id]) continue;
@@ -44,6 +44,7 @@ public static class Optimizer
             var simplified = Simplifier.TrySimplify(eq, args, options);
             if (simplified is not null)
             {
+                anySimplified = true;
                 map[eq.Id] = simplified;
                 continue;
             }
@@ -60,7 +61,9 @@ public static class Optimizer
         }
         var result = builder.Build(Replay.MapAll(graph.OutputArray, map));
         // Expanded custom calls were inlined verbatim (and may hold nested ones): optimise them too.
-        return expanded ? Run(result, options) : result;
+        if (expanded) return Run(result, options);
+        // A simplification can leave the equations it bypassed dead (the ones of a folded x*1): drop them.
+        return anySimplified ? RemoveDead(result) : result;
     }
 
     /// <summary>
@@ -95,6 +98,23 @@ public static class Optimizer
                 result.Add(eq);
         }
         return result;
+    }
+
+    /// <summary>The graph without the equations its outputs do not depend on (itself when there are none).</summary>
+    public static Graph RemoveDead(Graph graph)
+    {
+        var live = Liveness(graph);
+        bool anyDead = false;
+        foreach (var eq in graph.EquationArray) anyDead |= !live[eq.Id];
+        if (!anyDead) return graph;
+        var builder = new GraphBuilder(graph.Rules, graph.Parent);
+        using var scope = builder.Activate();
+        var map = Replay.MapInputs(graph, builder);
+        foreach (var eq in graph.EquationArray)
+        {
+            if (live[eq.Id]) map[eq.Id] = Replay.Copy(eq, map);
+        }
+        return builder.Build(Replay.MapAll(graph.OutputArray, map));
     }
 
     /// <summary>Which nodes the outputs depend on (one backward sweep; equations are in dependency order).</summary>

@@ -47,10 +47,10 @@ internal static class Simplifier
         return null;
     }
 
-    /// <summary>A literal, or a broadcast of one, equal to <paramref name="value"/>.</summary>
+    /// <summary>A literal, or a broadcast or reshape of one (the seed cotangent of a gradient), equal to <paramref name="value"/>.</summary>
     private static bool IsConst(Node n, double value)
     {
-        if (n.Op == OpCode.Broadcast) n = n.InputArray[0];
+        while (n.Op is OpCode.Broadcast or OpCode.Reshape) n = n.InputArray[0];
         return n.Op == OpCode.Literal && n.Attrs.Value == value;
     }
 

@@ -68,12 +68,14 @@ public static class ReverseMode
                 var resultCts = ResultCotangents(group, cotangents);
                 if (resultCts is null) continue;
                 var primal = map[eq.Id];
-                inputCts = flow.VjpAll(primal.Attrs, primal.Inputs, resultCts);
+                inputCts = eq.Source is null ? flow.VjpAll(primal.Attrs, primal.Inputs, resultCts)
+                    : Replay.WithSource(Ir.B, eq.Source, () => flow.VjpAll(primal.Attrs, primal.Inputs, resultCts));
             }
             else
             {
                 if (cotangents[eq.Id] is not { } ct) continue;
-                inputCts = rule.Vjp(map[eq.Id], ct);
+                // Backward values carry the source line of the op they differentiate (for DebugNans).
+                inputCts = eq.Source is null ? rule.Vjp(map[eq.Id], ct) : Replay.WithSource(Ir.B, eq.Source, () => rule.Vjp(map[eq.Id], ct));
             }
             if (inputCts.Length != eq.InputArray.Length)
                 throw new InvalidOperationException(

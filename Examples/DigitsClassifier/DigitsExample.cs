@@ -36,6 +36,7 @@ public static class DigitsExample
         var keys = Prng.Split(Prng.PRNGKey(1998), 4);
         var ((trainX, trainY), (testX, testY)) = Data.Split(keys[0], x, y, testFraction: 0.2);
 
+        // begin-snippet: digits-model
         // 64 -> 64 (ReLU) -> dropout 0.2 -> 10 logits. The dropout layer has no parameters, only its static rate.
         var model = Chain.Of(Dense.Create(keys[1], Pixels, Hidden, Activation.Relu), new Dropout(0.2), Dense.Create(keys[2], Hidden, Classes));
         var opt = new AdamW(learningRate: 3e-3, weightDecay: 1e-3);
@@ -51,6 +52,7 @@ public static class DigitsExample
             var (next, nextState) = opt.Update(m, grads, s);
             return (next, nextState, value);
         });
+        // end-snippet
 
         var state = opt.Init(model);
         int batchesPerEpoch = trainX.Shape[0] / BatchSize;

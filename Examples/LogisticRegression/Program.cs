@@ -20,6 +20,7 @@ for (int i = 0; i < Samples; i++)
 var x = Tensor.FromArray(xs, Samples, Features);
 var y = Tensor.FromArray(ys, Samples);
 
+// begin-snippet: logistic-regression
 // Parameters are an explicit tree: weights and bias.
 Tensor[] parameters = [Tensor.Zeros(DType.Float32, Features), Tensor.Zeros(DType.Float32)];
 
@@ -42,6 +43,7 @@ for (int step = 0; step <= Steps; step++)
     parameters = [parameters[0] - grads[0] * LearningRate, parameters[1] - grads[1] * LearningRate];
     if (step % 25 == 0) Console.WriteLine($"step {step,4}  loss {value.Item():F4}");
 }
+// end-snippet
 watch.Stop();
 
 var predicted = Greater(MatMul(x, parameters[0]) + parameters[1], 0.0);

@@ -29,7 +29,7 @@ internal sealed class WhileRule() : ControlFlowRule(OpCode.While)
 
     public override Node?[] VjpAll(Attrs attrs, IReadOnlyList<Node> inputs, Node?[] cotangents) => throw new NotSupportedException(
         "WhileLoop: reverse-mode differentiation is not supported (as in JAX): the number of iterations is only known " +
-        "when the loop runs. Use ForLoop or Scan, whose trip count is fixed, or forward mode (Jit.Jvp, Jit.Jacobian).");
+        "when the loop runs. Use ForLoop or Scan, whose trip count is fixed, or forward mode (Jit.Jvp, Jit.Jacobian). See docs/sharp-bits.md.");
 
     public override (Node[] Primals, Node?[] Tangents) JvpAll(Attrs attrs, IReadOnlyList<Node> inputs, Node?[] tangents)
     {

@@ -40,6 +40,17 @@ public class PipelineTests
             "{ lambda a:f32[4] .\n    b:f32[4] = sin a\n    c:f32[4] = add b b\n  in (c) }", o.ToString());
     }
 
+    /// <summary>Regression: the README's gradient printed `mul e a` with e a broadcast 1.0, which the docs said was folded.</summary>
+    [TestMethod]
+    public void TheSeedCotangentTimesAValueIsFoldedAndItsBroadcastDropped()
+    {
+        var df = Jit.Grad((Tensor x) => Sum(Tanh(x) * Sin(x) + x * x));
+        string printed = Jit.Trace(df, Tensor.Zeros(DType.Float32, 4)).ToString();
+        Assert.DoesNotContain("broadcast_in_dim", printed, printed);
+        Assert.DoesNotContain("1.0:f32[]\n", printed, printed);
+        StringAssert.Contains(printed, "add a a", printed);
+    }
+
     [TestMethod]
     public void ScalarLiteralArithmeticIsFolded()
     {

@@ -61,6 +61,16 @@ public class TransformTests
         TestUtil.AssertClose(expected.ToDoubleArray(), pullback(ct).ToDoubleArray(), 1e-12, 1e-12, "vjp");
     }
 
+    /// <summary>Regression: the WhileLoop error advised Jit.Jacobian, which then threw the reverse-mode error.</summary>
+    [TestMethod]
+    public void JacobianGoesThroughAWhileLoopInForwardMode()
+    {
+        // Halve a 2-vector until its first entry drops below 1: at x = (5, 3) three halvings, J = I/8.
+        Func<Tensor, Tensor> f = x => WhileLoop(s => Greater(Sum(Slice(s, [0], [1])), 1.0), s => s * 0.5, x);
+        var jac = Jit.Jacobian(f)(Tensor.FromArray(new double[] { 5, 3 }, 2));
+        CollectionAssert.AreEqual(new double[] { 0.125, 0, 0, 0.125 }, jac.ToDoubleArray());
+    }
+
     [TestMethod]
     public void JacobianMatchesFiniteDifferencesInBothModes()
     {

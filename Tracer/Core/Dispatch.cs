@@ -41,6 +41,7 @@ internal static class Dispatch
     {
         if (t.Node is { } n) return builder.Resolve(n);
         if (t.Shape.Rank == 0) return builder.Literal(Tensor.ElementAt(t.Data, 0), t.DType);
+        t.Storage.IsCaptured = true;   // the program keeps the array: disposing the tensor must not recycle it
         return builder.Constant(t.Data, t.Shape);
     }
 
@@ -51,5 +52,5 @@ internal static class Dispatch
         : new InvalidOperationException(
         $"tensor {t.Type} <traced {t.Node!.Name}> is a tracer from a finished trace: it was created while tracing a " +
         "function and used after that trace ended (stored in a field, a static or a closure). Return it from the " +
-        "traced function instead, or pass it in as an argument.");
+        "traced function instead, or pass it in as an argument. See docs/sharp-bits.md#escaped-tracers.");
 }

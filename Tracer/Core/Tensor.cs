@@ -8,10 +8,11 @@ namespace Tracer;
 /// primitive and signature). While a function is being traced it is symbolic: it stands for a value of the graph
 /// being built.
 /// </summary>
-public sealed partial class Tensor
+public sealed partial class Tensor : IDisposable
 {
-    private readonly Storage? storage;
+    private Storage? storage;
     private readonly Node? node;
+    private bool disposed;
 
     /// <summary>A concrete CPU tensor over <paramref name="data"/>, which the tensor now owns (never mutated again).</summary>
     internal Tensor(Array data, Shape shape)
@@ -21,6 +22,7 @@ public sealed partial class Tensor
         var dtype = DTypeExtensions.OfArray(data);
         storage = new HostStorage(data, dtype, Device.Cpu);
         Type = new TensorType(shape, dtype);
+        DisposeScope.Track(this);
     }
 
     /// <summary>
@@ -31,6 +33,7 @@ public sealed partial class Tensor
     {
         this.storage = storage;
         Type = type;
+        DisposeScope.Track(this);
     }
 
     /// <summary>A symbolic tensor standing for <paramref name="node"/> of a trace.</summary>
@@ -56,6 +59,23 @@ public sealed partial class Tensor
 
     /// <summary>The data in its backend's form; only for concrete tensors.</summary>
     internal Storage Storage => storage ?? throw NotConcrete("read its values");
+
+    /// <summary>True once <see cref="Dispose"/> ran: the tensor can no longer be used.</summary>
+    public bool IsDisposed => disposed;
+
+    /// <summary>
+    /// Gives the tensor's memory back to its device for reuse by later outputs (TorchSharp's <c>Dispose</c>): in a
+    /// loop that makes large tensors, this keeps the garbage collector out of the way. The tensor must not be used
+    /// afterwards (that is an <see cref="ObjectDisposedException"/>). Disposing twice, or a symbolic tensor, does
+    /// nothing. See also <see cref="DisposeScope"/>.
+    /// </summary>
+    public void Dispose()
+    {
+        if (node is not null || disposed) return;
+        disposed = true;
+        var s = Interlocked.Exchange(ref storage, null);
+        if (s is not null && !s.IsCaptured) Backends.For(s.Device).Release(s);
+    }
 
     /// <summary>
     /// The values as a host array (a copy from the device for accelerator tensors; the tensor's own array for host
@@ -194,16 +214,18 @@ public sealed partial class Tensor
 
     private InvalidOperationException NotConcrete(string what)
     {
+        if (disposed)
+            return new ObjectDisposedException($"tensor {Type}", $"cannot {what} of tensor {Type}: it was disposed (by Dispose or its DisposeScope); keep it with scope.Keep(...) if it is still needed");
         string why = node!.Owner.IsFinished
             ? "it is a tracer from a finished trace: it was created while tracing a function and escaped that trace"
             : "it is symbolic: its value is only known when the compiled function runs";
         return new InvalidOperationException(
             $"cannot {what} of tensor {Type} <traced {node.Name}>: {why}. Return it from the function instead, or use " +
-            "Ops such as Where for data-dependent choices.");
+            "Ops such as Where for data-dependent choices. See docs/sharp-bits.md.");
     }
 
     public override string ToString() =>
-        node is not null ? $"{Type} <traced {node.Name}>" : $"{Type}{DeviceSuffix()} {TensorFormat.Format(Data, Shape)}";
+        node is not null ? $"{Type} <traced {node.Name}>" : disposed ? $"{Type} <disposed>" : $"{Type}{DeviceSuffix()} {TensorFormat.Format(Data, Shape)}";
 
     private string DeviceSuffix() => ReferenceEquals(storage!.Device, Device.Cpu) || storage.Device.Equals(Device.Cpu) ? "" : "@" + storage.Device;
 }

@@ -53,9 +53,27 @@ public static partial class Jit
 
     // ---- Jacobian and Hessian ---------------------------------------------------------------------------------
 
+    /// <summary>Whether <paramref name="g"/> or a body nested in it has a while loop.</summary>
+    private static bool HasWhileLoop(Graph g)
+    {
+        foreach (var eq in g.Equations)
+        {
+            if (eq.Op == Compiler.OpCode.While) return true;
+            if (eq.Attrs.Control is { } def)
+            {
+                foreach (var sub in def.SubGraphs())
+                {
+                    if (HasWhileLoop(sub)) return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /// <summary>
     /// The full Jacobian, shaped output shape ++ input shape. Built from one batched pass: reverse mode (a vmapped
-    /// VJP over the output basis) when the output is smaller than the input, forward mode otherwise.
+    /// VJP over the output basis) when the output is smaller than the input, forward mode otherwise
+    /// (and always through a while loop, which reverse mode cannot differentiate).
     /// </summary>
     public static Func<Tensor, Tensor> Jacobian(Func<Tensor, Tensor> f)
     {
@@ -66,10 +84,13 @@ public static partial class Jit
         var reverseRows = Vmap((Tensor ct, Tensor x) => pullback(x, ct), [0, null]);
         return Compile((Tensor x) =>
         {
-            var outShape = f(x).Shape;   // traced only for its type; the equation is dead and removed
+            var traced = Trace(f, x);    // for the output type and the primitives used (not part of the result)
+            var outShape = traced.Outputs[0].Shape;
             int nIn = x.Shape.Size, nOut = outShape.Size;
             var jacShape = outShape.ToArray().Concat(x.Shape.ToArray()).ToArray();
-            if (nOut <= nIn)
+            // Reverse mode needs fewer passes when the output is smaller, but cannot go through a while loop (its trip
+            // count is unknown when tracing): then forward mode it is, whatever the sizes.
+            if (nOut <= nIn && !HasWhileLoop(traced))
             {
                 var rows = reverseRows(Basis(nOut, outShape, x.DType), x);                // [nOut, ...in]
                 return Reshape(rows, jacShape);
@@ -81,7 +102,10 @@ public static partial class Jit
         });
     }
 
-    /// <summary>The Hessian of a one-element function, shaped input shape ++ input shape (forward over reverse).</summary>
+    /// <summary>
+    /// The Hessian of a one-element function, shaped input shape ++ input shape: the Jacobian of the gradient. The
+    /// gradient's output is as large as its input, so that Jacobian is taken in reverse mode (reverse over reverse).
+    /// </summary>
     public static Func<Tensor, Tensor> Hessian(Func<Tensor, Tensor> f)
     {
         ArgumentNullException.ThrowIfNull(f);

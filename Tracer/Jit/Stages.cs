@@ -31,7 +31,7 @@ internal sealed class GradStage<TArgs>(Func<TArgs, int> firstArgLeaves, bool wit
             string got = traced.Outputs.Count == 1 ? traced.Outputs[0].Type.ToString() : $"{traced.Outputs.Count} tensors";
             throw new ArgumentException(
                 $"{name}: the function must return one float tensor with exactly one element (the loss), but it returned {got}; " +
-                "reduce it with Sum or Mean, or use Jit.Vjp/Jacobian for non-scalar outputs");
+                "reduce it with Sum or Mean, or use Jit.Vjp/Jacobian for non-scalar outputs (docs/sharp-bits.md)");
         }
         int n = firstArgLeaves(args);
         var wrt = new int[n];

@@ -47,6 +47,9 @@ public class ControlFlowSnippets
         var misfitGrad = Jit.Grad((Tensor r) => Mean(Square(residual(r))))(Tensor.FromArray(new double[] { 0.4, 0.15 }, 2));
         // end-snippet
         TestUtil.AssertClose([0.30, 0.10], rates.ToDoubleArray(), 1e-8, 1e-10, "rates");
+        // The page says: the printed graph of simulate has one scan[length=120 ...] equation.
+        string printed = Jit.Trace(simulate, rates).ToString();
+        Assert.AreEqual(1, printed.Split("scan[length=120").Length - 1, printed);
         Assert.IsTrue(misfitGrad.ToDoubleArray()[0] > 0);
     }
 

@@ -37,13 +37,17 @@ public partial class DocsTests
     public void EverySnippetInTheDocsIsTestedCode()
     {
         var regions = new Dictionary<string, string>();
-        foreach (var file in Directory.GetFiles(Path.Combine(Root(), "Tests"), "*.cs", SearchOption.AllDirectories))
+        // Tested regions live in the tests and in the examples (whose tests run them in their fast modes).
+        var sources = Directory.GetFiles(Path.Combine(Root(), "Tests"), "*.cs", SearchOption.AllDirectories)
+            .Concat(Directory.GetFiles(Path.Combine(Root(), "Examples"), "*.cs", SearchOption.AllDirectories));
+        foreach (var file in sources)
         {
+            if (file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)) continue;
             foreach (Match m in SourceRegion().Matches(File.ReadAllText(file).Replace("\r\n", "\n")))
                 regions[m.Groups["name"].Value] = Dedent(m.Groups["code"].Value);
         }
         int checkedBlocks = 0;
-        foreach (var page in Directory.GetFiles(Path.Combine(Root(), "docs"), "*.md"))
+        foreach (var page in Directory.GetFiles(Path.Combine(Root(), "docs"), "*.md").Append(Path.Combine(Root(), "README.md")))
         {
             foreach (Match m in DocBlock().Matches(File.ReadAllText(page).Replace("\r\n", "\n")))
             {
@@ -54,5 +58,26 @@ public partial class DocsTests
             }
         }
         Assert.IsTrue(checkedBlocks >= 4, $"only {checkedBlocks} snippets found");
+    }
+
+    /// <summary>The learning path: docs/README.md lists every page, and each page links to the next one in that order.</summary>
+    [TestMethod]
+    public void EveryPageIsOnTheLearningPathAndLinksToTheNext()
+    {
+        string index = File.ReadAllText(Path.Combine(Root(), "docs", "README.md"));
+        var linked = Regex.Matches(index, @"\]\((?<page>[\w-]+\.md)\)").Select(m => m.Groups["page"].Value).Distinct().ToList();
+        foreach (var page in Directory.GetFiles(Path.Combine(Root(), "docs"), "*.md").Select(Path.GetFileName))
+        {
+            if (page == "README.md") continue;
+            Assert.Contains(page!, linked, $"docs/README.md does not list {page}");
+        }
+        var order = linked.Where(p => File.ReadAllText(Path.Combine(Root(), "docs", p)).Contains("\nNext: [", StringComparison.Ordinal)).ToList();
+        foreach (var page in order)
+        {
+            string text = File.ReadAllText(Path.Combine(Root(), "docs", page));
+            var next = Regex.Match(text, @"\nNext: \[[^\]]*\]\((?<page>[\w-]+\.md)\)").Groups["page"].Value;
+            Assert.IsTrue(File.Exists(Path.Combine(Root(), "docs", next)), $"{page}: its Next link points at a missing page {next}");
+        }
+        Assert.IsGreaterThanOrEqualTo(10, order.Count, "most pages link to the next one");
     }
 }

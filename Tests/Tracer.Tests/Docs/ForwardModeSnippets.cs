@@ -54,7 +54,7 @@ public class ForwardModeSnippets
             return Sum(Square(1.0 - x) + Square(y - x * x) * 100.0);
         };
         var grad = Jit.Grad(rosenbrock);
-        var hessian = Jit.Hessian(rosenbrock);       // forward-over-reverse: Jacobian of the gradient
+        var hessian = Jit.Hessian(rosenbrock);       // the Jacobian of the gradient (reverse over reverse)
 
         var p = Tensor.FromArray(new double[] { -1.2, 1 }, 2);
         for (int i = 0; i < 10; i++)

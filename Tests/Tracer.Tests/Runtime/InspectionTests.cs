@@ -78,6 +78,23 @@ public class InspectionTests
     }
 
     [TestMethod]
+    public void ANanOfTheBackwardPassIsReportedAtTheForwardOpsLine()
+    {
+        Jit.Config.DebugNans = true;
+        try
+        {
+            // sqrt(0) is fine forwards; its derivative 1/(2 sqrt(0)) times a zero cotangent is 0·inf = NaN.
+            var grad = Jit.Grad((Tensor x) => Sum(Sqrt(x) * 0.0));
+            var e = Assert.ThrowsExactly<NotFiniteNumberException>(() => grad(Tensor.Zeros(DType.Float32, 2)));
+            StringAssert.Contains(e.Message, "InspectionTests.cs:");
+        }
+        finally
+        {
+            Jit.Config.DebugNans = false;
+        }
+    }
+
+    [TestMethod]
     public void DumpWritesEveryStageOfEveryCompile()
     {
         string dir = Path.Combine(Path.GetTempPath(), "tracer-dump-" + Guid.NewGuid().ToString("N"));
