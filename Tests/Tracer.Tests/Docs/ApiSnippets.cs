@@ -71,7 +71,6 @@ public class ApiSnippets
         Console.WriteLine(g);          // jaxpr-like text
         string dot = g.ToDot();        // Graphviz
         Console.WriteLine($"{Jit.Cache.Count} entries, {Jit.Cache.Hits} hits, {Jit.Cache.Misses} misses");
-        Jit.Cache.Miss += e => Console.WriteLine(e.Explanation);   // which argument changed, before and after
         // end-snippet
         StringAssert.Contains(dot, "digraph");
     }
