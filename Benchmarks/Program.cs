@@ -58,14 +58,15 @@ internal static class Quick
         Measure("E6 eager add n=4", "tracer", () => e.AddSmall());
         Measure("E7 eager add 1e6, result disposed", "tracer", () => e.AddDisposed());
         if (Environment.GetEnvironmentVariable("TRACER_CPU_THREADS") == "1")   // once per run: the cache does not depend on threads
-            CacheScaling.Run((workload, impl, value, unit) => Write(workload, impl, value, unit));
+            CacheScaling.Run((workload, impl, value, unit) => Write(workload, impl, value, unit, samples: 1));
     }
 
-    private static void Write(string workload, string impl, double value, string unit)
+    /// <summary>One JSON line of results (median_us holds the value; unit says when it is not microseconds).</summary>
+    private static void Write(string workload, string impl, double value, string unit, int samples)
     {
         string threads = Environment.GetEnvironmentVariable("TRACER_CPU_THREADS") ?? Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture);
         string line = string.Create(CultureInfo.InvariantCulture,
-            $"{{\"workload\": \"{workload}\", \"impl\": \"{impl}\", \"threads\": {threads}, \"median_us\": {value:R}, \"unit\": \"{unit}\", \"samples\": 1}}");
+            $"{{\"workload\": \"{workload}\", \"impl\": \"{impl}\", \"threads\": {threads}, \"median_us\": {value:R}, \"unit\": \"{unit}\", \"samples\": {samples}}}");
         Console.WriteLine(line);
         output!.WriteLine(line);
         output.Flush();
@@ -96,12 +97,6 @@ internal static class Quick
             samples.Add(sw.Elapsed.TotalMilliseconds * 1000 / batch);
         }
         samples.Sort();
-        double median = samples[samples.Count / 2];
-        string threads = Environment.GetEnvironmentVariable("TRACER_CPU_THREADS") ?? Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture);
-        string line = string.Create(CultureInfo.InvariantCulture,
-            $"{{\"workload\": \"{workload}\", \"impl\": \"{impl}\", \"threads\": {threads}, \"median_us\": {median:R}, \"samples\": {samples.Count}}}");
-        Console.WriteLine(line);
-        output!.WriteLine(line);
-        output.Flush();
+        Write(workload, impl, samples[samples.Count / 2], "us", samples.Count);
     }
 }
