@@ -5,10 +5,17 @@ using Tracer.Benchmarks;
 
 // Two ways to run the same workloads:
 //   dotnet run -c Release -- --quick out.jsonl   medians of repeated timings, written as JSON lines (what run.sh uses)
+//   dotnet run -c Release -- --quick out.jsonl W8   the same for the linear-algebra workloads only
 //   dotnet run -c Release -- --job short ...     BenchmarkDotNet (any of its arguments: --filter, --job, exporters)
+//   dotnet run -c Release -- --scale 1000 3000   compile time and memory of a long reduction-heavy gradient chain
+if (args.Length >= 1 && args[0] == "--scale")
+{
+    CompileScale.Run(args.Skip(1).Select(int.Parse));
+    return;
+}
 if (args.Length >= 1 && args[0] == "--quick")
 {
-    Quick.Run(args.Length > 1 ? args[1] : "tracer.jsonl");
+    Quick.Run(args.Length > 1 ? args[1] : "tracer.jsonl", args.Length > 2 ? args[2] : "");
     return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(ElementwiseGradient).Assembly).Run(args);
@@ -17,10 +24,28 @@ internal static class Quick
 {
     private static StreamWriter? output;
 
-    public static void Run(string path)
+    /// <summary>Runs every workload, or only the linear-algebra ones when <paramref name="only"/> is "W8".</summary>
+    public static void Run(string path, string only)
     {
         using var w = new StreamWriter(path, append: true);
         output = w;
+        if (only != "W8") RunAllButW8();
+        RunW8();
+    }
+
+    private static void RunW8()
+    {
+        var f = new LinalgFactor();
+        f.Setup();
+        Measure("W8 cholesky 512 f64", "tracer", () => f.Cholesky());
+        Measure("W8 solve 512 f64", "tracer", () => f.Solve());
+        var gp = new GaussianProcessGradient();
+        gp.Setup();
+        Measure("W8 GP grad n=1000", "tracer", () => gp.Tracer(), maxSeconds: 4);
+    }
+
+    private static void RunAllButW8()
+    {
         foreach (int n in new[] { 4, 1_000, 1_000_000, 10_000_000 })
         {
             var b = new ElementwiseGradient { N = n };

@@ -34,6 +34,8 @@ def goal(w, t, h, p):
     if w == "W5 compile 10000 ops": return "≤ 2 s", t <= 2e6
     if w == "W5 cache hit": return "≤ 200 ns", t <= 0.2
     if w.startswith("W6"): return "≥ 0.7× OpenBLAS speed", p is not None and p / t >= 0.7
+    if w.startswith("W8 GP"): return "faster than torch", p is not None and t < p
+    if w.startswith("W8"): return "≤ 1.5× torch (LAPACK)", p is not None and t <= 1.5 * p
     if w.startswith("E5"): return "≤ 1.3× torch", p is not None and t <= 1.3 * p
     if w.startswith("E6"): return "≤ 2 µs", t <= 2
     if w.startswith("E7"): return "(with Dispose)", True

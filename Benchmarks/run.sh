@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the W1-W6 benchmarks for Tracer (and the hand-written C# baselines) and for PyTorch, at 1 and 2 threads,
+# Runs the W1-W8 benchmarks for Tracer (and the hand-written C# baselines) and for PyTorch, at 1 and 2 threads,
 # and writes the table of medians and ratios into docs/performance.md. Usage, from the repository root:
 #   Benchmarks/run.sh
 set -euo pipefail

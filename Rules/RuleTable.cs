@@ -34,6 +34,7 @@ public sealed class RuleTable : IRuleSet
         .. SliceRules.Create(),
         .. GatherRules.Create(),
         .. MatMulRules.Create(),
+        .. LinalgRules.Create(),
         .. CustomRule.Create(),
         .. BarrierRule.Create(),
         .. ScanRule.Create(),

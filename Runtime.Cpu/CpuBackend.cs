@@ -131,6 +131,15 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
             var buffers = Expression.Parameter(typeof(Array[]), "buffers");
             var lo = Expression.Parameter(typeof(int), "lo");
             var hi = Expression.Parameter(typeof(int), "hi");
+            if (program.Kernels[i] is HostOpKernel linalg)
+            {
+                var run = LinalgKernels.Compile(linalg, options.Vectors, options.MaxThreads);
+                lambdas[i] = Expression.Lambda<Action<Array[], int, int>>(Expression.Invoke(Expression.Constant(run), buffers), $"linalg_{linalg.Equation.Op.Name()}", [buffers, lo, hi]);
+                delegates[i] = (b, _, _) => run(b);
+                compiledBy[i] = CpuCompiler.Fast;
+                steps[i] = KernelStep.Sequential;
+                continue;
+            }
             if (program.Kernels[i] is HostKernel host)
             {
                 var run = HostCalls.Compile(host, program.Buffers, lowered, this);

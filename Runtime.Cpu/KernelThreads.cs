@@ -47,7 +47,16 @@ internal sealed class KernelThreads
         }
         if (Interlocked.CompareExchange(ref busy, 1, 0) != 0)
         {
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
+            try
+            {
+                Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                // Throw what a kernel threw, as the worker path below does: the exception a caller sees must not
+                // depend on whether another thread happened to be running a parallel kernel at the same time.
+                ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            }
             return;
         }
         var region = new Region(body, count, helpers);

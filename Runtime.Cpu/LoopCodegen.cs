@@ -271,7 +271,8 @@ internal sealed class LoopCodegen
         foreach (var d in dynamic)
         {
             var index = ScalarCodegen.Emit(d.Index, Load);
-            var check = Expression.Call(typeof(ScalarMath).GetMethod(nameof(ScalarMath.CheckIndex))!, index, Expression.Constant(d.Extent));
+            var check = Expression.Call(typeof(ScalarMath).GetMethod(nameof(ScalarMath.CheckIndex))!, index, Expression.Constant(d.Extent),
+                Expression.Constant(d.What ?? "gather/scatter"));
             address = Expression.Add(address, d.Stride == 1 ? check : Expression.Multiply(check, Expression.Constant(d.Stride)));
         }
         return address;

@@ -54,16 +54,21 @@ public static class ScalarMath
         return a / b;
     }
 
-    /// <summary>A gather/scatter index, checked against the axis it indexes.</summary>
+    /// <summary>
+    /// A gather/scatter index, checked against the axis it indexes. <paramref name="what"/> names the operation,
+    /// axis and shapes for the message. The exception is the one the reference implementation throws
+    /// (<see cref="ArgumentOutOfRangeException"/>, parameter "indices"), so eager and compiled calls fail alike.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int CheckIndex(int index, int extent)
+    public static int CheckIndex(int index, int extent, string what)
     {
-        if ((uint)index >= (uint)extent) ThrowIndex(index, extent);
+        if ((uint)index >= (uint)extent) ThrowIndex(index, extent, what);
         return index;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ThrowIndex(int index, int extent) =>
-        throw new IndexOutOfRangeException(
-            $"gather/scatter index {index} is out of range for an axis of size {extent}; indices must be in [0, {extent})");
+    private static void ThrowIndex(int index, int extent, string what) =>
+        throw new ArgumentOutOfRangeException("indices",
+            $"{what}: index {index} is out of range for an axis of size {extent}; indices must be in [0, {extent}) " +
+            "(negative indices are not supported)");
 }

@@ -1,4 +1,4 @@
-"""The W1-W6 workloads in PyTorch eager mode (the peer of Benchmarks/). Usage: torch_bench.py THREADS OUT.jsonl
+"""The W1-W8 and E workloads in PyTorch eager mode (the peer of Benchmarks/). Usage: torch_bench.py THREADS OUT.jsonl [W8]
 
 Same shapes, dtypes (f32) and data distributions as Workloads.cs; timings are medians of repeated calls after a
 warm-up, like the C# quick harness. W5 has no PyTorch counterpart (eager mode has no trace/compile step)."""
@@ -7,6 +7,7 @@ import torch
 
 threads = int(sys.argv[1])
 out = open(sys.argv[2], "a")
+only_w8 = len(sys.argv) > 3 and sys.argv[3] == "W8"
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 
@@ -38,66 +39,101 @@ def uniform(shape, lo, hi):
     return torch.empty(shape, dtype=torch.float32).uniform_(lo, hi)
 
 
-# W1 / W2: gradient of sum(tanh(x) sin(x) + x^2)
-for n in [4, 1000, 1000000, 10000000]:
-    x = uniform((n,), -3, 3).requires_grad_(True)
-    def w1(x=x):
-        y = (torch.tanh(x) * torch.sin(x) + x * x).sum()
-        return torch.autograd.grad(y, x)[0]
-    name = "W2 n=4" if n == 4 else "W1 n=1e%d" % len(str(n)[1:])
-    measure(name, w1)
+def w1_to_w6_and_eager():
+    # W1 / W2: gradient of sum(tanh(x) sin(x) + x^2)
+    for n in [4, 1000, 1000000, 10000000]:
+        x = uniform((n,), -3, 3).requires_grad_(True)
+        def w1(x=x):
+            y = (torch.tanh(x) * torch.sin(x) + x * x).sum()
+            return torch.autograd.grad(y, x)[0]
+        name = "W2 n=4" if n == 4 else "W1 n=1e%d" % len(str(n)[1:])
+        measure(name, w1)
 
-# W3: MLP 784-512-10, batch 256, tanh, softmax cross-entropy, SGD step
-W1 = uniform((784, 512), -0.05, 0.05).requires_grad_(True)
-B1 = torch.zeros(512, requires_grad=True)
-W2 = uniform((512, 10), -0.1, 0.1).requires_grad_(True)
-B2 = torch.zeros(10, requires_grad=True)
-X = uniform((256, 784), 0, 1)
-Y = torch.zeros(256, 10)
-Y[torch.arange(256), torch.arange(256) % 10] = 1
-params = [W1, B1, W2, B2]
-
-
-def w3():
-    h = torch.tanh(X @ W1 + B1)
-    logits = h @ W2 + B2
-    loss = -(Y * torch.log_softmax(logits, 1)).sum(1).mean()
-    grads = torch.autograd.grad(loss, params)
-    with torch.no_grad():
-        return [p - 0.01 * g for p, g in zip(params, grads)]
+    # W3: MLP 784-512-10, batch 256, tanh, softmax cross-entropy, SGD step
+    W1 = uniform((784, 512), -0.05, 0.05).requires_grad_(True)
+    B1 = torch.zeros(512, requires_grad=True)
+    W2 = uniform((512, 10), -0.1, 0.1).requires_grad_(True)
+    B2 = torch.zeros(10, requires_grad=True)
+    X = uniform((256, 784), 0, 1)
+    Y = torch.zeros(256, 10)
+    Y[torch.arange(256), torch.arange(256) % 10] = 1
+    params = [W1, B1, W2, B2]
 
 
-measure("W3 MLP step", w3)
-
-# W4: masked matrix factorisation gradient
-U = uniform((1000, 32), -0.1, 0.1).requires_grad_(True)
-V = uniform((800, 32), -0.1, 0.1).requires_grad_(True)
-XM = uniform((1000, 800), -1, 1)
-M = (torch.rand(1000, 800) < 0.3).float()
-
-
-def w4():
-    loss = (M * (U @ V.T - XM) ** 2).sum() + 0.01 * ((U * U).sum() + (V * V).sum())
-    return torch.autograd.grad(loss, [U, V])
+    def w3():
+        h = torch.tanh(X @ W1 + B1)
+        logits = h @ W2 + B2
+        loss = -(Y * torch.log_softmax(logits, 1)).sum(1).mean()
+        grads = torch.autograd.grad(loss, params)
+        with torch.no_grad():
+            return [p - 0.01 * g for p, g in zip(params, grads)]
 
 
-measure("W4 MatFac grad", w4)
+    measure("W3 MLP step", w3)
 
-# W6: sgemm through OpenBLAS
-for n in [512, 2048]:
-    A = uniform((n, n), -1, 1)
-    B = uniform((n, n), -1, 1)
-    measure("W6 sgemm %d^3" % n, lambda A=A, B=B: torch.matmul(A, B))
+    # W4: masked matrix factorisation gradient
+    U = uniform((1000, 32), -0.1, 0.1).requires_grad_(True)
+    V = uniform((800, 32), -0.1, 0.1).requires_grad_(True)
+    XM = uniform((1000, 800), -1, 1)
+    M = (torch.rand(1000, 800) < 0.3).float()
 
-# E1-E6: single eager ops (output allocated per call), as in EagerWorkloads.cs
-EX = uniform((1000, 1000), -3, 3)
-EY = uniform((1000, 1000), -3, 3)
-EM = uniform((1000, 1000), -1, 1)
-ES = uniform((4,), -1, 1)
-measure("E1 eager add 1e6", lambda: EX + EY)
-measure("E2 eager exp 1e6", lambda: torch.exp(EX))
-measure("E3 eager sum rows 1e6", lambda: EX.sum(1))
-measure("E4 eager softmax 1e6", lambda: torch.softmax(EX, 1))
-measure("E5 eager matmul 1000^3", lambda: EM @ EM)
-measure("E6 eager add n=4", lambda: ES + ES)
-measure("E7 eager add 1e6, result disposed", lambda: EX + EY)   # PyTorch frees by reference counting anyway
+
+    def w4():
+        loss = (M * (U @ V.T - XM) ** 2).sum() + 0.01 * ((U * U).sum() + (V * V).sum())
+        return torch.autograd.grad(loss, [U, V])
+
+
+    measure("W4 MatFac grad", w4)
+
+    # W6: sgemm through OpenBLAS
+    for n in [512, 2048]:
+        A = uniform((n, n), -1, 1)
+        B = uniform((n, n), -1, 1)
+        measure("W6 sgemm %d^3" % n, lambda A=A, B=B: torch.matmul(A, B))
+
+    # E1-E6: single eager ops (output allocated per call), as in EagerWorkloads.cs
+    EX = uniform((1000, 1000), -3, 3)
+    EY = uniform((1000, 1000), -3, 3)
+    EM = uniform((1000, 1000), -1, 1)
+    ES = uniform((4,), -1, 1)
+    measure("E1 eager add 1e6", lambda: EX + EY)
+    measure("E2 eager exp 1e6", lambda: torch.exp(EX))
+    measure("E3 eager sum rows 1e6", lambda: EX.sum(1))
+    measure("E4 eager softmax 1e6", lambda: torch.softmax(EX, 1))
+    measure("E5 eager matmul 1000^3", lambda: EM @ EM)
+    measure("E6 eager add n=4", lambda: ES + ES)
+    measure("E7 eager add 1e6, result disposed", lambda: EX + EY)   # PyTorch frees by reference counting anyway
+
+
+def w8():
+    """W8: f64 Cholesky and solve of 512 x 512, and the gradient of a GP's negative log marginal likelihood."""
+    n = 512
+    g = torch.Generator().manual_seed(20)
+    x = torch.rand(n, n, generator=g, dtype=torch.float64) * 2 - 1
+    a = x @ x.T / n + torch.eye(n, dtype=torch.float64)
+    b = torch.rand(n, 1, generator=g, dtype=torch.float64) * 2 - 1
+    measure("W8 cholesky 512 f64", lambda: torch.linalg.cholesky(a))
+    measure("W8 solve 512 f64", lambda: torch.linalg.solve(a, b))
+
+    m = 1000
+    xs = torch.arange(m, dtype=torch.float64) * 10.0 / m
+    ys = torch.sin(xs) + 0.1 * (torch.rand(m, generator=g, dtype=torch.float64) * 2 - 1)
+    eye = torch.eye(m, dtype=torch.float64)
+    theta = [torch.tensor(0.0, dtype=torch.float64, requires_grad=True), torch.tensor(0.0, dtype=torch.float64, requires_grad=True),
+             torch.tensor(-2.0, dtype=torch.float64, requires_grad=True)]
+
+    def gp():
+        log_ls, log_sig, log_noise = theta
+        d = xs[:, None] - xs[None, :]
+        k = torch.exp(log_sig) * torch.exp(d * d * (-0.5) * torch.exp(-2.0 * log_ls)) + eye * torch.exp(log_noise)
+        l = torch.linalg.cholesky(k)
+        alpha = torch.linalg.solve_triangular(l, ys[:, None], upper=False)
+        nll = 0.5 * (alpha * alpha).sum() + torch.log(torch.diagonal(l)).sum()
+        return torch.autograd.grad(nll, theta)
+
+    measure("W8 GP grad n=1000", gp, max_seconds=4.0)
+
+
+if not only_w8:
+    w1_to_w6_and_eager()
+w8()

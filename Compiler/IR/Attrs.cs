@@ -29,6 +29,12 @@ public sealed class Attrs : IEquatable<Attrs>
     /// <summary>The axis of concatenate, gather and scatter_add.</summary>
     public int Axis { get; init; }
 
+    /// <summary>
+    /// gather and scatter_add: the number of leading axes shared by the operand and the indices (TensorFlow's
+    /// <c>batch_dims</c>): example b of the indices reads only example b of the operand. Vmap produces these.
+    /// </summary>
+    public int BatchDims { get; init; }
+
     /// <summary>Target type of convert_element_type; type of a literal.</summary>
     public DType DType { get; init; }
 
@@ -47,15 +53,22 @@ public sealed class Attrs : IEquatable<Attrs>
     /// <summary>The definition of a custom operation (<see cref="CustomCall"/>); compared by reference.</summary>
     public CustomCall? Custom { get; init; }
 
+    /// <summary>triangular_solve: the matrix is lower (else upper) triangular; only that triangle is read.</summary>
+    public bool Lower { get; init; }
+
+    /// <summary>triangular_solve: solve with the matrix transposed.</summary>
+    public bool TransposeA { get; init; }
+
     /// <inheritdoc/>
     public bool Equals(Attrs? other)
     {
         if (ReferenceEquals(this, other)) return true;
         if (other is null) return false;
         return Same(Axes, other.Axes) && Same(Perm, other.Perm) && Nullable.Equals(Shape, other.Shape)
-            && Same(Starts, other.Starts) && Same(Ends, other.Ends) && Axis == other.Axis && DType == other.DType
+            && Same(Starts, other.Starts) && Same(Ends, other.Ends) && Axis == other.Axis && BatchDims == other.BatchDims && DType == other.DType
             && Value.Equals(other.Value) && ReferenceEquals(Data, other.Data) && Index == other.Index
-            && ReferenceEquals(Custom, other.Custom) && ReferenceEquals(Control, other.Control);
+            && ReferenceEquals(Custom, other.Custom) && ReferenceEquals(Control, other.Control)
+            && Lower == other.Lower && TransposeA == other.TransposeA;
     }
 
     /// <inheritdoc/>
@@ -71,12 +84,15 @@ public sealed class Attrs : IEquatable<Attrs>
         Add(ref h, Starts);
         Add(ref h, Ends);
         h.Add(Axis);
+        h.Add(BatchDims);
         h.Add(DType);
         h.Add(Value);
         h.Add(Data is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Data));
         h.Add(Index);
         h.Add(Custom is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Custom));
         h.Add(Control is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Control));
+        h.Add(Lower);
+        h.Add(TransposeA);
         return h.ToHashCode();
     }
 
@@ -117,9 +133,11 @@ public sealed class Attrs : IEquatable<Attrs>
                 break;
             case OpCode.Gather:
                 parts.Add($"axis={Axis}");
+                if (BatchDims != 0) parts.Add($"batch_dims={BatchDims}");
                 break;
             case OpCode.ScatterAdd:
                 parts.Add($"axis={Axis}");
+                if (BatchDims != 0) parts.Add($"batch_dims={BatchDims}");
                 parts.Add($"shape={Tuple(Shape?.ToArray())}");
                 break;
             case OpCode.Cast:
@@ -130,6 +148,13 @@ public sealed class Attrs : IEquatable<Attrs>
                 break;
             case OpCode.Scan or OpCode.While or OpCode.Switch:
                 parts.Add(Control?.Describe() ?? "");
+                parts.Add($"result={Index}");
+                break;
+            case OpCode.TriangularSolve:
+                parts.Add($"lower={Lower}");
+                parts.Add($"transpose_a={TransposeA}");
+                break;
+            case OpCode.SlogDet or OpCode.Eigh or OpCode.Qr or OpCode.Svd:
                 parts.Add($"result={Index}");
                 break;
         }

@@ -175,13 +175,16 @@ public static class Ir
     public static Node Concat(int axis, params Node[] xs) =>
         xs.Length == 1 ? xs[0] : B.Emit(OpCode.Concat, new Attrs { Axis = axis }, xs);
 
-    /// <summary>Take along <paramref name="axis"/>: out = x.shape[:axis] ++ indices.shape ++ x.shape[axis+1:].</summary>
-    public static Node Gather(Node x, Node indices, int axis) =>
-        B.Emit(OpCode.Gather, new Attrs { Axis = axis }, x, indices);
+    /// <summary>
+    /// Take along <paramref name="axis"/>: out = x.shape[:axis] ++ indices.shape[batchDims:] ++ x.shape[axis+1:];
+    /// the first <paramref name="batchDims"/> axes are shared by x and the indices (see <see cref="Attrs.BatchDims"/>).
+    /// </summary>
+    public static Node Gather(Node x, Node indices, int axis, int batchDims = 0) =>
+        B.Emit(OpCode.Gather, new Attrs { Axis = axis, BatchDims = batchDims }, x, indices);
 
     /// <summary>The transpose of <see cref="Gather"/>: adds <paramref name="updates"/> into zeros of <paramref name="shape"/>.</summary>
-    public static Node ScatterAdd(Node updates, Node indices, int axis, Shape shape) =>
-        B.Emit(OpCode.ScatterAdd, new Attrs { Axis = axis, Shape = shape }, updates, indices);
+    public static Node ScatterAdd(Node updates, Node indices, int axis, Shape shape, int batchDims = 0) =>
+        B.Emit(OpCode.ScatterAdd, new Attrs { Axis = axis, Shape = shape, BatchDims = batchDims }, updates, indices);
 
     /// <summary>Batched matrix product of operands of rank 2 or more, batch axes broadcast.</summary>
     public static Node MatMul(Node a, Node b) => B.Emit(OpCode.MatMul, Attrs.None, a, b);

@@ -132,6 +132,17 @@ public enum OpCode
     While,
     /// <summary>One of several branches chosen by an index (<see cref="SwitchDef"/>).</summary>
     Switch,
+
+    // Dense linear algebra on the last two axes, batched over the leading ones (float only). Decompositions with
+    // several results (slogdet, eigh, qr, svd) are one equation per result with Attrs.Index naming it, as for
+    // control flow; backends compute the decomposition once for all its live results.
+    Cholesky,
+    TriangularSolve,
+    Solve,
+    SlogDet,
+    Eigh,
+    Qr,
+    Svd,
 }
 
 /// <summary>Families of primitives that share shape rules, lowering and printing.</summary>
@@ -159,6 +170,7 @@ public enum OpKind
     Custom,
     /// <summary>Scan, while and switch.</summary>
     ControlFlow,
+    Linalg,
 }
 
 /// <summary>Names and families of the primitives.</summary>
@@ -218,6 +230,13 @@ public static class OpInfo
         OpCode.Scan => "scan",
         OpCode.While => "while",
         OpCode.Switch => "switch",
+        OpCode.Cholesky => "cholesky",
+        OpCode.TriangularSolve => "triangular_solve",
+        OpCode.Solve => "solve",
+        OpCode.SlogDet => "slogdet",
+        OpCode.Eigh => "eigh",
+        OpCode.Qr => "qr",
+        OpCode.Svd => "svd",
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 
@@ -234,6 +253,7 @@ public static class OpInfo
         OpCode.MatMul => OpKind.MatMul,
         OpCode.Custom => OpKind.Custom,
         OpCode.Scan or OpCode.While or OpCode.Switch => OpKind.ControlFlow,
+        >= OpCode.Cholesky and <= OpCode.Svd => OpKind.Linalg,
         _ => OpKind.Structural,
     };
 

@@ -17,13 +17,49 @@ public readonly struct Shape : IEquatable<Shape>
             if (d < 0)
                 throw new ArgumentException($"shape {Format(dims)} has a negative dimension");
         }
+        CheckSize(dims);
         this.dims = dims.Length == 0 ? NoDims : (int[])dims.Clone();
     }
 
     private Shape(int[] dims, bool owned) => this.dims = dims;
 
     /// <summary>Wraps an array the caller promises never to mutate again.</summary>
-    internal static Shape Own(int[] dims) => new(dims, owned: true);
+    internal static Shape Own(int[] dims)
+    {
+        CheckSize(dims);
+        return new(dims, owned: true);
+    }
+
+    /// <summary>The largest element count a tensor can have: its data is one .NET array, indexed by int.</summary>
+    public const int MaxSize = int.MaxValue;
+
+    /// <summary>
+    /// Rejects shapes of more than <see cref="MaxSize"/> elements. Checked per dimension, so the product can
+    /// never wrap around (four dimensions of 65536 would wrap a long to 0 and pass as an empty tensor); a zero
+    /// dimension makes any shape empty and valid.
+    /// </summary>
+    private static void CheckSize(int[] dims)
+    {
+        long size = 1;
+        bool overflow = false;
+        foreach (int d in dims)
+        {
+            if (d == 0) return;
+            if (!overflow)
+            {
+                size *= d;
+                overflow = size > MaxSize;
+            }
+        }
+        if (overflow)
+        {
+            double total = 1;
+            foreach (int d in dims) total *= d;
+            throw new ArgumentException(
+                $"shape {Format(dims)} has {total.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)} elements, more than " +
+                $"a tensor can hold (at most {MaxSize}, the maximum length of a .NET array); use smaller dimensions");
+        }
+    }
 
     /// <summary>The shape <c>[]</c> of a scalar.</summary>
     public static Shape Scalar => default;

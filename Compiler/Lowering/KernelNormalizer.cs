@@ -63,6 +63,11 @@ public static class KernelNormalizer
             return new IndexMap(m.Offset, strides);
         }
 
+        // A reduction whose reduced axes all had size 1 reduces nothing: it is a copy. Kept as a reduction, the
+        // vector code generator would treat the innermost kept axis as the one to reduce across its lanes (and
+        // store only the scalar tail), so it is emitted as the elementwise kernel it is.
+        if (reducedCount == 0 && mode == WriteMode.Store) reduceOp = null;
+
         var newBody = ScalarExprRewriter.MapIndexMaps(body, Remap);
         var newOutDynamic = new DynamicIndex[outDynamic.Length];
         for (int i = 0; i < outDynamic.Length; i++)

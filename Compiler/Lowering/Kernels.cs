@@ -249,3 +249,27 @@ public sealed class HostKernel(Node equation, int[] inputs, int output, (int Ind
     public override string ToString() =>
         $"b{Output} = {Equation.Op.Name()}{Equation.Attrs.Format(Equation.Op)}({string.Join(", ", Array.ConvertAll(Inputs, i => "b" + i))})";
 }
+
+/// <summary>
+/// A linear-algebra equation (cholesky, triangular_solve, solve, slogdet, eigh, qr, svd) run by the backend's host
+/// code on whole contiguous buffers. A decomposition with several live results is lowered as consecutive kernels:
+/// the first computes it once and writes every result in <see cref="Results"/>; the others only mark where their
+/// result is defined (and read the same inputs, which keeps those alive until the last one).
+/// </summary>
+public sealed class HostOpKernel(Node equation, int[] inputs, int output, (int Index, int Buffer)[]? results) : Kernel
+{
+    public Node Equation { get; } = equation;
+
+    /// <summary>On the first kernel of a decomposition: (result index, buffer) of every live result; null on the others.</summary>
+    public (int Index, int Buffer)[]? Results { get; } = results;
+
+    public int[] Inputs { get; } = inputs;
+
+    public override int Output => output;
+
+    public override IEnumerable<int> Reads() => Inputs;
+
+    public override string ToString() =>
+        $"b{Output} = {Equation.Op.Name()}{Equation.Attrs.Format(Equation.Op)}({string.Join(", ", Array.ConvertAll(Inputs, i => "b" + i))})"
+        + (Results is { Length: > 1 } r ? $" also writing {string.Join(", ", Array.ConvertAll(r[1..], x => $"result {x.Index} to b{x.Buffer}"))}" : "");
+}

@@ -42,6 +42,7 @@ public sealed partial class Lowerer
                 return HostCall(eq);
         }
         if (eq.Op.Kind() == OpKind.Reduce) return Reduce(eq);
+        if (eq.Op.Kind() == OpKind.Linalg) return LinalgCall(eq);
         if (!eq.Op.IsElementwise()) throw new NotSupportedException($"lowering: {eq.Op.Name()} is not supported");
 
         var args = new ScalarExpr[eq.Inputs.Count];
@@ -84,7 +85,8 @@ public sealed partial class Lowerer
         var value = Value(x);
         if (value is ConstExpr) return value;
         if (!Views.IsTrivial(value)) value = MaterialiseValue(x, "before gather");
-        return Views.Apply(value, AxisMap.Gather(x.Shape, eq.Attrs.Axis, indices.Shape, Value(indices)));
+        return Views.Apply(value, AxisMap.Gather(x.Shape, eq.Attrs.Axis, indices.Shape, Value(indices), eq.Attrs.BatchDims,
+            IndexedAt(eq, x.Type, indices.Type)));
     }
 
     private ScalarExpr Reduce(Node eq)
@@ -136,20 +138,25 @@ public sealed partial class Lowerer
     private ScalarExpr ScatterAdd(Node eq)
     {
         Node updates = eq.Inputs[0], indices = eq.Inputs[1];
-        int axis = eq.Attrs.Axis, q = indices.Shape.Rank;
+        int axis = eq.Attrs.Axis, bd = eq.Attrs.BatchDims, q = indices.Shape.Rank, kept = q - bd;
         int target = Target(eq);
         Fill(target, eq.Type, 0, Describe(eq) + " (zero)");
         var outStrides = eq.Shape.Strides();
         var strides = new int[updates.Shape.Rank];
-        for (int d = 0; d < strides.Length; d++) strides[d] = d < axis ? outStrides[d] : d < axis + q ? 0 : outStrides[d - q + 1];
+        for (int d = 0; d < strides.Length; d++) strides[d] = d < axis ? outStrides[d] : d < axis + kept ? 0 : outStrides[d - kept + 1];
         var idxSource = new int[q];
-        for (int k = 0; k < q; k++) idxSource[k] = axis + k;
+        for (int k = 0; k < q; k++) idxSource[k] = k < bd ? k : axis + k - bd;
         var index = Views.Apply(Value(indices), new AxisMap(updates.Shape.Rank, idxSource, new int[q]));
-        var dynamic = new DynamicIndex(outStrides[axis], eq.Shape[axis], index);
+        var dynamic = new DynamicIndex(outStrides[axis], eq.Shape[axis], index, IndexedAt(eq, eq.Type, indices.Type));
         kernels.Add(KernelNormalizer.Create(target, updates.Shape.ToArray(), null, new IndexMap(0, strides), [dynamic],
             Value(updates), WriteMode.Accumulate, label: Describe(eq)));
         return Whole(target, eq.Type);
     }
+
+    /// <summary>The message context of a gather/scatter index check, e.g. <c>gather on axis 1 of f32[2,3] with indices i32[2,1]</c>.</summary>
+    private static string IndexedAt(Node eq, TensorType operand, TensorType indices) =>
+        $"{eq.Op.Name()} on axis {eq.Attrs.Axis} of {operand} with indices {indices}" +
+        (eq.Attrs.BatchDims == 0 ? "" : $" (batch_dims {eq.Attrs.BatchDims}: each batch element's indices index its own slice)");
 
     /// <summary>pad: zero the target, then write the operand into the interior sub-region.</summary>
     private ScalarExpr Pad(Node eq)

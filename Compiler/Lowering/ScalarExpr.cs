@@ -53,9 +53,10 @@ public sealed class IndexMap : IEquatable<IndexMap>
 
 /// <summary>
 /// A data-dependent address term: <see cref="Stride"/> * Index, where Index is an i32 scalar expression evaluated at
-/// the same domain point and must lie in [0, <see cref="Extent"/>) (gather and scatter_add indices).
+/// the same domain point and must lie in [0, <see cref="Extent"/>) (gather and scatter_add indices). <see cref="What"/>
+/// describes the indexing operation (op, axis, shapes) for the message when an index is out of range.
 /// </summary>
-public sealed record DynamicIndex(int Stride, int Extent, ScalarExpr Index);
+public sealed record DynamicIndex(int Stride, int Extent, ScalarExpr Index, string? What = null);
 
 /// <summary>
 /// The body of a loop kernel: a scalar expression evaluated at each point of the kernel's iteration domain. Trees

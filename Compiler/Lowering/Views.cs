@@ -41,20 +41,22 @@ internal sealed class AxisMap(int newRank, int[] source, int[] shift, DynamicInd
     }
 
     /// <summary>
-    /// take(x, idx, axis): out = x.shape[:axis] ++ idx.shape ++ x.shape[axis+1:]. <paramref name="index"/> is the
-    /// index tensor's expression over its own axes; it is re-expressed over the output's axes.
+    /// take(x, idx, axis) with <paramref name="batchDims"/> leading axes shared by x and idx: out = x.shape[:axis] ++
+    /// idx.shape[batchDims:] ++ x.shape[axis+1:]. <paramref name="index"/> is the index tensor's expression over its
+    /// own axes; it is re-expressed over the output's axes. <paramref name="what"/> names the gather in the message
+    /// of an out-of-range index.
     /// </summary>
-    public static AxisMap Gather(Shape x, int axis, Shape indexShape, ScalarExpr index)
+    public static AxisMap Gather(Shape x, int axis, Shape indexShape, ScalarExpr index, int batchDims = 0, string? what = null)
     {
-        int q = indexShape.Rank;
-        int newRank = x.Rank - 1 + q;
+        int q = indexShape.Rank, kept = q - batchDims;
+        int newRank = x.Rank - 1 + kept;
         var source = new int[x.Rank];
-        for (int j = 0; j < x.Rank; j++) source[j] = j < axis ? j : j == axis ? -1 : j + q - 1;
+        for (int j = 0; j < x.Rank; j++) source[j] = j < axis ? j : j == axis ? -1 : j + kept - 1;
         var idxSource = new int[q];
-        for (int k = 0; k < q; k++) idxSource[k] = axis + k;
+        for (int k = 0; k < q; k++) idxSource[k] = k < batchDims ? k : axis + k - batchDims;
         var idxOverOut = Views.Apply(index, new AxisMap(newRank, idxSource, new int[q]));
         var dynamic = new DynamicIndex?[x.Rank];
-        dynamic[axis] = new DynamicIndex(0, x[axis], idxOverOut);
+        dynamic[axis] = new DynamicIndex(0, x[axis], idxOverOut, what);
         return new AxisMap(newRank, source, new int[x.Rank], dynamic);
     }
 }

@@ -1,30 +1,29 @@
 using System.Globalization;
 using Tracer;
-using Tracer.Nn;
-using Tracer.Training;
-using Model = Tracer.Nn.Chain<Tracer.Nn.Dense, Tracer.Nn.Chain<Tracer.Nn.Dropout, Tracer.Nn.Dense>>;
+using Tracer.Distributed;
 using Tracer.Examples;
+using Model = Tracer.Nn.Chain<Tracer.Nn.Dense, Tracer.Nn.Chain<Tracer.Nn.Dropout, Tracer.Nn.Dense>>;
 
 namespace DigitsClassifier;
 
 public static class DigitsExample
 {
-    private const int Pixels = 64, Classes = 10, Hidden = 64, BatchSize = 64;
-
     /// <summary>Pixels scaled to [0, 1] (<c>[n, 64]</c>, f32) and labels (<c>[n]</c>, i32) from data/digits.csv.</summary>
     public static (Tensor X, Tensor Y) Load(string path)
     {
         var lines = File.ReadAllLines(path).Skip(1).Where(l => l.Length > 0).ToArray();
-        var x = new float[lines.Length * Pixels];
+        var x = new float[lines.Length * DigitsTraining.Pixels];
         var y = new int[lines.Length];
         for (int i = 0; i < lines.Length; i++)
         {
             var cells = lines[i].Split(',');
-            for (int j = 0; j < Pixels; j++) x[i * Pixels + j] = int.Parse(cells[j], CultureInfo.InvariantCulture) / 16f;
-            y[i] = int.Parse(cells[Pixels], CultureInfo.InvariantCulture);
+            for (int j = 0; j < DigitsTraining.Pixels; j++) x[i * DigitsTraining.Pixels + j] = int.Parse(cells[j], CultureInfo.InvariantCulture) / 16f;
+            y[i] = int.Parse(cells[DigitsTraining.Pixels], CultureInfo.InvariantCulture);
         }
-        return (Tensor.FromArray(x, lines.Length, Pixels), Tensor.FromArray(y, lines.Length));
+        return (Tensor.FromArray(x, lines.Length, DigitsTraining.Pixels), Tensor.FromArray(y, lines.Length));
     }
+
+    public static string DataPath => Path.Combine(AppContext.BaseDirectory, "data", "digits.csv");
 
     public static int Run(string[] args)
     {
@@ -32,43 +31,28 @@ public static class DigitsExample
         string outDir = Ui.Option(args, "--out", ".");
         int epochs = fast ? 4 : 40;
 
-        var (x, y) = Load(Path.Combine(AppContext.BaseDirectory, "data", "digits.csv"));
-        var keys = Prng.Split(Prng.PRNGKey(1998), 4);
-        var ((trainX, trainY), (testX, testY)) = Data.Split(keys[0], x, y, testFraction: 0.2);
-
-        // begin-snippet: digits-model
-        // 64 -> 64 (ReLU) -> dropout 0.2 -> 10 logits. The dropout layer has no parameters, only its static rate.
-        var model = Chain.Of(Dense.Create(keys[1], Pixels, Hidden, Activation.Relu), new Dropout(0.2), Dense.Create(keys[2], Hidden, Classes));
-        var opt = new AdamW(learningRate: 3e-3, weightDecay: 1e-3);
-
-        // One compiled training step: forward, backward and the optimiser update in a single graph. The dropout
-        // mask comes in as data, drawn from an explicit key, so the step is traced once and never retraced.
-        Func<Model, Tensor, Tensor, Tensor, Tensor> loss = (m, xb, yb, mask) =>
-            Losses.CrossEntropy(m.Second.Second.Apply(m.Second.First.Apply(m.First.Apply(xb), mask)), yb);
-        var valueAndGrad = Jit.ValueAndGrad(loss);
-        var trainStep = Jit.Compile((Model m, OptimiserState<Model> s, (Tensor X, Tensor Y) batch, Tensor mask) =>
+        // --distributed: data-parallel over the ranks of `mpirun -np N`; rank 0 reports, the others stay quiet.
+        using var world = args.Contains("--distributed") ? Communicator.World : null;
+        var training = new DigitsTraining(DataPath, world is null ? null : new DataParallel(world));
+        bool report = world?.IsRoot ?? true;
+        int steps = epochs * training.BatchesPerEpoch;
+        var title = world is null ? "Digits MLP" : $"Digits MLP, {world.Size} ranks";
+        List<double> losses;
+        if (report) losses = Ui.Train(title, steps, training.Step);
+        else
         {
-            var (value, grads) = valueAndGrad(m, batch.X, batch.Y, mask);
-            var (next, nextState) = opt.Update(m, grads, s);
-            return (next, nextState, value);
-        });
-        // end-snippet
+            losses = new List<double>(steps);
+            for (int i = 0; i < steps; i++) losses.Add(training.Step(i));
+        }
+        // Every rank applied the same averaged updates, so the replicas must still be bit-identical.
+        training.Parallel?.CheckReplicasAgree(training.Model);
+        if (!report) return 0;
 
-        var state = opt.Init(model);
-        int batchesPerEpoch = trainX.Shape[0] / BatchSize;
-        var batches = new List<(Tensor X, Tensor Y)>();
-        var losses = Ui.Train("Digits MLP", epochs * batchesPerEpoch, i =>
-        {
-            int epoch = i / batchesPerEpoch;
-            if (i % batchesPerEpoch == 0) batches = Data.Minibatches(Prng.FoldIn(keys[3], (uint)epoch), trainX, trainY, BatchSize).ToList();
-            var mask = model.Second.First.Mask(Prng.FoldIn(Prng.FoldIn(keys[3], 1_000_000 + (uint)epoch), (uint)i), DType.Float32, BatchSize, Hidden);
-            (model, state, var value) = trainStep(model, state, batches[i % batchesPerEpoch], mask);
-            return value.Item();
-        });
-
-        double trainAccuracy = Accuracy(model, trainX, trainY), testAccuracy = Accuracy(model, testX, testY);
+        double trainAccuracy = Accuracy(training.Model, training.TrainX, training.TrainY);
+        double testAccuracy = Accuracy(training.Model, training.TestX, training.TestY);
         var png = Ui.PlotLoss(losses, "Digits: cross-entropy per minibatch (AdamW)", Path.Combine(outDir, "digits-loss.png"));
-        Console.WriteLine($"{trainX.Shape[0]} training and {testX.Shape[0]} held-out images, {epochs} epochs; plot: {png}");
+        Console.WriteLine($"{training.TrainX.Shape[0]} training and {training.TestX.Shape[0]} held-out images, {epochs} epochs; plot: {png}");
+        if (world is not null) Console.WriteLine($"data-parallel over {world.Size} ranks, global batch {DigitsTraining.BatchSize}; replicas agree");
         Console.WriteLine($"training accuracy {trainAccuracy:P2}, held-out accuracy {testAccuracy:P2}");
         Console.WriteLine($"RESULT test_accuracy={testAccuracy:R} train_accuracy={trainAccuracy:R} first_loss={losses[0]:R} last_loss={losses[^1]:R}");
         return 0;
@@ -83,7 +67,7 @@ public static class DigitsExample
         for (int i = 0; i < labels.Length; i++)
         {
             int best = 0;
-            for (int c = 1; c < Classes; c++) if (logits[i * Classes + c] > logits[i * Classes + best]) best = c;
+            for (int c = 1; c < DigitsTraining.Classes; c++) if (logits[i * DigitsTraining.Classes + c] > logits[i * DigitsTraining.Classes + best]) best = c;
             if (best == labels[i]) correct++;
         }
         return (double)correct / labels.Length;

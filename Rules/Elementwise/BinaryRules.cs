@@ -93,11 +93,18 @@ internal static class BinaryRules
     /// <summary>y = a / b: dy/db = -a / b^2 = -y / b.</summary>
     private static Node DivScaleB(Node y, Node s) => -(s * y) / y.Inputs[1];
 
-    /// <summary>y = a^b: dy/da = b * a^(b-1).</summary>
+    /// <summary>
+    /// y = a^b: dy/da = b * a^(b-1), and 0 where b == 0 (a^0 is the constant 1), as JAX and PyTorch define it:
+    /// the product alone would be 0 * 0^-1 = 0 * inf = NaN at a == 0. The base is also replaced by 1 where b == 0
+    /// so that the unused branch stays finite when this is differentiated again (a NaN there would leak through
+    /// the select's pullback as 0 * inf).
+    /// </summary>
     private static Node PowScaleA(Node y, Node s)
     {
         Node a = y.Inputs[0], b = y.Inputs[1];
-        return s * b * Ir.Pow(a, b - 1);
+        var isZero = Ir.Eq(b, Ir.Lit(0, b.DType));
+        var safeBase = Ir.Select(isZero, Ir.Lit(1, a.DType), a);
+        return s * Ir.Select(isZero, Ir.Lit(0, b.DType), b * Ir.Pow(safeBase, b - 1));
     }
 
     /// <summary>

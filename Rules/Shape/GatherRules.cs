@@ -3,55 +3,43 @@ using Tracer.Compiler;
 namespace Tracer.Rules;
 
 /// <summary>
-/// gather(x, indices, Axis) = NumPy take(x, indices, axis): out shape = x.shape[:axis] ++ indices.shape ++
-/// x.shape[axis+1:]. Indices are i32 in [0, x.shape[axis]); anything else is an error at evaluation.
-/// scatter_add(updates, indices, Axis, Shape) is its transpose: zeros of Shape, then updates added at the
+/// gather(x, indices, Axis, BatchDims) = NumPy take(x, indices, axis), with TensorFlow's batch_dims: the first
+/// BatchDims axes are shared by x and the indices, and example b of the indices reads only example b of x. out shape
+/// = x.shape[:axis] ++ indices.shape[BatchDims:] ++ x.shape[axis+1:]. Indices are i32 in [0, x.shape[axis]); any
+/// other is an <see cref="ArgumentOutOfRangeException"/> at evaluation (compiled code checks the same range).
+/// scatter_add(updates, indices, Axis, Shape, BatchDims) is its transpose: zeros of Shape, then updates added at the
 /// gathered positions (duplicates accumulate).
 /// </summary>
+/// <remarks>
+/// Batch dimensions are what vmap needs when both the operand and the indices are batched: each example's indices
+/// are checked against that example's axis. (Merging the batch into the gathered axis and offsetting the indices
+/// made an out-of-range index of one example silently read its neighbour.)
+/// </remarks>
 internal static class GatherRules
 {
     public static PrimitiveRule[] Create() => [new GatherRule(), new ScatterAddRule()];
 
-    /// <summary>x.shape[:axis] ++ indices.shape ++ x.shape[axis+1:].</summary>
-    public static Shape GatheredShape(Shape x, Shape indices, int axis)
+    /// <summary>x.shape[:axis] ++ indices.shape[batchDims:] ++ x.shape[axis+1:].</summary>
+    public static Shape GatheredShape(Shape x, Shape indices, int axis, int batchDims = 0)
     {
         var dims = new List<int>();
         for (int i = 0; i < axis; i++) dims.Add(x[i]);
-        for (int i = 0; i < indices.Rank; i++) dims.Add(indices[i]);
+        for (int i = batchDims; i < indices.Rank; i++) dims.Add(indices[i]);
         for (int i = axis + 1; i < x.Rank; i++) dims.Add(x[i]);
         return new Shape(dims.ToArray());
     }
 
-    /// <summary>The inverse of <see cref="BatchAxes.MoveAxisFirst"/>: puts axis 0 back at <paramref name="axis"/>.</summary>
-    public static int[] MoveAxisBack(int rank, int axis)
+    /// <summary>Moves axis <paramref name="from"/> of <paramref name="x"/> to position <paramref name="to"/> (a transpose; none if equal).</summary>
+    public static Node MoveAxis(Node x, int from, int to)
     {
-        var perm = new int[rank];
-        for (int i = 0; i < rank; i++) perm[i] = i < axis ? i + 1 : i == axis ? 0 : i;
-        return perm;
-    }
-
-    /// <summary>Merges the first two axes of <paramref name="x"/> into one.</summary>
-    public static Node MergeLeading(Node x)
-    {
-        var dims = new int[x.Shape.Rank - 1];
-        dims[0] = x.Shape[0] * x.Shape[1];
-        for (int i = 2; i < x.Shape.Rank; i++) dims[i - 1] = x.Shape[i];
-        return Ir.Reshape(x, new Shape(dims));
-    }
-
-    /// <summary>
-    /// Indices [B, I...] into an axis of size <paramref name="dim"/>, turned into indices into the merged
-    /// (batch, axis) axis of size B·dim: example b's indices plus b·dim (an i32 constant [B, 1...] broadcast).
-    /// </summary>
-    public static Node FlattenBatch(Node indices, int dim)
-    {
-        int batch = indices.Shape[0];
-        var offsets = new int[batch];
-        for (int b = 0; b < batch; b++) offsets[b] = b * dim;
-        var dims = new int[indices.Shape.Rank];
-        Array.Fill(dims, 1);
-        dims[0] = batch;
-        return Ir.Add(indices, Ir.B.Constant(offsets, new Shape(dims)));
+        if (from == to) return x;
+        var order = new List<int>(x.Shape.Rank);
+        for (int i = 0; i < x.Shape.Rank; i++)
+        {
+            if (i != from) order.Add(i);
+        }
+        order.Insert(to, from);
+        return Ir.Transpose(x, order.ToArray());
     }
 
     public static void CheckIndices(OpCode op, TensorType indices)
@@ -60,29 +48,51 @@ internal static class GatherRules
             throw Checks.Error(op, $"indices must be i32, got {indices}; cast them with Cast(indices, DType.Int32)");
     }
 
+    /// <summary>The batch axes: 0 &lt;= batchDims &lt;= axis, shared by the operand (or target) and the indices.</summary>
+    public static void CheckBatchDims(OpCode op, Shape x, Shape indices, int axis, int batchDims)
+    {
+        if (batchDims < 0 || batchDims > axis || batchDims > indices.Rank)
+            throw Checks.Error(op, $"batch_dims {batchDims} must be in [0, {Math.Min(axis, indices.Rank)}] for axis {axis} and indices {indices}");
+        for (int i = 0; i < batchDims; i++)
+        {
+            if (x[i] != indices[i])
+                throw Checks.Error(op, $"batch axis {i} differs: operand {x} has {x[i]}, indices {indices} have {indices[i]}");
+        }
+    }
+
     /// <summary>
     /// For each element of the gathered array (row-major), the flat index of the element of the full array
-    /// (<paramref name="full"/>) it comes from; validates every index.
+    /// (<paramref name="full"/>) it comes from; validates every index against its own example's axis.
     /// </summary>
-    public static int[] SourceMap(OpCode op, Shape full, int axis, int[] indices, Shape indicesShape)
+    public static int[] SourceMap(OpCode op, Shape full, int axis, int[] indices, Shape indicesShape, int batchDims = 0)
     {
-        int outer = 1, inner = 1, dim = full[axis];
-        for (int i = 0; i < axis; i++) outer *= full[i];
+        int batch = 1, outer = 1, inner = 1, dim = full[axis];
+        for (int i = 0; i < batchDims; i++) batch *= full[i];
+        for (int i = batchDims; i < axis; i++) outer *= full[i];
         for (int i = axis + 1; i < full.Rank; i++) inner *= full[i];
-        foreach (int ix in indices)
+        int perExample = batch == 0 ? 0 : indices.Length / batch;
+        for (int j = 0; j < indices.Length; j++)
         {
+            int ix = indices[j];
             if (ix < 0 || ix >= dim)
-                throw Checks.Error(op, $"index {ix} is out of range for axis {axis} of size {dim} (shape {full}, indices {indicesShape}); " +
-                    $"indices must be in [0, {dim}); negative indices are not supported");
-        }
-        var map = new int[outer * indices.Length * inner];
-        int k = 0;
-        for (int o = 0; o < outer; o++)
-        {
-            for (int j = 0; j < indices.Length; j++)
             {
-                int src = (o * dim + indices[j]) * inner;
-                for (int i = 0; i < inner; i++) map[k++] = src + i;
+                string where = batchDims == 0 ? "" : $" in batch element {j / perExample}";
+                throw new ArgumentOutOfRangeException("indices",
+                    $"{op.Name()}: index {ix}{where} is out of range for axis {axis} of size {dim} (shape {full}, indices {indicesShape}); " +
+                    $"indices must be in [0, {dim}); negative indices are not supported");
+            }
+        }
+        var map = new int[batch * outer * perExample * inner];
+        int k = 0;
+        for (int b = 0; b < batch; b++)
+        {
+            for (int o = 0; o < outer; o++)
+            {
+                for (int j = 0; j < perExample; j++)
+                {
+                    int src = ((b * outer + o) * dim + indices[b * perExample + j]) * inner;
+                    for (int i = 0; i < inner; i++) map[k++] = src + i;
+                }
             }
         }
         return map;
@@ -96,12 +106,13 @@ internal sealed class GatherRule() : PrimitiveRule(OpCode.Gather)
         Checks.Arity(Op, inputs, 2);
         Checks.Axis(Op, attrs.Axis, inputs[0].Shape);
         GatherRules.CheckIndices(Op, inputs[1]);
-        return new TensorType(GatherRules.GatheredShape(inputs[0].Shape, inputs[1].Shape, attrs.Axis), inputs[0].DType);
+        GatherRules.CheckBatchDims(Op, inputs[0].Shape, inputs[1].Shape, attrs.Axis, attrs.BatchDims);
+        return new TensorType(GatherRules.GatheredShape(inputs[0].Shape, inputs[1].Shape, attrs.Axis, attrs.BatchDims), inputs[0].DType);
     }
 
     public override Array Evaluate(Attrs attrs, TensorType output, ReadOnlySpan<TensorType> inputTypes, ReadOnlySpan<Array> inputs)
     {
-        var map = GatherRules.SourceMap(Op, inputTypes[0].Shape, attrs.Axis, (int[])inputs[1], inputTypes[1].Shape);
+        var map = GatherRules.SourceMap(Op, inputTypes[0].Shape, attrs.Axis, (int[])inputs[1], inputTypes[1].Shape, attrs.BatchDims);
         return HostArrays.Take(inputs[0], map, output.DType);
     }
 
@@ -109,40 +120,28 @@ internal sealed class GatherRule() : PrimitiveRule(OpCode.Gather)
     public override Node?[] Vjp(Node output, Node cotangent)
     {
         Node x = output.Inputs[0], indices = output.Inputs[1];
-        return [Ir.ScatterAdd(cotangent, indices, output.Attrs.Axis, x.Shape), null];
+        return [Ir.ScatterAdd(cotangent, indices, output.Attrs.Axis, x.Shape, output.Attrs.BatchDims), null];
     }
 
     /// <summary>Linear in x: gather the tangent of x at the same indices.</summary>
     public override Node? Jvp(Node output, Node?[] tangents) =>
-        tangents[0] is { } t ? Ir.Gather(t, output.Inputs[1], output.Attrs.Axis) : null;
+        tangents[0] is { } t ? Ir.Gather(t, output.Inputs[1], output.Attrs.Axis, output.Attrs.BatchDims) : null;
 
     /// <summary>
-    /// Three cases. Only x batched: gather one axis further in. Only the indices batched: the batch is just
-    /// another index axis, so the gather is unchanged and the batch lands at <c>axis</c> in the output. Both:
-    /// each example must read its own slab of x, so x's batch and gather axes are merged into one axis of size
-    /// batch·dim and example b's indices are offset by b·dim (see <see cref="GatherRules.FlattenBatch"/>).
+    /// The vmapped batch becomes a batch dimension of the gather, placed right after the existing ones (bd):
+    /// only x batched: x's batch moves to axis bd, the gather one axis further in, output batched at bd; only the
+    /// indices batched: their batch moves to axis bd and lands at <c>axis</c> in the output; both: both batches go
+    /// to the front and become one more batch dimension, so each example's indices read (and are range-checked
+    /// against) that example's x only.
     /// </summary>
     public override (Node Output, int Axis) Batch(Attrs attrs, Node[] args, int[] axes, int batchSize)
     {
-        int axis = attrs.Axis;
-        if (axes[1] < 0) return (Ir.Gather(BatchAxes.ToFront(args[0], axes[0]), args[1], axis + 1), 0);
-        var indices = BatchAxes.ToFront(args[1], axes[1]);
-        if (axes[0] < 0) return (Ir.Gather(args[0], indices, axis), axis);
-
-        // x: [B, pre..., D, post...] -> [B, D, pre..., post...] -> [B*D, pre..., post...]
+        int axis = attrs.Axis, bd = attrs.BatchDims;
+        if (axes[1] < 0) return (Ir.Gather(GatherRules.MoveAxis(args[0], axes[0], bd), args[1], axis + 1, bd), bd);
+        if (axes[0] < 0) return (Ir.Gather(args[0], GatherRules.MoveAxis(args[1], axes[1], bd), axis, bd), axis);
         var x = BatchAxes.ToFront(args[0], axes[0]);
-        int dim = x.Shape[axis + 1], rank = x.Shape.Rank;
-        var toFront = BatchAxes.Prepend(0, BatchAxes.MoveAxisFirst(rank - 1, axis));
-        for (int i = 1; i < rank; i++) toFront[i] += 1;
-        var merged = GatherRules.MergeLeading(Ir.Transpose(x, toFront));
-        // out: [B, I..., pre..., post...] -> [B, pre..., I..., post...]
-        var gathered = Ir.Gather(merged, GatherRules.FlattenBatch(indices, dim), 0);
-        int ir = indices.Shape.Rank - 1;
-        var perm = new List<int> { 0 };
-        for (int i = 0; i < axis; i++) perm.Add(1 + ir + i);
-        for (int i = 0; i < ir; i++) perm.Add(1 + i);
-        for (int i = axis + 1; i < rank - 1; i++) perm.Add(ir + i);
-        return (Ir.Transpose(gathered, perm.ToArray()), 0);
+        var indices = BatchAxes.ToFront(args[1], axes[1]);
+        return (Ir.Gather(x, indices, axis + 1, bd + 1), 0);
     }
 }
 
@@ -156,16 +155,17 @@ internal sealed class ScatterAddRule() : PrimitiveRule(OpCode.ScatterAdd)
         Checks.Axis(Op, attrs.Axis, target);
         GatherRules.CheckIndices(Op, inputs[1]);
         Checks.Numeric(Op, updates, allowInt32: true);
-        var expected = GatherRules.GatheredShape(target, inputs[1].Shape, attrs.Axis);
+        GatherRules.CheckBatchDims(Op, target, inputs[1].Shape, attrs.Axis, attrs.BatchDims);
+        var expected = GatherRules.GatheredShape(target, inputs[1].Shape, attrs.Axis, attrs.BatchDims);
         if (updates.Shape != expected)
             throw Checks.Error(Op, $"updates {updates.Shape} do not match target {target} with indices {inputs[1].Shape} on axis " +
-                $"{attrs.Axis}: expected updates of shape {expected} (target[:axis] ++ indices ++ target[axis+1:])");
+                $"{attrs.Axis}: expected updates of shape {expected} (target[:axis] ++ indices[batch_dims:] ++ target[axis+1:])");
         return new TensorType(target, updates.DType);
     }
 
     public override Array Evaluate(Attrs attrs, TensorType output, ReadOnlySpan<TensorType> inputTypes, ReadOnlySpan<Array> inputs)
     {
-        var map = GatherRules.SourceMap(Op, output.Shape, attrs.Axis, (int[])inputs[1], inputTypes[1].Shape);
+        var map = GatherRules.SourceMap(Op, output.Shape, attrs.Axis, (int[])inputs[1], inputTypes[1].Shape, attrs.BatchDims);
         var result = output.DType.NewArray(output.Shape.Size);
         HostArrays.AddAt(inputs[0], map, result);
         return result;
@@ -173,42 +173,28 @@ internal sealed class ScatterAddRule() : PrimitiveRule(OpCode.ScatterAdd)
 
     /// <summary>The updates get the cotangent gathered at the positions they were added to; the indices get none.</summary>
     public override Node?[] Vjp(Node output, Node cotangent) =>
-        [Ir.Gather(cotangent, output.Inputs[1], output.Attrs.Axis), null];
+        [Ir.Gather(cotangent, output.Inputs[1], output.Attrs.Axis, output.Attrs.BatchDims), null];
 
     /// <summary>Linear in the updates: scatter their tangent at the same indices.</summary>
     public override Node? Jvp(Node output, Node?[] tangents) =>
-        tangents[0] is { } t ? Ir.ScatterAdd(t, output.Inputs[1], output.Attrs.Axis, output.Shape) : null;
+        tangents[0] is { } t ? Ir.ScatterAdd(t, output.Inputs[1], output.Attrs.Axis, output.Shape, output.Attrs.BatchDims) : null;
 
     /// <summary>
-    /// Only the updates batched: scatter one axis further in. Batched indices (with updates broadcast along the
-    /// batch if they are not batched): the transpose of the gather trick, i.e. each example adds into its own slab
-    /// of a target whose batch and scatter axes are merged, with example b's indices offset by b·dim.
+    /// As for gather: only the updates batched: their batch moves to axis bd of the updates and of the target;
+    /// batched indices (with the updates broadcast along the batch if they are not batched): both batches go to
+    /// the front and become one more batch dimension, so each example adds only into its own slab.
     /// </summary>
     public override (Node Output, int Axis) Batch(Attrs attrs, Node[] args, int[] axes, int batchSize)
     {
-        int axis = attrs.Axis;
+        int axis = attrs.Axis, bd = attrs.BatchDims;
         var target = attrs.Shape!.Value;
+        var dims = new List<int>(target.ToArray());
+        dims.Insert(bd, batchSize);
+        var batchedTarget = new Shape(dims.ToArray());
+        if (axes[1] < 0)
+            return (Ir.ScatterAdd(GatherRules.MoveAxis(args[0], axes[0], bd), args[1], axis + 1, batchedTarget, bd), bd);
         var updates = BatchAxes.Materialize(args[0], axes[0], batchSize);
-        if (axes[1] < 0) return (Ir.ScatterAdd(updates, args[1], axis + 1, BatchAxes.Prepend(batchSize, target)), 0);
-
         var indices = BatchAxes.ToFront(args[1], axes[1]);
-        int dim = target[axis], ir = indices.Shape.Rank - 1, tr = target.Rank;
-        // updates: [B, pre..., I..., post...] -> [B, I..., pre..., post...]
-        var perm = new List<int> { 0 };
-        for (int i = 0; i < ir; i++) perm.Add(1 + axis + i);
-        for (int i = 0; i < axis; i++) perm.Add(1 + i);
-        for (int i = axis + 1; i < tr; i++) perm.Add(ir + i);
-        var rest = new List<int> { batchSize * dim };
-        for (int i = 0; i < tr; i++)
-        {
-            if (i != axis) rest.Add(target[i]);
-        }
-        var scattered = Ir.ScatterAdd(Ir.Transpose(updates, perm.ToArray()), GatherRules.FlattenBatch(indices, dim), 0, new Shape(rest.ToArray()));
-        // [B*D, pre..., post...] -> [B, D, pre..., post...] -> [B, pre..., D, post...]
-        rest[0] = dim;
-        var split = Ir.Reshape(scattered, BatchAxes.Prepend(batchSize, new Shape(rest.ToArray())));
-        var back = BatchAxes.Prepend(0, GatherRules.MoveAxisBack(tr, axis));
-        for (int i = 1; i <= tr; i++) back[i] += 1;
-        return (Ir.Transpose(split, back), 0);
+        return (Ir.ScatterAdd(updates, indices, axis + 1, BatchAxes.Prepend(batchSize, target), bd + 1), 0);
     }
 }

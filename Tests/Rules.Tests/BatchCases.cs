@@ -95,5 +95,12 @@ internal static class BatchCases
             xs => ScatterAdd(xs[0], xs[1], 0, new Shape(3))) with { Sample = IndicesAt(1, 3) },
         Case("scatter_add [2,2,2,2] with indices [2,2] axis 2 into [2,2,3]", OpCode.ScatterAdd, [F64(2, 2, 2, 2), I32(2, 2)],
             xs => ScatterAdd(xs[0], xs[1], 2, new Shape(2, 2, 3))) with { Sample = IndicesAt(1, 3) },
+        // batch dimensions (what vmap makes of a gather whose operand and indices are both batched), batched again
+        Case("gather [2,4,3] batch_dims 1 with indices [2,5] axis 1", OpCode.Gather, [F64(2, 4, 3), I32(2, 5)],
+            xs => Gather(xs[0], xs[1], 1, 1)) with { Sample = IndicesAt(1, 4) },
+        Case("gather [2,3,4] batch_dims 1 with indices [2] axis 2", OpCode.Gather, [F64(2, 3, 4), I32(2)],
+            xs => Gather(xs[0], xs[1], 2, 1)) with { Sample = IndicesAt(1, 4) },
+        Case("scatter_add [2,5,3] batch_dims 1 with indices [2,5] axis 1 into [2,4,3]", OpCode.ScatterAdd, [F64(2, 5, 3), I32(2, 5)],
+            xs => ScatterAdd(xs[0], xs[1], 1, new Shape(2, 4, 3), 1)) with { Sample = IndicesAt(1, 4) },
     ];
 }

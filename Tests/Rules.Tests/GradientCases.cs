@@ -129,9 +129,14 @@ internal static class GradientCases
         new("scatter_add axis 1 with duplicates", OpCode.ScatterAdd, [[3, 2, 2]],
             xs => ScatterAdd(xs[0], IndexConstant([2, 0, 2, 3], 2, 2), 1, new Shape(3, 4))),
         new("scatter_add axis 0", OpCode.ScatterAdd, [[3, 2]], xs => ScatterAdd(xs[0], IndexConstant([1, 1, 0], 3), 0, new Shape(2, 2))),
+        new("gather batch_dims 1", OpCode.Gather, [[2, 3, 4]], xs => Gather(xs[0], IndexConstant([2, 0, 1, 1], 2, 2), 1, 1)),
+        new("scatter_add batch_dims 1", OpCode.ScatterAdd, [[2, 2, 4]],
+            xs => ScatterAdd(xs[0], IndexConstant([2, 0, 1, 1], 2, 2), 1, new Shape(2, 3, 4), 1)),
 
         new("matmul [2,3] @ [3,4]", OpCode.MatMul, [S23, [3, 4]], xs => MatMul(xs[0], xs[1])),
         new("matmul [2,1,2,3] @ [3,3,2] (batch broadcast)", OpCode.MatMul, [[2, 1, 2, 3], [3, 3, 2]], xs => MatMul(xs[0], xs[1])),
         new("matmul [1,2,3] @ [2,3,2]", OpCode.MatMul, [[1, 2, 3], [2, 3, 2]], xs => MatMul(xs[0], xs[1])),
+
+        .. LinalgCases.All,
     ];
 }

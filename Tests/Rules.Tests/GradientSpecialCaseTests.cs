@@ -61,6 +61,17 @@ public sealed class GradientSpecialCaseTests
         AreClose([0, 0, 8 * Math.Log(2)], g[1]);
     }
 
+    /// <summary>Regression: d/dx x^0 at x = 0 was 0 * 0^-1 = NaN; JAX and PyTorch give 0 (x^0 is the constant 1).</summary>
+    [TestMethod]
+    public void PowWithZeroExponentHasZeroBaseGradientEverywhere()
+    {
+        var a = H(new[] { 0.0, 2, -3 }, 3);
+        var b = H(new[] { 0.0, 0, 0 }, 3);
+        var g = Grad(v => GradientCheck.SumAll(Pow(v[0], v[1])), a, b);
+        AreClose([0, 0, 0], g[0]);
+        AreClose([0, Math.Log(2), double.NaN], g[1]);
+    }
+
     [TestMethod]
     public void AbsAtZeroHasZeroGradient() =>
         AreClose([0, -1, 1], Grad(v => GradientCheck.SumAll(Abs(v[0])), H(new[] { 0.0, -2, 2 }, 3))[0]);

@@ -112,7 +112,7 @@ public sealed class StructuralReferenceTests
     [DataRow(-1)]
     public void GatherRejectsOutOfRangeIndices(int index)
     {
-        var ex = Assert.ThrowsExactly<ArgumentException>(() =>
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
             Eval(OpCode.Gather, new Attrs { Axis = 1 }, H(new[] { 1f, 2, 3, 4, 5, 6 }, 2, 3), H(new[] { 0, index }, 2)));
         StringAssert.Contains(ex.Message, $"gather: index {index} is out of range for axis 1 of size 3");
     }
@@ -127,7 +127,7 @@ public sealed class StructuralReferenceTests
         AreClose([2, 0, 4, 20, 0, 40], data);
         CollectionAssert.AreEqual(new[] { 0, 5 },
             (int[])Eval(OpCode.ScatterAdd, new Attrs { Axis = 0, Shape = new Shape(2) }, H(new[] { 2, 3 }, 2), H(new[] { 1, 1 }, 2)).Data);
-        var ex = Assert.ThrowsExactly<ArgumentException>(() =>
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
             Eval(OpCode.ScatterAdd, new Attrs { Axis = 0, Shape = new Shape(2) }, H(new[] { 2, 3 }, 2), H(new[] { 1, 2 }, 2)));
         StringAssert.Contains(ex.Message, "scatter_add: index 2 is out of range");
     }

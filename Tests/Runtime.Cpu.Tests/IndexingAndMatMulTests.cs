@@ -36,6 +36,34 @@ public sealed class IndexingAndMatMulTests
         }
     }
 
+    /// <summary>Gathers and scatters with batch dimensions (vmap of a gather whose operand and indices are batched).</summary>
+    [TestMethod]
+    public void GatherAndScatterAddWithBatchDims()
+    {
+        var rng = new Random(2050);
+        // x [2,3,4,5]; batch_dims 1 or 2; every axis at or after the batch axes; index shapes with the batch prefix.
+        int[] x = [2, 3, 4, 5];
+        foreach (int bd in new[] { 1, 2 })
+        {
+            for (int axis = bd; axis < 4; axis++)
+            {
+                int[][] tails = [[], [3], [2, 2]];
+                foreach (var tail in tails)
+                {
+                    var ishape = x[..bd].Concat(tail).ToArray();
+                    var it = T(DType.Int32, ishape);
+                    var g = Build([T(DType.Float32, x), it], xs => [Ir.Exp(Ir.Gather(Ir.Sin(xs[0]), xs[1], axis, bd))]);
+                    var idx = Indices(rng, it.Shape.Size, x[axis]);
+                    Check(g, [Random(rng, T(DType.Float32, x)), idx], $"gather batch_dims {bd} axis {axis} indices {Shape.Format(ishape)}", crossCheckSystem: true);
+
+                    var updates = Rules.GatherRules.GatheredShape(new Shape(x), new Shape(ishape), axis, bd);
+                    var s = Build([T(DType.Float64, updates.ToArray()), it], xs => [Ir.ScatterAdd(xs[0], xs[1], axis, new Shape(x), bd)]);
+                    Check(s, [Random(rng, T(DType.Float64, updates.ToArray())), idx], $"scatter_add batch_dims {bd} axis {axis} indices {Shape.Format(ishape)}");
+                }
+            }
+        }
+    }
+
     [TestMethod]
     public void GatherThroughViewsAndFusedIndices()
     {
@@ -55,8 +83,10 @@ public sealed class IndexingAndMatMulTests
     {
         var g = Build([T(DType.Float32, 3), T(DType.Int32, 2)], xs => [Ir.Gather(xs[0], xs[1], 0)]);
         var exe = CompileFast(g);
-        Assert.ThrowsExactly<IndexOutOfRangeException>(() => exe.Run([new float[3], new[] { 0, 3 }]));
-        Assert.ThrowsExactly<IndexOutOfRangeException>(() => exe.Run([new float[3], new[] { -1, 0 }]));
+        // The reference implementation's exception type, with the op, axis and shapes in the message.
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => exe.Run([new float[3], new[] { 0, 3 }]));
+        StringAssert.Contains(e.Message, "gather on axis 0 of f32[3] with indices i32[2]: index 3 is out of range for an axis of size 3");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => exe.Run([new float[3], new[] { -1, 0 }]));
     }
 
     [TestMethod]

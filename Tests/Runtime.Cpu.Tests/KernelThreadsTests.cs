@@ -55,6 +55,41 @@ public sealed class KernelThreadsTests
         Assert.AreEqual(4950, sum);
     }
 
+    /// <summary>
+    /// Regression: a region started while another runs falls back to Parallel.For, which wrapped a kernel's
+    /// exception in an AggregateException; the exception type then depended on what other threads were doing.
+    /// </summary>
+    [TestMethod]
+    public void ErrorsOfAFallbackRegionAreThrownUnwrapped()
+    {
+        var pool = new KernelThreads(2);
+        using var inside = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        // Hold the pool's region open from another thread, so the next region must fall back.
+        var holder = Task.Run(() => pool.For(2, 2, i =>
+        {
+            if (i == 0)
+            {
+                inside.Set();
+                release.Wait();
+            }
+        }));
+        Assert.IsTrue(inside.Wait(TimeSpan.FromSeconds(10)));
+        try
+        {
+            var e = Assert.Throws<Exception>(() => pool.For(8, 2, i =>
+            {
+                if (i == 5) throw new ArgumentOutOfRangeException("indices", "index 5");
+            }));
+            Assert.IsInstanceOfType<ArgumentOutOfRangeException>(e, e.ToString());
+        }
+        finally
+        {
+            release.Set();
+            holder.Wait();
+        }
+    }
+
     [TestMethod]
     public void OverlappingAndNestedRegionsAllComplete()
     {

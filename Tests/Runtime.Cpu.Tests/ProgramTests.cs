@@ -198,6 +198,9 @@ public sealed class ProgramTests
     }
 
     /// <summary>One sample graph per primitive: a gap (a primitive the CPU backend cannot run) fails here.</summary>
+    /// <summary>x x^T + 4 I: a 3 x 3 symmetric positive definite matrix from a [3, 4] input.</summary>
+    private static Node SpdOf(Node x) => Ir.MatMul(x, Ir.TransposeLast2(x)) + LinalgIr.EyeLike(new Shape(3, 3), x.DType) * 4.0;
+
     [TestMethod]
     public void EveryPrimitiveRuns()
     {
@@ -238,6 +241,15 @@ public sealed class ProgramTests
                 var def = new SwitchDef([Build([f, f], v => [Ir.Sin(v[0])]), Build([f, f], v => [Ir.Mul(v[0], v[1])])]);
                 return def.Emit(OpCode.Switch, [Ir.Lit(1, DType.Int32), xs[0], xs[1]])[0];
             },
+            // Linear algebra runs as host kernels; square matrices are made from the [3,4] inputs, sign-free
+            // results (factors' products, squares, singular values) are compared.
+            [OpCode.Cholesky] = xs => Ir.B.Emit(OpCode.Cholesky, Attrs.None, SpdOf(xs[0])),
+            [OpCode.TriangularSolve] = xs => LinalgIr.TriangularSolve(SpdOf(xs[1]), xs[0], lower: false, transposeA: true),
+            [OpCode.Solve] = xs => LinalgIr.Solve(Ir.MatMul(xs[0], Ir.TransposeLast2(xs[1])), xs[0]),
+            [OpCode.SlogDet] = xs => LinalgIr.Result(OpCode.SlogDet, 1, SpdOf(xs[0])),
+            [OpCode.Eigh] = xs => LinalgIr.Result(OpCode.Eigh, 0, SpdOf(xs[0])),
+            [OpCode.Qr] = xs => Ir.Mul(LinalgIr.Result(OpCode.Qr, 1, xs[0]), LinalgIr.Result(OpCode.Qr, 1, xs[0])),
+            [OpCode.Svd] = xs => LinalgIr.Result(OpCode.Svd, 1, xs[0]),
         };
         foreach (var op in OpInfo.Primitives())
         {

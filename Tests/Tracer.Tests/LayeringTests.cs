@@ -13,6 +13,7 @@ public class LayeringTests
         ["Runtime.Cpu"] = ["Compiler"],
         ["Runtime.Cuda"] = ["Compiler"],
         ["Tracer"] = ["Compiler", "Rules", "Runtime.Cpu"],
+        ["Distributed"] = ["Tracer"],
     };
 
     private static string Root()

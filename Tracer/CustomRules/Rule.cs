@@ -166,6 +166,14 @@ internal static class CustomOps
                 $"{name}: the pullback's cotangent for input {i} has shape {dx.Shape} but the input has shape {x.Shape}; " +
                 "a pullback must return one cotangent per input, shaped like that input (sum over broadcast axes)");
         }
-        return Dispatch.ToNode(Ops.Cast(dx, x.DType), builder);
+        // A silent cast would hide bugs: an i32 cotangent truncates the gradient (often to 0), an f64 one means the
+        // pullback computed in another precision than its input.
+        if (dx.DType != x.DType)
+        {
+            throw new ArgumentException(
+                $"{name}: the pullback's cotangent for input {i} is {dx.Type} but the input is {x.Type}; a cotangent must " +
+                $"have its input's dtype: compute it from the output's cotangent and the inputs, or Cast it to {x.DType.ShortName()}");
+        }
+        return Dispatch.ToNode(dx, builder);
     }
 }

@@ -26,13 +26,7 @@ internal sealed class GradStage<TArgs>(Func<TArgs, int> firstArgLeaves, bool wit
 {
     public override Graph Apply(Graph traced, TArgs args, string name)
     {
-        if (traced.Outputs.Count != 1 || !traced.Outputs[0].DType.IsFloat() || traced.Outputs[0].Shape.Size != 1)
-        {
-            string got = traced.Outputs.Count == 1 ? traced.Outputs[0].Type.ToString() : $"{traced.Outputs.Count} tensors";
-            throw new ArgumentException(
-                $"{name}: the function must return one float tensor with exactly one element (the loss), but it returned {got}; " +
-                "reduce it with Sum or Mean, or use Jit.Vjp/Jacobian for non-scalar outputs (docs/sharp-bits.md)");
-        }
+        // The inputs first: an integer input usually makes the loss integer too, and the remedy is a float input.
         int n = firstArgLeaves(args);
         var wrt = new int[n];
         for (int i = 0; i < n; i++)
@@ -45,6 +39,15 @@ internal sealed class GradStage<TArgs>(Func<TArgs, int> firstArgLeaves, bool wit
                     $"{name}: cannot differentiate with respect to leaf {i} of the first argument, of type {x.Type}: " +
                     "gradients exist for f32 and f64 only. Pass integer data as a later argument, or Cast it to a float type.");
             }
+        }
+        if (traced.Outputs.Count != 1 || !traced.Outputs[0].DType.IsFloat() || traced.Outputs[0].Shape.Size != 1)
+        {
+            string got = traced.Outputs.Count == 1 ? traced.Outputs[0].Type.ToString() : $"{traced.Outputs.Count} tensors";
+            string fix = traced.Outputs.Count == 1 && traced.Outputs[0].Shape.Size == 1
+                ? "compute the loss in f32 or f64 (Cast an integer or bool value)"
+                : "reduce it with Sum or Mean, or use Jit.Vjp/Jacobian for non-scalar outputs (docs/sharp-bits.md)";
+            throw new ArgumentException(
+                $"{name}: the function must return one float tensor with exactly one element (the loss), but it returned {got}; {fix}");
         }
         var grad = ReverseMode.ValueAndGrad(traced, wrt);
         return withValue ? grad : grad.WithOutputs(1, n);

@@ -43,8 +43,11 @@ public static class Activations
     /// <summary>GELU, tanh approximation: <c>0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))</c>.</summary>
     public static Tensor Gelu(Tensor x) => 0.5 * x * (1.0 + Tanh(Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
 
-    /// <summary><c>x</c> for positive inputs, <c>slope * x</c> otherwise.</summary>
-    public static Tensor LeakyRelu(Tensor x, double slope = 0.01) => Maximum(x, x * slope);
+    /// <summary>
+    /// <c>x</c> for inputs &gt;= 0, <c>slope * x</c> otherwise; the derivative at 0 is 1, as JAX's <c>leaky_relu</c>
+    /// (a Maximum would split the tie).
+    /// </summary>
+    public static Tensor LeakyRelu(Tensor x, double slope = 0.01) => Where(GreaterEqual(x, 0.0), x, x * slope);
 
     /// <summary>Swish / SiLU: <c>x * sigmoid(x)</c>.</summary>
     public static Tensor Swish(Tensor x) => x * Sigmoid(x);

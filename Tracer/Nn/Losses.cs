@@ -11,18 +11,52 @@ public static class Losses
     /// <summary>
     /// Cross-entropy from unnormalised logits <c>[batch, classes]</c> and int32 class labels <c>[batch]</c>:
     /// <c>mean(logsumexp(z) - z[label])</c>, computed through <see cref="Ops.LogSoftmax"/> so large logits do not overflow.
+    /// Labels must be int32: float labels are an error rather than a silent switch to soft targets, which are
+    /// <see cref="SoftCrossEntropy"/>'s job.
     /// </summary>
     public static Tensor CrossEntropy(Tensor logits, Tensor labels)
     {
-        if (labels.DType != DType.Int32) return CrossEntropyWithProbabilities(logits, labels);
-        if (logits.Shape.Rank != labels.Shape.Rank + 1)
-            throw new ArgumentException($"CrossEntropy: logits {logits.Shape} need one more axis (the classes) than labels {labels.Shape}");
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (labels.DType != DType.Int32)
+        {
+            throw new ArgumentException(
+                $"Losses.CrossEntropy: labels must be int32 class indices, got {labels.Type} (logits {logits.Type}); for " +
+                "probability targets (soft labels, label smoothing) use Losses.SoftCrossEntropy(logits, targets), or cast " +
+                "class indices with Cast(labels, DType.Int32)");
+        }
+        Float("CrossEntropy", logits);
+        bool match = logits.Shape.Rank == labels.Shape.Rank + 1;
+        for (int i = 0; match && i < labels.Shape.Rank; i++) match = labels.Shape[i] == logits.Shape[i];
+        if (!match)
+            throw new ArgumentException($"Losses.CrossEntropy: labels {labels.Shape} must be the logits' shape {logits.Shape} without its last axis (the classes)");
         var onehot = OneHot(labels, logits.Shape[logits.Shape.Rank - 1], logits.DType);
         return -Mean(Sum(onehot * LogSoftmax(logits, -1), -1));
     }
 
-    /// <summary>Cross-entropy against target probabilities of the logits' shape (label smoothing, soft targets).</summary>
-    public static Tensor CrossEntropyWithProbabilities(Tensor logits, Tensor targets) => -Mean(Sum(targets * LogSoftmax(logits, -1), -1));
+    /// <summary>
+    /// Cross-entropy against target probabilities of the logits' shape (soft labels, label smoothing):
+    /// <c>mean(-sum(targets * log_softmax(logits), classes))</c>.
+    /// </summary>
+    public static Tensor SoftCrossEntropy(Tensor logits, Tensor targets)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(targets);
+        Float("SoftCrossEntropy", logits);
+        if (!targets.DType.IsFloat() || targets.Shape != logits.Shape)
+        {
+            throw new ArgumentException(
+                $"Losses.SoftCrossEntropy: targets must be float probabilities of the logits' shape {logits.Shape}, got " +
+                $"{targets.Type} (logits {logits.Type}); for int32 class labels use Losses.CrossEntropy(logits, labels)");
+        }
+        return -Mean(Sum(targets * LogSoftmax(logits, -1), -1));
+    }
+
+    private static void Float(string loss, Tensor logits)
+    {
+        if (!logits.DType.IsFloat() || logits.Shape.Rank == 0)
+            throw new ArgumentException($"Losses.{loss}: logits must be a float tensor [batch..., classes], got {logits.Type}");
+    }
 
     /// <summary>
     /// Binary cross-entropy from logits <c>z</c> and targets <c>y</c> in [0, 1]:

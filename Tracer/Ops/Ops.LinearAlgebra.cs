@@ -10,8 +10,8 @@ public static partial class Ops
     /// </summary>
     public static Tensor MatMul(Tensor a, Tensor b)
     {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
+        NotNull(a, "MatMul", "a");
+        NotNull(b, "MatMul", "b");
         if (a.Shape.Rank == 0 || b.Shape.Rank == 0)
         {
             throw new ArgumentException(
@@ -37,8 +37,8 @@ public static partial class Ops
     /// <summary>Inner product of vectors, matrix product otherwise (NumPy dot for ranks up to 2).</summary>
     public static Tensor Dot(Tensor a, Tensor b)
     {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
+        NotNull(a, "Dot", "a");
+        NotNull(b, "Dot", "b");
         if (a.Shape.Rank > 2 || b.Shape.Rank > 2)
             throw new ArgumentException($"Dot: supports operands of rank 1 or 2, got shapes {a.Shape} and {b.Shape}; use MatMul for stacks");
         return MatMul(a, b);
@@ -47,8 +47,8 @@ public static partial class Ops
     /// <summary>The outer product of two vectors: result[i, j] = a[i] * b[j].</summary>
     public static Tensor Outer(Tensor a, Tensor b)
     {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
+        NotNull(a, "Outer", "a");
+        NotNull(b, "Outer", "b");
         return Reshape(a, -1, 1) * Reshape(b, 1, -1);
     }
 }

@@ -31,7 +31,7 @@ public static partial class Ops
     /// <summary>The arithmetic mean; integer tensors give f32.</summary>
     public static Tensor Mean(Tensor x, int[]? axes = null, bool keepDims = false)
     {
-        ArgumentNullException.ThrowIfNull(x);
+        NotNull(x, "Mean");
         if (!x.DType.IsFloat()) x = Cast(x, DType.Float32);
         var ax = NormalizeAxes("Mean", x, axes);
         if (Eager.Runs(x)) return Eager.Fused("mean", Eager.Pack(ax, keepDims), x, t => Mean(t, ax, keepDims));
@@ -46,7 +46,8 @@ public static partial class Ops
     /// <summary>log(sum(exp(x))) computed stably: the maximum is subtracted before exponentiating.</summary>
     public static Tensor LogSumExp(Tensor x, int[]? axes = null, bool keepDims = false)
     {
-        ArgumentNullException.ThrowIfNull(x);
+        NotNull(x, "LogSumExp");
+        FloatOnly(x, "LogSumExp");
         var ax = NormalizeAxes("LogSumExp", x, axes);
         if (Eager.Runs(x)) return Eager.Fused("logsumexp", Eager.Pack(ax, keepDims), x, t => LogSumExp(t, ax, keepDims));
         // The shift is a constant as far as derivatives go (it cancels exactly), so stop_gradient keeps the
@@ -63,7 +64,8 @@ public static partial class Ops
     /// <summary>exp(x) / sum(exp(x)) along <paramref name="axis"/>, with the maximum subtracted first.</summary>
     public static Tensor Softmax(Tensor x, int axis)
     {
-        ArgumentNullException.ThrowIfNull(x);
+        NotNull(x, "Softmax");
+        FloatOnly(x, "Softmax");
         int a = NormalizeAxis("Softmax", x, axis);
         if (Eager.Runs(x)) return Eager.Fused("softmax", a, x, t => Softmax(t, a));
         var e = Exp(x - StopGradient(Max(x, [a], keepDims: true)));
@@ -73,17 +75,25 @@ public static partial class Ops
     /// <summary>x - LogSumExp(x) along <paramref name="axis"/>.</summary>
     public static Tensor LogSoftmax(Tensor x, int axis)
     {
-        ArgumentNullException.ThrowIfNull(x);
+        NotNull(x, "LogSoftmax");
+        FloatOnly(x, "LogSoftmax");
         int a = NormalizeAxis("LogSoftmax", x, axis);
         if (Eager.Runs(x)) return Eager.Fused("log_softmax", a, x, t => LogSoftmax(t, a));
         return x - LogSumExp(x, [a], keepDims: true);
+    }
+
+    /// <summary>Composites of exp and log name themselves when given an integer tensor, not the primitive inside.</summary>
+    private static void FloatOnly(Tensor x, string op)
+    {
+        if (!x.DType.IsFloat())
+            throw new ArgumentException($"{op}: expects a float tensor, got {x.Type}; cast it with Cast(x, DType.Float32)");
     }
 
     private static Tensor IsFinite(Tensor x) => Less(Abs(x), double.PositiveInfinity);
 
     private static Tensor Reduce(OpCode op, string name, Tensor x, int[]? axes, bool keepDims)
     {
-        ArgumentNullException.ThrowIfNull(x);
+        NotNull(x, name);
         var ax = NormalizeAxes(name, x, axes);
         var r = Dispatch.Apply(op, new Attrs { Axes = ax }, x);
         return keepDims ? Reshape(r, KeepDimsShape(x.Shape, ax)) : r;

@@ -7,8 +7,8 @@ public static partial class Ops
     /// <summary>Same data in a new shape; one dimension may be -1 and is then inferred.</summary>
     public static Tensor Reshape(Tensor x, params int[] shape)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        var dims = (int[])shape.Clone();
+        NotNull(x, "Reshape");
+        var dims = (int[])NotNull(shape, "Reshape", "shape").Clone();
         int infer = -1;
         long known = 1;
         for (int i = 0; i < dims.Length; i++)
@@ -33,7 +33,7 @@ public static partial class Ops
                 throw new ArgumentException($"Reshape: cannot reshape {x.Type} ({x.Shape.Size} elements) to {Shape.Format(shape)}");
             dims[infer] = (int)(x.Shape.Size / known);
         }
-        var target = new Shape(dims);
+        var target = NewShape("Reshape", dims);
         if (target.Size != x.Shape.Size)
         {
             throw new ArgumentException(
@@ -45,7 +45,7 @@ public static partial class Ops
     /// <summary>Permutes the axes: output axis i is input axis perm[i]. No permutation reverses the axes.</summary>
     public static Tensor Transpose(Tensor x, params int[]? perm)
     {
-        ArgumentNullException.ThrowIfNull(x);
+        NotNull(x, "Transpose");
         int rank = x.Shape.Rank;
         if (perm is null || perm.Length == 0)
         {
@@ -66,15 +66,18 @@ public static partial class Ops
     /// <summary>NumPy-style broadcast of <paramref name="x"/> to <paramref name="shape"/>.</summary>
     public static Tensor BroadcastTo(Tensor x, params int[] shape)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        var target = new Shape(shape);
+        NotNull(x, "BroadcastTo");
+        NotNull(shape, "BroadcastTo", "shape");
+        var target = NewShape("BroadcastTo", shape);
         return target == x.Shape ? x : Dispatch.Apply(OpCode.Broadcast, new Attrs { Shape = target }, x);
     }
 
     /// <summary>The elements from starts (inclusive) to ends (exclusive) on every axis; negatives count from the end.</summary>
     public static Tensor Slice(Tensor x, int[] starts, int[] ends)
     {
-        ArgumentNullException.ThrowIfNull(x);
+        NotNull(x, "Slice");
+        NotNull(starts, "Slice", "starts");
+        NotNull(ends, "Slice", "ends");
         int rank = x.Shape.Rank;
         if (starts.Length != rank || ends.Length != rank)
         {
@@ -94,7 +97,8 @@ public static partial class Ops
     /// <summary>Joins <paramref name="xs"/> along an existing axis; the other axes must agree.</summary>
     public static Tensor Concat(int axis, params Tensor[] xs)
     {
-        if (xs is null || xs.Length == 0) throw new ArgumentException("Concat: needs at least one tensor");
+        NoNullElements(xs, "Concat");
+        if (xs.Length == 0) throw new ArgumentException("Concat: needs at least one tensor", nameof(xs));
         int a = NormalizeAxis("Concat", xs[0], axis);
         if (xs.Length == 1) return xs[0];
         var dtype = xs[0].DType;
@@ -107,7 +111,8 @@ public static partial class Ops
     /// <summary>Joins tensors of one shape along a new axis.</summary>
     public static Tensor Stack(int axis, params Tensor[] xs)
     {
-        if (xs is null || xs.Length == 0) throw new ArgumentException("Stack: needs at least one tensor");
+        NoNullElements(xs, "Stack");
+        if (xs.Length == 0) throw new ArgumentException("Stack: needs at least one tensor", nameof(xs));
         int a = NormalizeAxis("Stack", xs[0], axis, extra: 1);
         for (int i = 1; i < xs.Length; i++)
         {
@@ -122,7 +127,7 @@ public static partial class Ops
     /// <summary>Removes axes of length 1 (all of them when none are named).</summary>
     public static Tensor Squeeze(Tensor x, params int[]? axes)
     {
-        ArgumentNullException.ThrowIfNull(x);
+        NotNull(x, "Squeeze");
         var drop = new bool[x.Shape.Rank];
         if (axes is null || axes.Length == 0)
         {
@@ -149,7 +154,7 @@ public static partial class Ops
     /// <summary>Inserts an axis of length 1 at <paramref name="axis"/> (negative counts from the end of the result).</summary>
     public static Tensor ExpandDims(Tensor x, int axis)
     {
-        ArgumentNullException.ThrowIfNull(x);
+        NotNull(x, "ExpandDims");
         int a = NormalizeAxis("ExpandDims", x, axis, extra: 1);
         var dims = new List<int>(x.Shape.ToArray());
         dims.Insert(a, 1);
@@ -162,11 +167,24 @@ public static partial class Ops
     /// </summary>
     public static Tensor Take(Tensor x, Tensor indices, int axis)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        ArgumentNullException.ThrowIfNull(indices);
+        NotNull(x, "Take");
+        NotNull(indices, "Take", "indices");
         if (indices.DType != DType.Int32)
             throw new ArgumentException($"Take: indices must be i32, got {indices.Type}; use Cast(indices, DType.Int32)");
         int a = NormalizeAxis("Take", x, axis);
         return Dispatch.Apply(OpCode.Gather, new Attrs { Axis = a }, x, indices);
+    }
+
+    /// <summary>A shape for <paramref name="op"/>: an invalid one (negative or too many elements) names the operation.</summary>
+    private static Shape NewShape(string op, int[] dims)
+    {
+        try
+        {
+            return new Shape(dims);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"{op}: {e.Message}", "shape", e);
+        }
     }
 }

@@ -61,7 +61,13 @@ public abstract class Optimiser
         var g = Tree.Leaves(grads);
         if (p.Length != g.Length || Tree.Structure(model) != Tree.Structure(grads))
             throw new ArgumentException($"{GetType().Name}.Update: the gradients do not have the model's structure: {Tree.Structure(model)} vs {Tree.Structure(grads)}");
-        var flat = Flatten(state, p.Length);
+        for (int i = 0; i < p.Length; i++)
+        {
+            if (!p[i].DType.IsFloat())
+                throw new ArgumentException($"{GetType().Name}.Update: the model's leaf at '{LeafName(model, i)}' is {p[i].Type}; optimisers update float (f32 or f64) leaves only: keep integer data out of the model or pass it as a separate argument");
+        }
+        CheckStep(state.Step);
+        var flat = Flatten(model, state, p);
         compiled ??= Jit.Compile<Tensor[], Tensor[], Tensor, RuleState, (Tensor[], Tensor, RuleState)>(Traced);
         var (newParams, step, newState) = compiled(p, g, state.Step, flat);
         return (Tree.Unflatten(model, newParams), Unflatten(model, step, newState));
@@ -80,19 +86,53 @@ public abstract class Optimiser
     private protected Tensor[] InnerDeltas(Optimiser rule, Tensor step, Tensor[] parameters, Tensor[] grads, RuleState state, out RuleState next) =>
         rule.Deltas(step, parameters, grads, state, out next);
 
-    private RuleState Flatten<T>(OptimiserState<T> state, int leafCount)
+    private RuleState Flatten<T>(T model, OptimiserState<T> state, Tensor[] p)
     {
-        if (state.Slots.Length != SlotCount || state.Scalars.Length != InitialScalars.Length || state.Inner.Length != InnerRules.Length)
+        ArgumentNullException.ThrowIfNull(state, $"{GetType().Name}.Update: state");
+        if (state.Slots is null || state.Scalars is null || state.Inner is null
+            || state.Slots.Length != SlotCount || state.Scalars.Length != InitialScalars.Length || state.Inner.Length != InnerRules.Length)
             throw new ArgumentException($"{GetType().Name}.Update: the state was not made by this optimiser's Init (expected {SlotCount} slots, {InitialScalars.Length} scalars, {InnerRules.Length} inner states)");
         var slots = new Tensor[SlotCount][];
         for (int k = 0; k < slots.Length; k++)
         {
             slots[k] = Tree.Leaves(state.Slots[k]);
-            if (slots[k].Length != leafCount) throw new ArgumentException($"{GetType().Name}.Update: the state does not mirror the model ({slots[k].Length} leaves vs {leafCount})");
+            if (slots[k].Length != p.Length) throw new ArgumentException($"{GetType().Name}.Update: the state does not mirror the model ({slots[k].Length} leaves vs {p.Length})");
+            CheckLeaves(model, p, slots[k], $"state slot {k}");
+        }
+        for (int k = 0; k < state.Scalars.Length; k++)
+        {
+            var s = state.Scalars[k];
+            if (s is null || s.DType != DType.Float64 || s.Shape.Rank != 0)
+                throw new ArgumentException($"{GetType().Name}.Update: state scalar {k} must be an f64[] scalar as Init makes it, got {s?.Type.ToString() ?? "null"}");
         }
         var inner = new RuleState[InnerRules.Length];
-        for (int j = 0; j < inner.Length; j++) inner[j] = InnerRules[j].Flatten(state.Inner[j], leafCount);
+        for (int j = 0; j < inner.Length; j++) inner[j] = InnerRules[j].Flatten(model, state.Inner[j], p);
         return new RuleState(slots, state.Scalars, inner);
+    }
+
+    /// <summary>
+    /// (The gradients' shapes and dtypes are compared by the structure check in <see cref="Update{T}"/>.)
+    /// Every leaf of <paramref name="other"/> must have the shape and dtype of the model's leaf at the same
+    /// position: the compiled update would otherwise broadcast a wrong-shaped state into the model (returning
+    /// parameters of the state's shape) or promote an f32 model to f64. The message names the leaf's path.
+    /// </summary>
+    private void CheckLeaves<T>(T model, Tensor[] p, Tensor[] other, string what)
+    {
+        for (int i = 0; i < p.Length; i++)
+        {
+            if (other[i].DType == p[i].DType && other[i].Shape == p[i].Shape) continue;
+            throw new ArgumentException(
+                $"{GetType().Name}.Update: {what} at leaf '{LeafName(model, i)}' is {other[i].Type} but the " +
+                $"model's leaf is {p[i].Type}; build the state with Init(model) for this model (Init mirrors each leaf's shape and dtype)");
+        }
+    }
+
+    private static string LeafName<T>(T model, int i) => Tree.Paths(model)[i] is { Length: > 0 } path ? path : "(the root)";
+
+    private void CheckStep(Tensor step)
+    {
+        if (step is null || step.DType != DType.Float64 || step.Shape.Rank != 0)
+            throw new ArgumentException($"{GetType().Name}.Update: the state's step must be an f64[] scalar as Init makes it, got {step?.Type.ToString() ?? "null"}");
     }
 
     private OptimiserState<T> Unflatten<T>(T model, Tensor step, RuleState state)

@@ -33,12 +33,21 @@ internal sealed class ObjectAdapter<T> : TreeAdapter<T>
         construct = BuildConstructor(members);
     }
 
-    public override void Flatten(T value, List<Tensor> leaves, SignatureWriter? sig)
+    public override void Flatten(T value, List<Tensor> leaves, SignatureWriter? sig, int depth)
     {
         if (value is null) throw new ArgumentNullException(nameof(value), $"a {typeof(T).Name} in a parameter tree is null");
+        // Only user types can nest without bound (a type that refers to itself), so the depth check lives here.
+        if (depth > TreeDepth.Max) throw new TreeDepthException(typeof(T).Name);
         sig?.Write(TokenKind.Node | (long)members.Length << 8);
         sig?.Write(SignatureWriter.Intern(typeof(T)));
-        foreach (var m in members) m.Flatten(value, leaves, sig);
+        int i = 0;
+        try
+        {
+            for (; i < members.Length; i++) members[i].Flatten(value, leaves, sig, depth + 1);
+        }
+        catch (TreeDepthException e) when (e.Enter(members[i].Name, value))
+        {
+        }
     }
 
     public override T Rebuild(T template, IReadOnlyList<Tensor> leaves, ref int pos)
@@ -48,10 +57,19 @@ internal sealed class ObjectAdapter<T> : TreeAdapter<T>
         return construct(values);
     }
 
-    public override string Describe(T value)
+    public override string Describe(T value, int depth)
     {
+        if (value is null) return "null";
+        if (depth > TreeDepth.Max) throw new TreeDepthException(typeof(T).Name);
         var parts = new string[members.Length];
-        for (int i = 0; i < members.Length; i++) parts[i] = members[i].Name + ": " + members[i].Describe(value);
+        int i = 0;
+        try
+        {
+            for (; i < members.Length; i++) parts[i] = members[i].Name + ": " + members[i].Describe(value, depth + 1);
+        }
+        catch (TreeDepthException e) when (e.Enter(members[i].Name, value))
+        {
+        }
         return typeof(T).Name + " { " + string.Join(", ", parts) + " }";
     }
 
@@ -127,11 +145,11 @@ internal sealed class ObjectAdapter<T> : TreeAdapter<T>
 
         MemberInfo Info { get; }
 
-        void Flatten(T owner, List<Tensor> leaves, SignatureWriter? sig);
+        void Flatten(T owner, List<Tensor> leaves, SignatureWriter? sig, int depth);
 
         object? Rebuild(T template, IReadOnlyList<Tensor> leaves, ref int pos);
 
-        string Describe(T owner);
+        string Describe(T owner, int depth);
 
         void Paths(T owner, string path, List<string> paths);
     }
@@ -153,13 +171,13 @@ internal sealed class ObjectAdapter<T> : TreeAdapter<T>
 
         public MemberInfo Info { get; }
 
-        public void Flatten(T owner, List<Tensor> leaves, SignatureWriter? sig) =>
-            TreeAdapter<TMember>.Instance.Flatten(get(owner), leaves, sig);
+        public void Flatten(T owner, List<Tensor> leaves, SignatureWriter? sig, int depth) =>
+            TreeAdapter<TMember>.Instance.Flatten(get(owner), leaves, sig, depth);
 
         public object? Rebuild(T template, IReadOnlyList<Tensor> leaves, ref int pos) =>
             TreeAdapter<TMember>.Instance.Rebuild(get(template), leaves, ref pos);
 
-        public string Describe(T owner) => TreeAdapter<TMember>.Instance.Describe(get(owner));
+        public string Describe(T owner, int depth) => TreeAdapter<TMember>.Instance.Describe(get(owner), depth);
 
         public void Paths(T owner, string path, List<string> paths) => TreeAdapter<TMember>.Instance.Paths(get(owner), path, paths);
     }

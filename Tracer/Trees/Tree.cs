@@ -5,7 +5,7 @@ namespace Tracer;
 /// <c>Dictionary&lt;string, T&gt;</c> of trees; records and classes whose public properties or fields are trees.
 /// Numbers, strings, bools and enums are static leaves: kept as they are, never mapped.
 /// </summary>
-public static partial class Tree
+public static class Tree
 {
     /// <summary>The tensor leaves of <paramref name="tree"/> in a fixed order (declaration order, sorted dictionary keys).</summary>
     public static Tensor[] Leaves<T>(T tree)
@@ -18,10 +18,12 @@ public static partial class Tree
     /// <summary>
     /// The path of each tensor leaf, in the order of <see cref="Leaves{T}"/>: member names, list and array indices,
     /// dictionary keys and tuple item names joined by dots, e.g. <c>Layers.0.W</c>. A tree that is a single tensor
-    /// has the one path <c>""</c>. <see cref="Save{T}"/> names the tensors of a file by these paths.
+    /// has the one path <c>""</c>.
     /// </summary>
     public static string[] Paths<T>(T tree)
     {
+        // Flattening first rejects a cyclic tree with a message, before the path walk could recurse without end.
+        TreeAdapter<T>.Instance.Flatten(tree, [], null);
         var paths = new List<string>();
         TreeAdapter<T>.Instance.Paths(tree, "", paths);
         return paths.ToArray();

@@ -12,17 +12,27 @@ internal abstract class TreeAdapter<T>
     public static readonly TreeAdapter<T> Instance = (TreeAdapter<T>)TreeAdapters.Create(typeof(T));
 
     /// <summary>Appends the tensor leaves of <paramref name="value"/> in a fixed order; writes structure tokens when <paramref name="sig"/> is given.</summary>
-    public abstract void Flatten(T value, List<Tensor> leaves, SignatureWriter? sig);
+    public void Flatten(T value, List<Tensor> leaves, SignatureWriter? sig) => Flatten(value, leaves, sig, 0);
+
+    /// <summary>
+    /// <see cref="Flatten(T, List{Tensor}, SignatureWriter?)"/> at nesting level <paramref name="depth"/>; object
+    /// adapters stop at <see cref="TreeDepth.Max"/>, which is how a cyclic tree is caught before the stack overflows.
+    /// </summary>
+    public abstract void Flatten(T value, List<Tensor> leaves, SignatureWriter? sig, int depth);
 
     /// <summary>A value shaped like <paramref name="template"/> whose leaves are taken from <paramref name="leaves"/> starting at <paramref name="pos"/>.</summary>
     public abstract T Rebuild(T template, IReadOnlyList<Tensor> leaves, ref int pos);
 
     /// <summary>Short structural description for messages, e.g. <c>f32[4]</c> or <c>[f32[2], f32[3]]</c>.</summary>
-    public abstract string Describe(T value);
+    public string Describe(T value) => Describe(value, 0);
+
+    /// <summary><see cref="Describe(T)"/> at nesting level <paramref name="depth"/> (bounded like flattening).</summary>
+    public abstract string Describe(T value, int depth);
 
     /// <summary>
-    /// Appends the path of each tensor leaf, in the order of <see cref="Flatten"/>: member names, list indices and
-    /// dictionary keys joined by dots below <paramref name="prefix"/>, e.g. <c>Layers.0.W</c>.
+    /// Appends the path of each tensor leaf, in the order of <see cref="Flatten(T, List{Tensor}, SignatureWriter?)"/>:
+    /// member names, list indices and dictionary keys joined by dots below <paramref name="prefix"/>, e.g.
+    /// <c>Layers.0.W</c>. Callers flatten first, which rejects cyclic trees.
     /// </summary>
     public abstract void Paths(T value, string prefix, List<string> paths);
 
@@ -32,7 +42,7 @@ internal abstract class TreeAdapter<T>
 
 internal sealed class TensorAdapter : TreeAdapter<Tensor>
 {
-    public override void Flatten(Tensor value, List<Tensor> leaves, SignatureWriter? sig)
+    public override void Flatten(Tensor value, List<Tensor> leaves, SignatureWriter? sig, int depth)
     {
         if (value is null) throw new ArgumentNullException(nameof(value), "a tensor leaf of a parameter tree is null");
         leaves.Add(value);
@@ -41,7 +51,7 @@ internal sealed class TensorAdapter : TreeAdapter<Tensor>
 
     public override Tensor Rebuild(Tensor template, IReadOnlyList<Tensor> leaves, ref int pos) => leaves[pos++];
 
-    public override string Describe(Tensor value) => value is null ? "null" : value.Type.ToString();
+    public override string Describe(Tensor value, int depth) => value is null ? "null" : value.Type.ToString();
 
     public override void Paths(Tensor value, string prefix, List<string> paths) => paths.Add(prefix);
 }
@@ -49,7 +59,7 @@ internal sealed class TensorAdapter : TreeAdapter<Tensor>
 /// <summary>Numbers, strings, bools and enums: part of the signature by value, copied unchanged when rebuilding.</summary>
 internal sealed class StaticAdapter<T> : TreeAdapter<T>
 {
-    public override void Flatten(T value, List<Tensor> leaves, SignatureWriter? sig)
+    public override void Flatten(T value, List<Tensor> leaves, SignatureWriter? sig, int depth)
     {
         if (sig is null) return;
         sig.Write(TokenKind.Static);
@@ -65,7 +75,7 @@ internal sealed class StaticAdapter<T> : TreeAdapter<T>
 
     public override T Rebuild(T template, IReadOnlyList<Tensor> leaves, ref int pos) => template;
 
-    public override string Describe(T value) => value is string s ? $"\"{s}\"" : value?.ToString() ?? "null";
+    public override string Describe(T value, int depth) => value is string s ? $"\"{s}\"" : value?.ToString() ?? "null";
 
     public override void Paths(T value, string prefix, List<string> paths)
     {
@@ -77,11 +87,18 @@ internal sealed class ArrayAdapter<TItem> : TreeAdapter<TItem[]>
 {
     private static TreeAdapter<TItem> Item => TreeAdapter<TItem>.Instance;
 
-    public override void Flatten(TItem[] value, List<Tensor> leaves, SignatureWriter? sig)
+    public override void Flatten(TItem[] value, List<Tensor> leaves, SignatureWriter? sig, int depth)
     {
         ArgumentNullException.ThrowIfNull(value, $"{typeof(TItem).Name}[] in a parameter tree");
         sig?.Write(TokenKind.Sequence | (long)value.Length << 8);
-        foreach (var item in value) Item.Flatten(item, leaves, sig);
+        int i = 0;
+        try
+        {
+            for (; i < value.Length; i++) Item.Flatten(value[i], leaves, sig, depth + 1);
+        }
+        catch (TreeDepthException e) when (e.Enter(i, value))
+        {
+        }
     }
 
     public override TItem[] Rebuild(TItem[] template, IReadOnlyList<Tensor> leaves, ref int pos)
@@ -91,7 +108,19 @@ internal sealed class ArrayAdapter<TItem> : TreeAdapter<TItem[]>
         return result;
     }
 
-    public override string Describe(TItem[] value) => "[" + string.Join(", ", Array.ConvertAll(value, Item.Describe)) + "]";
+    public override string Describe(TItem[] value, int depth)
+    {
+        var parts = new string[value.Length];
+        int i = 0;
+        try
+        {
+            for (; i < value.Length; i++) parts[i] = Item.Describe(value[i], depth + 1);
+        }
+        catch (TreeDepthException e) when (e.Enter(i, value))
+        {
+        }
+        return "[" + string.Join(", ", parts) + "]";
+    }
 
     public override void Paths(TItem[] value, string prefix, List<string> paths)
     {
@@ -104,11 +133,18 @@ internal sealed class ListAdapter<TItem> : TreeAdapter<List<TItem>>
 {
     private static TreeAdapter<TItem> Item => TreeAdapter<TItem>.Instance;
 
-    public override void Flatten(List<TItem> value, List<Tensor> leaves, SignatureWriter? sig)
+    public override void Flatten(List<TItem> value, List<Tensor> leaves, SignatureWriter? sig, int depth)
     {
         ArgumentNullException.ThrowIfNull(value, $"List<{typeof(TItem).Name}> in a parameter tree");
         sig?.Write(TokenKind.Sequence | (long)value.Count << 8);
-        foreach (var item in value) Item.Flatten(item, leaves, sig);
+        int i = 0;
+        try
+        {
+            for (; i < value.Count; i++) Item.Flatten(value[i], leaves, sig, depth + 1);
+        }
+        catch (TreeDepthException e) when (e.Enter(i, value))
+        {
+        }
     }
 
     public override List<TItem> Rebuild(List<TItem> template, IReadOnlyList<Tensor> leaves, ref int pos)
@@ -118,7 +154,19 @@ internal sealed class ListAdapter<TItem> : TreeAdapter<List<TItem>>
         return result;
     }
 
-    public override string Describe(List<TItem> value) => "[" + string.Join(", ", value.ConvertAll(Item.Describe)) + "]";
+    public override string Describe(List<TItem> value, int depth)
+    {
+        var parts = new string[value.Count];
+        int i = 0;
+        try
+        {
+            for (; i < value.Count; i++) parts[i] = Item.Describe(value[i], depth + 1);
+        }
+        catch (TreeDepthException e) when (e.Enter(i, value))
+        {
+        }
+        return "[" + string.Join(", ", parts) + "]";
+    }
 
     public override void Paths(List<TItem> value, string prefix, List<string> paths)
     {
@@ -140,14 +188,22 @@ internal sealed class DictionaryAdapter<TItem> : TreeAdapter<Dictionary<string, 
         return keys;
     }
 
-    public override void Flatten(Dictionary<string, TItem> value, List<Tensor> leaves, SignatureWriter? sig)
+    public override void Flatten(Dictionary<string, TItem> value, List<Tensor> leaves, SignatureWriter? sig, int depth)
     {
         ArgumentNullException.ThrowIfNull(value, "dictionary in a parameter tree");
         sig?.Write(TokenKind.Sequence | (long)value.Count << 8);
-        foreach (var key in SortedKeys(value))
+        string key = "";
+        try
         {
-            sig?.Write(SignatureWriter.Intern(key));
-            Item.Flatten(value[key], leaves, sig);
+            foreach (var k in SortedKeys(value))
+            {
+                key = k;
+                sig?.Write(SignatureWriter.Intern(k));
+                Item.Flatten(value[k], leaves, sig, depth + 1);
+            }
+        }
+        catch (TreeDepthException e) when (e.EnterKey(key, value))
+        {
         }
     }
 
@@ -158,8 +214,20 @@ internal sealed class DictionaryAdapter<TItem> : TreeAdapter<Dictionary<string, 
         return result;
     }
 
-    public override string Describe(Dictionary<string, TItem> value) =>
-        "{" + string.Join(", ", Array.ConvertAll(SortedKeys(value), k => $"{k}: {Item.Describe(value[k])}")) + "}";
+    public override string Describe(Dictionary<string, TItem> value, int depth)
+    {
+        var keys = SortedKeys(value);
+        var parts = new string[keys.Length];
+        int i = 0;
+        try
+        {
+            for (; i < keys.Length; i++) parts[i] = $"{keys[i]}: {Item.Describe(value[keys[i]], depth + 1)}";
+        }
+        catch (TreeDepthException e) when (e.EnterKey(keys[i], value))
+        {
+        }
+        return "{" + string.Join(", ", parts) + "}";
+    }
 
     public override void Paths(Dictionary<string, TItem> value, string prefix, List<string> paths)
     {

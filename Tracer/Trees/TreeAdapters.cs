@@ -14,10 +14,7 @@ internal static class TreeAdapters
             var args = type.GetGenericArguments();
             if (def == typeof(List<>)) return Make(typeof(ListAdapter<>), args);
             if (def == typeof(Dictionary<,>) && args[0] == typeof(string)) return Make(typeof(DictionaryAdapter<>), args[1]);
-            if (def == typeof(ValueTuple<>)) return Make(typeof(TupleAdapter<>), args);
-            if (def == typeof(ValueTuple<,>)) return Make(typeof(TupleAdapter<,>), args);
-            if (def == typeof(ValueTuple<,,>)) return Make(typeof(TupleAdapter<,,>), args);
-            if (def == typeof(ValueTuple<,,,>)) return Make(typeof(TupleAdapter<,,,>), args);
+            if (TupleAdapterOf(def) is { } tuple) return Make(tuple, args);
         }
         if (IsObjectTree(type))
         {
@@ -44,10 +41,23 @@ internal static class TreeAdapters
             var args = type.GetGenericArguments();
             if (def == typeof(List<>)) return IsTree(args[0]);
             if (def == typeof(Dictionary<,>)) return args[0] == typeof(string) && IsTree(args[1]);
-            if (def == typeof(ValueTuple<>) || def == typeof(ValueTuple<,>) || def == typeof(ValueTuple<,,>) || def == typeof(ValueTuple<,,,>))
-                return Array.TrueForAll(args, IsTree);
+            if (TupleAdapterOf(def) is not null) return Array.TrueForAll(args, IsTree);
         }
         return IsObjectTree(type);
+    }
+
+    /// <summary>The adapter of a value tuple type definition of any arity (8 means seven items and a nested rest); else null.</summary>
+    private static Type? TupleAdapterOf(Type def)
+    {
+        if (def == typeof(ValueTuple<>)) return typeof(TupleAdapter<>);
+        if (def == typeof(ValueTuple<,>)) return typeof(TupleAdapter<,>);
+        if (def == typeof(ValueTuple<,,>)) return typeof(TupleAdapter<,,>);
+        if (def == typeof(ValueTuple<,,,>)) return typeof(TupleAdapter<,,,>);
+        if (def == typeof(ValueTuple<,,,,>)) return typeof(TupleAdapter<,,,,>);
+        if (def == typeof(ValueTuple<,,,,,>)) return typeof(TupleAdapter<,,,,,>);
+        if (def == typeof(ValueTuple<,,,,,,>)) return typeof(TupleAdapter<,,,,,,>);
+        if (def == typeof(ValueTuple<,,,,,,,>)) return typeof(TupleAdapter<,,,,,,,>);
+        return null;
     }
 
     /// <summary>User records, classes and structs (not delegates, interfaces, pointers or framework collections).</summary>
@@ -71,11 +81,11 @@ internal sealed class UnsupportedAdapter<T>(string? reason) : TreeAdapter<T>
         $"type {typeof(T).FullName} is not a parameter tree: use Tensor, arrays, List<T>, Dictionary<string, T>, value " +
         "tuples, records or classes of trees, or numbers, strings, bools and enums as static leaves");
 
-    public override void Flatten(T value, List<Tensor> leaves, SignatureWriter? sig) => throw Error();
+    public override void Flatten(T value, List<Tensor> leaves, SignatureWriter? sig, int depth) => throw Error();
 
     public override T Rebuild(T template, IReadOnlyList<Tensor> leaves, ref int pos) => throw Error();
 
-    public override string Describe(T value) => typeof(T).Name;
+    public override string Describe(T value, int depth) => typeof(T).Name;
 
     public override void Paths(T value, string prefix, List<string> paths) => throw Error();
 }

@@ -4,7 +4,7 @@ using System.Globalization;
 namespace Tracer.Tests.Training;
 
 /// <summary>
-/// Runs the three training examples in their fast mode, as a user would (<c>dotnet Example.dll --fast</c>), and
+/// Runs the training examples in their fast mode, as a user would (<c>dotnet Example.dll --fast</c>), and
 /// checks the result each one states. The example is built first when its assembly is missing (a test-project
 /// build does not build the examples; a solution build does). The methods of one class run one after another,
 /// so two builds never race.
@@ -86,5 +86,14 @@ public class ExampleTests
         var r = RunExample("OscillatorFit");
         Assert.AreEqual(2.0, r["omega"], 0.01);
         Assert.AreEqual(0.15, r["zeta"], 0.01);
+    }
+
+    [TestMethod]
+    public void GaussianProcessLearnsTheNoiseLevelAndTracksTheOscillator()
+    {
+        var r = RunExample("GaussianProcess");
+        Assert.IsLessThan(r["first_loss"] - 0.5, r["last_loss"], "the marginal likelihood improved");
+        Assert.AreEqual(0.05, r["noise_std"], 0.02, "noise standard deviation recovered");
+        Assert.IsLessThan(0.06, r["rmse"], "posterior mean within 0.06 RMS of the noise-free oscillator");
     }
 }

@@ -134,7 +134,7 @@ public class NnTests
         double Lse(params double[] z) => Math.Log(z.Sum(Math.Exp));
         double ce = 0.5 * ((Lse(2, 0.5, -1) - 2) + (Lse(0, 0, 3) - 3));
         Assert.AreEqual(ce, Losses.CrossEntropy(logits, labels).Item(), 1e-12);
-        Assert.AreEqual(ce, Losses.CrossEntropyWithProbabilities(logits, Losses.OneHot(labels, 3, DType.Float64)).Item(), 1e-12);
+        Assert.AreEqual(ce, Losses.SoftCrossEntropy(logits, Losses.OneHot(labels, 3, DType.Float64)).Item(), 1e-12);
 
         var z = Tensor.FromArray(new double[] { -3, 0.2, 4 }, 3);
         var t = Tensor.FromArray(new double[] { 0, 1, 0.3 }, 3);
