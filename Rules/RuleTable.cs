@@ -42,5 +42,6 @@ public sealed class RuleTable : IRuleSet
         .. SwitchRule.Create(),
     ]);
 
+    /// <summary>The rule of <paramref name="op"/>, or null for leaves (input, literal, constant), which have none.</summary>
     public PrimitiveRule? Find(OpCode op) => (uint)op < (uint)rules.Length ? rules[(int)op] : null;
 }

@@ -4,7 +4,7 @@ namespace Tracer;
 
 /// <summary>
 /// Dense linear algebra on the last two axes, batched over the leading ones; f32 and f64; eager, traced, compiled,
-/// under <see cref="Jit.Vmap(Func{Tensor, Tensor})"/>, and differentiable (reverse and forward mode, to any order)
+/// under <c>Jit.Vmap</c>, and differentiable (reverse and forward mode, to any order)
 /// with JAX's rules. Failures follow LAPACK-backed JAX instead of throwing: a matrix that is not positive definite
 /// gives a Cholesky factor of NaNs, a singular system infinities or NaNs, a singular determinant 0 (log -inf).
 /// </summary>

@@ -8,6 +8,7 @@ namespace Tracer.Compiler;
 /// </summary>
 public sealed class Attrs : IEquatable<Attrs>
 {
+    /// <summary>No parameters.</summary>
     public static readonly Attrs None = new();
 
     /// <summary>Reduction axes (sorted, distinct).</summary>
@@ -58,6 +59,7 @@ public sealed class Attrs : IEquatable<Attrs>
     /// <summary>triangular_solve: solve with the matrix transposed.</summary>
     public bool TransposeA { get; init; }
 
+    /// <inheritdoc/>
     public bool Equals(Attrs? other)
     {
         if (ReferenceEquals(this, other)) return true;
@@ -69,8 +71,10 @@ public sealed class Attrs : IEquatable<Attrs>
             && Lower == other.Lower && TransposeA == other.TransposeA;
     }
 
+    /// <inheritdoc/>
     public override bool Equals(object? obj) => Equals(obj as Attrs);
 
+    /// <inheritdoc/>
     public override int GetHashCode()
     {
         var h = new HashCode();

@@ -9,6 +9,7 @@ public abstract class ControlFlow
     /// <summary>Number of results (one equation each).</summary>
     public abstract int ResultCount { get; }
 
+    /// <summary>The type of result <paramref name="index"/>.</summary>
     public abstract TensorType ResultType(int index);
 
     /// <summary>The scalar parameters in printed graphs, e.g. <c>length=3 carries=1 xs=1 consts=0</c>.</summary>
@@ -47,6 +48,7 @@ public abstract class ControlFlow
         return results;
     }
 
+    /// <summary>The type of <paramref name="length"/> values of type <paramref name="t"/> stacked on a new leading axis.</summary>
     protected static TensorType Stacked(int length, TensorType t)
     {
         var dims = new int[t.Shape.Rank + 1];
@@ -63,6 +65,7 @@ public abstract class ControlFlow
 /// </summary>
 public sealed class ScanDef : ControlFlow
 {
+    /// <summary>A scan of <paramref name="length"/> steps of <paramref name="body"/>, whose inputs are carries, slices of xs and consts.</summary>
     public ScanDef(Graph body, int carries, int xs, int consts, int length, bool reverse)
     {
         if (body.Captures.Count > 0) throw new ArgumentException("scan: the body must have its captures lifted");
@@ -84,36 +87,50 @@ public sealed class ScanDef : ControlFlow
         Reverse = reverse;
     }
 
+    /// <summary>One step: [carries, x slices, consts] to [new carries, y slices].</summary>
     public Graph Body { get; }
 
+    /// <summary>Number of loop-carried values.</summary>
     public int Carries { get; }
 
+    /// <summary>Number of inputs scanned over their leading axis.</summary>
     public int Xs { get; }
 
+    /// <summary>Number of inputs every step sees whole.</summary>
     public int Consts { get; }
 
+    /// <summary>Number of steps (the leading axis of the xs).</summary>
     public int Length { get; }
 
+    /// <summary>Whether the steps run from the last slice to the first.</summary>
     public bool Reverse { get; }
 
+    /// <summary>Number of per-step outputs, stacked into results.</summary>
     public int Ys => Body.Outputs.Count - Carries;
 
+    /// <inheritdoc/>
     public override int ResultCount => Body.Outputs.Count;
 
+    /// <inheritdoc/>
     public override TensorType ResultType(int index) =>
         index < Carries ? Body.Outputs[index].Type : Stacked(Length, Body.Outputs[index].Type);
 
     /// <summary>Per-construct caches of derived definitions (filled by the rules, so CSE can share them).</summary>
     public object? WithHistory { get; set; }
 
+    /// <summary>Cache of the derived reverse-mode definition, set by the scan rule.</summary>
     public object? Backward { get; set; }
 
+    /// <summary>Cache of the derived forward-mode definition, set by the scan rule.</summary>
     public object? Forward { get; set; }
 
+    /// <inheritdoc/>
     public override string Parameters() => $"length={Length} carries={Carries} xs={Xs} consts={Consts}{(Reverse ? " reverse" : "")}";
 
+    /// <inheritdoc/>
     public override IReadOnlyList<(string Name, Graph Graph)> NamedSubGraphs() => [("body", Body)];
 
+    /// <inheritdoc/>
     public override Array[] Run(Array[] inputs, Func<Graph, Array[], Array[]> run)
     {
         int c = Carries, x = Xs, k = Consts;
@@ -147,6 +164,7 @@ public sealed class ScanDef : ControlFlow
 /// </summary>
 public sealed class WhileDef : ControlFlow
 {
+    /// <summary>A loop running <paramref name="body"/> while <paramref name="cond"/> holds.</summary>
     public WhileDef(Graph cond, Graph body, int carries, int consts)
     {
         if (cond.Captures.Count > 0 || body.Captures.Count > 0) throw new ArgumentException("while: captures must be lifted");
@@ -163,25 +181,34 @@ public sealed class WhileDef : ControlFlow
         Consts = consts;
     }
 
+    /// <summary>The condition: [carries, consts] to a bool scalar.</summary>
     public Graph Cond { get; }
 
+    /// <summary>One iteration: [carries, consts] to new carries.</summary>
     public Graph Body { get; }
 
+    /// <summary>Number of loop-carried values.</summary>
     public int Carries { get; }
 
+    /// <summary>Number of inputs every iteration sees unchanged.</summary>
     public int Consts { get; }
 
     /// <summary>The loop over [carries, carry tangents] (filled by the JVP rule, so CSE can share it).</summary>
     public object? Forward { get; set; }
 
+    /// <inheritdoc/>
     public override int ResultCount => Carries;
 
+    /// <inheritdoc/>
     public override TensorType ResultType(int index) => Body.Outputs[index].Type;
 
+    /// <inheritdoc/>
     public override string Parameters() => $"carries={Carries} consts={Consts}";
 
+    /// <inheritdoc/>
     public override IReadOnlyList<(string Name, Graph Graph)> NamedSubGraphs() => [("cond", Cond), ("body", Body)];
 
+    /// <inheritdoc/>
     public override Array[] Run(Array[] inputs, Func<Graph, Array[], Array[]> run)
     {
         var state = (Array[])inputs.Clone();
@@ -202,6 +229,7 @@ public sealed class WhileDef : ControlFlow
 /// </summary>
 public sealed class SwitchDef : ControlFlow
 {
+    /// <summary>A switch over <paramref name="branches"/>, which take and return values of the same types.</summary>
     public SwitchDef(Graph[] branches)
     {
         if (branches.Length == 0) throw new ArgumentException("switch: needs at least one branch");
@@ -221,18 +249,25 @@ public sealed class SwitchDef : ControlFlow
         Branches = branches;
     }
 
+    /// <summary>The alternatives, chosen by the clamped index.</summary>
     public Graph[] Branches { get; }
 
+    /// <inheritdoc/>
     public override int ResultCount => Branches[0].Outputs.Count;
 
+    /// <inheritdoc/>
     public override TensorType ResultType(int index) => Branches[0].Outputs[index].Type;
 
+    /// <summary>Cache of the derived reverse-mode definition, set by the switch rule.</summary>
     public object? Backward { get; set; }
 
+    /// <summary>Cache of the derived forward-mode definition, set by the switch rule.</summary>
     public object? Forward { get; set; }
 
+    /// <inheritdoc/>
     public override string Parameters() => $"branches={Branches.Length}";
 
+    /// <inheritdoc/>
     public override IReadOnlyList<(string Name, Graph Graph)> NamedSubGraphs()
     {
         var named = new (string, Graph)[Branches.Length];
@@ -240,6 +275,7 @@ public sealed class SwitchDef : ControlFlow
         return named;
     }
 
+    /// <inheritdoc/>
     public override Array[] Run(Array[] inputs, Func<Graph, Array[], Array[]> run)
     {
         int index = Math.Clamp(((int[])inputs[0])[0], 0, Branches.Length - 1);
@@ -250,6 +286,7 @@ public sealed class SwitchDef : ControlFlow
 /// <summary>Rows of a stacked host array (axis 0).</summary>
 public static class Rows
 {
+    /// <summary>A copy of row <paramref name="row"/> (<paramref name="rowSize"/> elements) of a stacked array.</summary>
     public static Array Get(Array stacked, int row, int rowSize)
     {
         var result = Array.CreateInstance(stacked.GetType().GetElementType()!, rowSize);
@@ -257,5 +294,6 @@ public static class Rows
         return result;
     }
 
+    /// <summary>Copies <paramref name="value"/> into row <paramref name="row"/> of a stacked array.</summary>
     public static void Set(Array stacked, int row, Array value) => Array.Copy(value, 0, stacked, row * value.Length, value.Length);
 }

@@ -25,6 +25,7 @@ public abstract class ControlFlowRule(OpCode op) : PrimitiveRule(op)
     /// <summary>Batching for the whole construct: every result with the axis its batch lies on.</summary>
     public abstract (Node[] Outputs, int[] Axes) BatchAll(Attrs attrs, Node[] args, int[] axes, int batchSize);
 
+    /// <inheritdoc/>
     public sealed override Node?[] Vjp(Node output, Node cotangent)
     {
         var cotangents = new Node?[output.Attrs.Control!.ResultCount];
@@ -32,9 +33,11 @@ public abstract class ControlFlowRule(OpCode op) : PrimitiveRule(op)
         return VjpAll(output.Attrs, output.Inputs, cotangents);
     }
 
+    /// <inheritdoc/>
     public sealed override Node? Jvp(Node output, Node?[] tangents) =>
         JvpAll(output.Attrs, output.Inputs, tangents).Tangents[output.Attrs.Index];
 
+    /// <inheritdoc/>
     public sealed override (Node Output, int Axis) Batch(Attrs attrs, Node[] args, int[] axes, int batchSize)
     {
         var (outputs, outAxes) = BatchAll(attrs, args, axes, batchSize);

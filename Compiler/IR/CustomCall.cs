@@ -9,6 +9,7 @@ namespace Tracer.Compiler;
 /// </summary>
 public sealed class CustomCall
 {
+    /// <summary>A custom operation named <paramref name="name"/> defined by its joint forward-and-pullback graph.</summary>
     public CustomCall(string name, Graph joint, int argumentCount, bool differentiable)
     {
         if (joint.Captures.Count > 0) throw new ArgumentException("the joint graph must have its captures lifted to inputs");
@@ -18,14 +19,19 @@ public sealed class CustomCall
         IsDifferentiable = differentiable;
     }
 
+    /// <summary>The name given to <c>Rule.Define</c>, shown in printed graphs.</summary>
     public string Name { get; }
 
+    /// <summary>The forward computation and its pullback in one graph (see the class remarks for its layout).</summary>
     public Graph Joint { get; }
 
+    /// <summary>The number of differentiable arguments.</summary>
     public int ArgumentCount { get; }
 
+    /// <summary>False for operations declared non-differentiable: their inputs get no gradient.</summary>
     public bool IsDifferentiable { get; }
 
+    /// <summary>The type of the operation's result.</summary>
     public TensorType OutputType => Joint.Outputs[0].Type;
 
     /// <summary>Emits the forward computation into the current trace (the pullback part is dead and dropped by DCE).</summary>

@@ -3,12 +3,17 @@ namespace Tracer;
 /// <summary>Element type of a tensor. Printed as f32, f64, i32 and bool.</summary>
 public enum DType
 {
+    /// <summary>32-bit IEEE float, printed f32.</summary>
     Float32,
+    /// <summary>64-bit IEEE float, printed f64.</summary>
     Float64,
+    /// <summary>32-bit signed integer, printed i32.</summary>
     Int32,
+    /// <summary>Boolean, printed bool.</summary>
     Bool,
 }
 
+/// <summary>Names, promotion and host arrays of element types.</summary>
 public static class DTypeExtensions
 {
     /// <summary>The short name used in printed graphs and error messages: f32, f64, i32, bool.</summary>
@@ -21,6 +26,7 @@ public static class DTypeExtensions
         _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
     };
 
+    /// <summary>Whether values of this type can be differentiated (f32 and f64).</summary>
     public static bool IsFloat(this DType dtype) => dtype is DType.Float32 or DType.Float64;
 
     /// <summary>Promotion order bool &lt; i32 &lt; f32 &lt; f64 (JAX's lattice restricted to our four types).</summary>

@@ -38,6 +38,7 @@ public sealed class Graph
     /// <summary>Every non-input node, in an order where inputs come before users.</summary>
     public IReadOnlyList<Node> Equations => EquationArray;
 
+    /// <summary>The results, in order.</summary>
     public IReadOnlyList<Node> Outputs => OutputArray;
 
     internal Node[] InputArray { get; }
@@ -52,8 +53,10 @@ public sealed class Graph
     public Graph WithOutputs(int start, int count) =>
         new(Builder, InputArray, CaptureArray, EquationArray, OutputArray.AsSpan(start, count).ToArray(), IdCount);
 
+    /// <summary>The graph as jaxpr-like text: typed inputs, one equation per line, outputs.</summary>
     public override string ToString() => GraphPrinter.ToText(this);
 
+    /// <summary>The graph in Graphviz dot syntax.</summary>
     public string ToDot() => GraphPrinter.ToDot(this);
 }
 

@@ -29,8 +29,10 @@ public sealed class GraphBuilder
     /// <summary>The innermost trace active on this thread, or null outside tracing.</summary>
     public static GraphBuilder? Current => current;
 
+    /// <summary>The rules that type and check every equation.</summary>
     public IRuleSet Rules { get; }
 
+    /// <summary>The enclosing trace, when this one is nested (a transform inside a traced function).</summary>
     public GraphBuilder? Parent { get; }
 
     /// <summary>
@@ -50,11 +52,14 @@ public sealed class GraphBuilder
         return scope;
     }
 
+    /// <summary>Restores the previously active trace when disposed.</summary>
     public readonly struct Scope(GraphBuilder? previous) : IDisposable
     {
+        /// <summary>Makes the trace active before <see cref="Activate"/> current again.</summary>
         public void Dispose() => current = previous;
     }
 
+    /// <summary>Appends a parameter of <paramref name="type"/> to the graph.</summary>
     public Node Input(TensorType type)
     {
         var node = new Node(this, nextId++, nextOrdinal++, OpCode.Input, new Attrs { Index = inputs.Count }, [], type);

@@ -9,6 +9,7 @@ public static class GraphPrinter
     /// <summary>Jaxpr-like text; control-flow and custom-rule sub-graphs print in full, nested (see <see cref="GraphText"/>).</summary>
     public static string ToText(Graph g) => GraphText.Write(g);
 
+    /// <summary>The Graphviz dot text of <paramref name="g"/>.</summary>
     public static string ToDot(Graph g)
     {
         var names = Names(g);
@@ -42,6 +43,7 @@ public static class GraphPrinter
     /// <summary>Literal as printed inline: <c>3.0:f32[]</c>.</summary>
     public static string Literal(Node lit) => FormatScalar(lit.Attrs.Value, lit.DType) + ":" + lit.Type;
 
+    /// <summary>A scalar as printed in graphs, e.g. <c>3.0:f32[]</c> without the type.</summary>
     public static string FormatScalar(double v, DType dtype) => dtype switch
     {
         DType.Bool => v != 0 ? "True" : "False",
@@ -81,6 +83,7 @@ public static class GraphPrinter
         return names;
     }
 
+    /// <summary>The variable name of the value with ordinal <paramref name="i"/>: a, b, ..., z, ba, bb...</summary>
     public static string Name(int i)
     {
         var sb = new StringBuilder();

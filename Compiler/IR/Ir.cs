@@ -7,101 +7,143 @@ namespace Tracer.Compiler;
 /// </summary>
 public static class Ir
 {
+    /// <summary>The innermost active trace, which the helpers emit into; an error when none is active.</summary>
     public static GraphBuilder B => GraphBuilder.Current
         ?? throw new InvalidOperationException("no trace is active: IR can only be emitted while tracing");
 
+    /// <summary>A scalar literal of <paramref name="dtype"/>.</summary>
     public static Node Lit(double value, DType dtype) => B.Literal(value, dtype);
 
     /// <summary>A tensor of <paramref name="shape"/> filled with <paramref name="value"/>.</summary>
     public static Node Full(Shape shape, double value, DType dtype) => Broadcast(Lit(value, dtype), shape);
 
+    /// <summary>Zeros of <paramref name="x"/>'s shape and dtype.</summary>
     public static Node ZerosLike(Node x) => Full(x.Shape, 0, x.DType);
 
+    /// <summary>Ones of <paramref name="x"/>'s shape and dtype.</summary>
     public static Node OnesLike(Node x) => Full(x.Shape, 1, x.DType);
 
+    /// <summary>Emits the unary primitive <paramref name="op"/>.</summary>
     public static Node Unary(OpCode op, Node x) => B.Emit(op, Attrs.None, x);
 
+    /// <summary>Emits the binary primitive <paramref name="op"/> (arithmetic or comparison).</summary>
     public static Node Binary(OpCode op, Node a, Node b) => B.Emit(op, Attrs.None, a, b);
 
+    /// <summary>Emits elementwise <c>-x</c>.</summary>
     public static Node Neg(Node x) => Unary(OpCode.Neg, x);
 
+    /// <summary>Emits elementwise <c>|x|</c>.</summary>
     public static Node Abs(Node x) => Unary(OpCode.Abs, x);
 
+    /// <summary>Emits elementwise <c>sign(x)</c>.</summary>
     public static Node Sign(Node x) => Unary(OpCode.Sign, x);
 
+    /// <summary>Emits elementwise <c>exp(x)</c>.</summary>
     public static Node Exp(Node x) => Unary(OpCode.Exp, x);
 
+    /// <summary>Emits elementwise <c>log(x)</c>.</summary>
     public static Node Log(Node x) => Unary(OpCode.Log, x);
 
+    /// <summary>Emits elementwise <c>log(1 + x)</c>.</summary>
     public static Node Log1p(Node x) => Unary(OpCode.Log1p, x);
 
+    /// <summary>Emits elementwise <c>exp(x) - 1</c>.</summary>
     public static Node Expm1(Node x) => Unary(OpCode.Expm1, x);
 
+    /// <summary>Emits elementwise <c>sqrt(x)</c>.</summary>
     public static Node Sqrt(Node x) => Unary(OpCode.Sqrt, x);
 
+    /// <summary>Emits elementwise <c>1 / sqrt(x)</c>.</summary>
     public static Node Rsqrt(Node x) => Unary(OpCode.Rsqrt, x);
 
+    /// <summary>Emits elementwise <c>sin(x)</c>.</summary>
     public static Node Sin(Node x) => Unary(OpCode.Sin, x);
 
+    /// <summary>Emits elementwise <c>cos(x)</c>.</summary>
     public static Node Cos(Node x) => Unary(OpCode.Cos, x);
 
+    /// <summary>Emits elementwise <c>tan(x)</c>.</summary>
     public static Node Tan(Node x) => Unary(OpCode.Tan, x);
 
+    /// <summary>Emits elementwise <c>tanh(x)</c>.</summary>
     public static Node Tanh(Node x) => Unary(OpCode.Tanh, x);
 
+    /// <summary>Emits elementwise <c>1 / (1 + exp(-x))</c>.</summary>
     public static Node Logistic(Node x) => Unary(OpCode.Logistic, x);
 
+    /// <summary>Emits elementwise <c>a + b</c> with broadcasting.</summary>
     public static Node Add(Node a, Node b) => Binary(OpCode.Add, a, b);
 
+    /// <summary>Emits elementwise <c>a - b</c> with broadcasting.</summary>
     public static Node Sub(Node a, Node b) => Binary(OpCode.Sub, a, b);
 
+    /// <summary>Emits elementwise <c>a * b</c> with broadcasting.</summary>
     public static Node Mul(Node a, Node b) => Binary(OpCode.Mul, a, b);
 
+    /// <summary>Emits elementwise <c>a / b</c> with broadcasting.</summary>
     public static Node Div(Node a, Node b) => Binary(OpCode.Div, a, b);
 
+    /// <summary>Emits elementwise <c>a to the power b</c> with broadcasting.</summary>
     public static Node Pow(Node a, Node b) => Binary(OpCode.Pow, a, b);
 
+    /// <summary>Emits elementwise <c>max(a, b)</c> with broadcasting.</summary>
     public static Node Max(Node a, Node b) => Binary(OpCode.Max, a, b);
 
+    /// <summary>Emits elementwise <c>min(a, b)</c> with broadcasting.</summary>
     public static Node Min(Node a, Node b) => Binary(OpCode.Min, a, b);
 
+    /// <summary>Emits elementwise <c>a == b</c> with broadcasting.</summary>
     public static Node Eq(Node a, Node b) => Binary(OpCode.Eq, a, b);
 
+    /// <summary>Emits elementwise <c>a != b</c> with broadcasting.</summary>
     public static Node Ne(Node a, Node b) => Binary(OpCode.Ne, a, b);
 
+    /// <summary>Emits elementwise <c>a &lt; b</c> with broadcasting.</summary>
     public static Node Lt(Node a, Node b) => Binary(OpCode.Lt, a, b);
 
+    /// <summary>Emits elementwise <c>a &lt;= b</c> with broadcasting.</summary>
     public static Node Le(Node a, Node b) => Binary(OpCode.Le, a, b);
 
+    /// <summary>Emits elementwise <c>a &gt; b</c> with broadcasting.</summary>
     public static Node Gt(Node a, Node b) => Binary(OpCode.Gt, a, b);
 
+    /// <summary>Emits elementwise <c>a &gt;= b</c> with broadcasting.</summary>
     public static Node Ge(Node a, Node b) => Binary(OpCode.Ge, a, b);
 
     /// <summary>Elementwise <paramref name="a"/> where <paramref name="cond"/> is true, else <paramref name="b"/>.</summary>
     public static Node Select(Node cond, Node a, Node b) => B.Emit(OpCode.Select, Attrs.None, cond, a, b);
 
+    /// <summary>Converts to <paramref name="dtype"/>; returns <paramref name="x"/> when it already has it.</summary>
     public static Node Cast(Node x, DType dtype) =>
         x.DType == dtype ? x : B.Emit(OpCode.Cast, new Attrs { DType = dtype }, x);
 
+    /// <summary>The identity with a zero derivative.</summary>
     public static Node StopGradient(Node x) => Unary(OpCode.StopGradient, x);
 
     /// <summary>The identity, opaque to the optimiser (see <see cref="OpCode.OptimizationBarrier"/>).</summary>
     public static Node OptimizationBarrier(Node x) => Unary(OpCode.OptimizationBarrier, x);
 
+    /// <summary>Emits the reduction <paramref name="op"/> over <paramref name="axes"/>; no axes returns the input.</summary>
     public static Node Reduce(OpCode op, Node x, int[] axes) =>
         axes.Length == 0 ? x : B.Emit(op, new Attrs { Axes = axes }, x);
 
+    /// <summary>Sum over <paramref name="axes"/> (the axes are removed).</summary>
     public static Node ReduceSum(Node x, params int[] axes) => Reduce(OpCode.ReduceSum, x, axes);
 
+    /// <summary>Maximum over <paramref name="axes"/> (the axes are removed).</summary>
     public static Node ReduceMax(Node x, params int[] axes) => Reduce(OpCode.ReduceMax, x, axes);
 
+    /// <summary>Minimum over <paramref name="axes"/> (the axes are removed).</summary>
     public static Node ReduceMin(Node x, params int[] axes) => Reduce(OpCode.ReduceMin, x, axes);
 
+    /// <summary>Product over <paramref name="axes"/> (the axes are removed).</summary>
     public static Node ReduceProd(Node x, params int[] axes) => Reduce(OpCode.ReduceProd, x, axes);
 
+    /// <summary>The elements of <paramref name="x"/> in row-major order with <paramref name="shape"/>.</summary>
     public static Node Reshape(Node x, Shape shape) =>
         x.Shape == shape ? x : B.Emit(OpCode.Reshape, new Attrs { Shape = shape }, x);
 
+    /// <summary>Permutes the axes: output axis i is input axis <c>perm[i]</c>.</summary>
     public static Node Transpose(Node x, params int[] perm)
     {
         bool identity = true;
@@ -113,6 +155,7 @@ public static class Ir
     public static Node Broadcast(Node x, Shape shape) =>
         x.Shape == shape ? x : B.Emit(OpCode.Broadcast, new Attrs { Shape = shape }, x);
 
+    /// <summary>The box from <paramref name="starts"/> (inclusive) to <paramref name="ends"/> (exclusive).</summary>
     public static Node Slice(Node x, int[] starts, int[] ends)
     {
         bool whole = starts.Length == x.Shape.Rank && ends.Length == x.Shape.Rank;
@@ -128,6 +171,7 @@ public static class Ir
         return none ? x : B.Emit(OpCode.Pad, new Attrs { Starts = low, Ends = high }, x);
     }
 
+    /// <summary>Concatenates <paramref name="xs"/> along <paramref name="axis"/>.</summary>
     public static Node Concat(int axis, params Node[] xs) =>
         xs.Length == 1 ? xs[0] : B.Emit(OpCode.Concat, new Attrs { Axis = axis }, xs);
 
@@ -142,6 +186,7 @@ public static class Ir
     public static Node ScatterAdd(Node updates, Node indices, int axis, Shape shape, int batchDims = 0) =>
         B.Emit(OpCode.ScatterAdd, new Attrs { Axis = axis, Shape = shape, BatchDims = batchDims }, updates, indices);
 
+    /// <summary>Batched matrix product of operands of rank 2 or more, batch axes broadcast.</summary>
     public static Node MatMul(Node a, Node b) => B.Emit(OpCode.MatMul, Attrs.None, a, b);
 
     /// <summary>Swaps the last two axes (rank >= 2).</summary>

@@ -7,79 +7,130 @@ namespace Tracer.Compiler;
 public enum OpCode
 {
     // Leaves
+    /// <summary>A parameter of the graph (<see cref="Attrs.Index"/> is its position).</summary>
     Input,
+    /// <summary>A scalar constant written into the graph (<see cref="Attrs.Value"/> of <see cref="Attrs.DType"/>).</summary>
     Literal,
+    /// <summary>A tensor constant: host data captured from a concrete tensor (<see cref="Attrs.Data"/>).</summary>
     Constant,
 
     // Unary elementwise (float unless noted)
+    /// <summary>Elementwise negation.</summary>
     Neg,
+    /// <summary>Elementwise absolute value.</summary>
     Abs,
+    /// <summary>Elementwise sign: -1, 0 or 1.</summary>
     Sign,
+    /// <summary>Elementwise e to the power x.</summary>
     Exp,
+    /// <summary>Elementwise natural logarithm.</summary>
     Log,
+    /// <summary>Elementwise log(1 + x), accurate for small x.</summary>
     Log1p,
+    /// <summary>Elementwise exp(x) - 1, accurate for small x.</summary>
     Expm1,
+    /// <summary>Elementwise square root.</summary>
     Sqrt,
+    /// <summary>Elementwise reciprocal square root, 1 / sqrt(x).</summary>
     Rsqrt,
+    /// <summary>Elementwise sine.</summary>
     Sin,
+    /// <summary>Elementwise cosine.</summary>
     Cos,
+    /// <summary>Elementwise tangent.</summary>
     Tan,
+    /// <summary>Elementwise hyperbolic tangent.</summary>
     Tanh,
+    /// <summary>Elementwise logistic sigmoid, 1 / (1 + exp(-x)).</summary>
     Logistic,
 
     // Binary elementwise with NumPy broadcasting; both operands have the same dtype
+    /// <summary>Elementwise sum.</summary>
     Add,
+    /// <summary>Elementwise difference.</summary>
     Sub,
+    /// <summary>Elementwise product.</summary>
     Mul,
+    /// <summary>Elementwise quotient.</summary>
     Div,
+    /// <summary>Elementwise power, a to the b.</summary>
     Pow,
+    /// <summary>Elementwise maximum of two operands.</summary>
     Max,
+    /// <summary>Elementwise minimum of two operands.</summary>
     Min,
 
     // Comparisons with broadcasting -> bool
+    /// <summary>Elementwise a == b (bool).</summary>
     Eq,
+    /// <summary>Elementwise a != b (bool).</summary>
     Ne,
+    /// <summary>Elementwise a &lt; b (bool).</summary>
     Lt,
+    /// <summary>Elementwise a &lt;= b (bool).</summary>
     Le,
+    /// <summary>Elementwise a &gt; b (bool).</summary>
     Gt,
+    /// <summary>Elementwise a &gt;= b (bool).</summary>
     Ge,
 
     // select(c, a, b): a where c else b, broadcasting all three
+    /// <summary>Elementwise choice: a where the condition is true, else b.</summary>
     Select,
+    /// <summary>Conversion to <see cref="Attrs.DType"/>.</summary>
     Cast,
+    /// <summary>The identity, with a zero derivative.</summary>
     StopGradient,
 
     // Reductions over Attrs.Axes (no kept dimensions)
+    /// <summary>Sum over <see cref="Attrs.Axes"/>.</summary>
     ReduceSum,
+    /// <summary>Maximum over <see cref="Attrs.Axes"/>.</summary>
     ReduceMax,
+    /// <summary>Minimum over <see cref="Attrs.Axes"/>.</summary>
     ReduceMin,
+    /// <summary>Product over <see cref="Attrs.Axes"/>.</summary>
     ReduceProd,
 
     // Shape and data movement
+    /// <summary>The same elements in row-major order with shape <see cref="Attrs.Shape"/>.</summary>
     Reshape,
+    /// <summary>Axes permuted by <see cref="Attrs.Perm"/>.</summary>
     Transpose,
+    /// <summary>NumPy-style broadcast to <see cref="Attrs.Shape"/>.</summary>
     Broadcast,
+    /// <summary>The box from <see cref="Attrs.Starts"/> (inclusive) to <see cref="Attrs.Ends"/> (exclusive).</summary>
     Slice,
+    /// <summary>Zero padding: <see cref="Attrs.Starts"/> elements before and <see cref="Attrs.Ends"/> after each axis.</summary>
     Pad,
+    /// <summary>Concatenation of the inputs along <see cref="Attrs.Axis"/>.</summary>
     Concat,
+    /// <summary>Rows of the first input at the indices of the second along <see cref="Attrs.Axis"/>.</summary>
     Gather,
+    /// <summary>The transpose of gather: updates added into zeros of <see cref="Attrs.Shape"/> at the indices.</summary>
     ScatterAdd,
 
     // Linear algebra: batched matrix product of operands of rank >= 2, batch axes broadcast
+    /// <summary>Batched matrix product with broadcast batch axes.</summary>
     MatMul,
 
     // A user-defined operation (Rule.Define): a traced forward graph with a traced pullback (Attrs.Custom)
+    /// <summary>A user-defined operation with its own pullback (<see cref="Attrs.Custom"/>).</summary>
     Custom,
 
     // The identity, opaque to the optimiser: values on either side are never merged by CSE or simplification.
     // Rematerialisation (Jit.Checkpoint) recomputes from behind one so the recomputation is not folded away.
+    /// <summary>The identity, opaque to the optimiser.</summary>
     OptimizationBarrier,
 
     // Structured control flow (Attrs.Control holds the traced sub-graphs). A construct with several results is one
     // equation per result, each with the same inputs and definition and Attrs.Index naming its result; transforms,
     // the printer and the lowering treat such siblings as one unit (Siblings, ControlFlowRule).
+    /// <summary>A loop over the leading axis of its inputs, carrying state (<see cref="ScanDef"/>).</summary>
     Scan,
+    /// <summary>A loop while a condition holds (<see cref="WhileDef"/>).</summary>
     While,
+    /// <summary>One of several branches chosen by an index (<see cref="SwitchDef"/>).</summary>
     Switch,
 
     // Dense linear algebra on the last two axes, batched over the leading ones (float only). Decompositions with
@@ -94,22 +145,35 @@ public enum OpCode
     Svd,
 }
 
+/// <summary>Families of primitives that share shape rules, lowering and printing.</summary>
 public enum OpKind
 {
+    /// <summary>Inputs, literals and constants.</summary>
     Leaf,
+    /// <summary>One-operand elementwise functions.</summary>
     Unary,
+    /// <summary>Two-operand elementwise arithmetic with broadcasting.</summary>
     Binary,
+    /// <summary>Elementwise comparisons giving bool.</summary>
     Compare,
+    /// <summary>The elementwise select.</summary>
     Select,
+    /// <summary>Conversions and identities (cast, stop_gradient, optimization_barrier).</summary>
     Cast,
+    /// <summary>Reductions over axes.</summary>
     Reduce,
+    /// <summary>Shape and data movement (reshape, transpose, slice, gather...).</summary>
     Structural,
+    /// <summary>The matrix product.</summary>
     MatMul,
+    /// <summary>User-defined operations.</summary>
     Custom,
+    /// <summary>Scan, while and switch.</summary>
     ControlFlow,
     Linalg,
 }
 
+/// <summary>Names and families of the primitives.</summary>
 public static class OpInfo
 {
     /// <summary>The jaxpr-style name used in printed graphs and error messages.</summary>
@@ -176,6 +240,7 @@ public static class OpInfo
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 
+    /// <summary>The family <paramref name="op"/> belongs to.</summary>
     public static OpKind Kind(this OpCode op) => op switch
     {
         OpCode.Input or OpCode.Literal or OpCode.Constant => OpKind.Leaf,

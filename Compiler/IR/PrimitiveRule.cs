@@ -7,8 +7,10 @@ namespace Tracer.Compiler;
 /// </summary>
 public abstract class PrimitiveRule
 {
+    /// <summary>A rule for <paramref name="op"/>.</summary>
     protected PrimitiveRule(OpCode op) => Op = op;
 
+    /// <summary>The primitive this rule describes.</summary>
     public OpCode Op { get; }
 
     /// <summary>Output type, or an <see cref="ArgumentException"/> that names the op and the offending shapes.</summary>
@@ -49,8 +51,10 @@ public interface IRuleSet
     PrimitiveRule? Find(OpCode op);
 }
 
+/// <summary>Lookups in a rule set that fail with a clear message.</summary>
 public static class RuleSetExtensions
 {
+    /// <summary>The rule of <paramref name="op"/>, or an error naming the primitive when the set has none.</summary>
     public static PrimitiveRule Get(this IRuleSet rules, OpCode op) =>
         rules.Find(op) ?? throw new NotSupportedException($"{op.Name()}: no rule is registered for this primitive");
 }

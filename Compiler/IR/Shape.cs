@@ -8,6 +8,7 @@ public readonly struct Shape : IEquatable<Shape>
     private static readonly int[] NoDims = [];
     private readonly int[]? dims;
 
+    /// <summary>A shape of the given dimensions (copied); negative dimensions are an error.</summary>
     public Shape(params int[] dims)
     {
         ArgumentNullException.ThrowIfNull(dims);
@@ -60,13 +61,16 @@ public readonly struct Shape : IEquatable<Shape>
         }
     }
 
+    /// <summary>The shape <c>[]</c> of a scalar.</summary>
     public static Shape Scalar => default;
 
+    /// <summary>The number of axes.</summary>
     public int Rank => dims?.Length ?? 0;
 
     /// <summary>Same as <see cref="Rank"/>; lets C# index from the end: <c>shape[^1]</c>.</summary>
     public int Length => Rank;
 
+    /// <summary>The size of axis <paramref name="axis"/>.</summary>
     public int this[int axis] => (dims ?? NoDims)[axis];
 
     /// <summary>Number of elements (1 for a scalar).</summary>
@@ -80,8 +84,10 @@ public readonly struct Shape : IEquatable<Shape>
         }
     }
 
+    /// <summary>The dimensions, without copying.</summary>
     public ReadOnlySpan<int> Dims => dims ?? NoDims;
 
+    /// <summary>A copy of the dimensions.</summary>
     public int[] ToArray() => Dims.ToArray();
 
     /// <summary>Row-major (C order) strides in elements.</summary>
@@ -97,10 +103,13 @@ public readonly struct Shape : IEquatable<Shape>
         return s;
     }
 
+    /// <inheritdoc/>
     public bool Equals(Shape other) => Dims.SequenceEqual(other.Dims);
 
+    /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is Shape s && Equals(s);
 
+    /// <inheritdoc/>
     public override int GetHashCode()
     {
         var h = new HashCode();
@@ -108,12 +117,16 @@ public readonly struct Shape : IEquatable<Shape>
         return h.ToHashCode();
     }
 
+    /// <summary>Whether the two shapes have the same dimensions.</summary>
     public static bool operator ==(Shape a, Shape b) => a.Equals(b);
 
+    /// <summary>Whether the two shapes differ in a dimension or in rank.</summary>
     public static bool operator !=(Shape a, Shape b) => !a.Equals(b);
 
+    /// <inheritdoc/>
     public override string ToString() => Format(Dims);
 
+    /// <summary>Formats dimensions as printed shapes are, e.g. <c>[2,3]</c>.</summary>
     public static string Format(ReadOnlySpan<int> dims)
     {
         var sb = new StringBuilder("[");

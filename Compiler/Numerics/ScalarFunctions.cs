@@ -26,5 +26,6 @@ public static class ScalarFunctions
         return double.IsInfinity(u) ? u : um1 * x / Math.Log(u);
     }
 
+    /// <summary>The logistic sigmoid 1 / (1 + exp(-x)), without overflow for large |x|.</summary>
     public static double Logistic(double x) => 1 / (1 + Math.Exp(-x));
 }

@@ -41,6 +41,7 @@ public static class GraphStats
         return peak;
     }
 
+    /// <summary>Bytes per element of <paramref name="dtype"/>.</summary>
     public static int ElementSize(DType dtype) => dtype switch
     {
         DType.Float64 => 8,

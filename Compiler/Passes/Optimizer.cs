@@ -15,6 +15,7 @@ public readonly record struct OptimizeOptions(bool Final);
 /// </summary>
 public static class Optimizer
 {
+    /// <summary>The optimised graph: dead code removed, simplified, constants folded, duplicates merged.</summary>
     public static Graph Run(Graph graph, OptimizeOptions options = default)
     {
         var live = Liveness(graph);

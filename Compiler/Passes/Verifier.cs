@@ -6,6 +6,7 @@ namespace Tracer.Compiler;
 /// </summary>
 public static class Verifier
 {
+    /// <summary>Checks that every equation is well typed and in dependency order; throws naming the first violation.</summary>
     public static void Verify(Graph graph)
     {
         var defined = new bool[graph.IdCount];

@@ -107,6 +107,7 @@ public static class Batching
         return Ir.Transpose(x, order.ToArray());
     }
 
+    /// <summary>The shape with a new axis of <paramref name="size"/> at <paramref name="axis"/>.</summary>
     public static Shape InsertAxis(Shape s, int axis, int size)
     {
         var dims = new List<int>(s.ToArray());

@@ -72,6 +72,7 @@ public static class Replay
         }
     }
 
+    /// <summary>The images of <paramref name="nodes"/> under <paramref name="map"/> (indexed by node id).</summary>
     public static Node[] MapAll(Node[] nodes, Node[] map)
     {
         var result = new Node[nodes.Length];

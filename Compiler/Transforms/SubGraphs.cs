@@ -16,6 +16,7 @@ public static class SubGraphs
         return builder.Build(body(inputs));
     }
 
+    /// <summary>The types of a graph's inputs.</summary>
     public static TensorType[] InputTypes(Graph g)
     {
         var t = new TensorType[g.Inputs.Count];
@@ -23,6 +24,7 @@ public static class SubGraphs
         return t;
     }
 
+    /// <summary>The types of a graph's outputs.</summary>
     public static TensorType[] OutputTypes(Graph g)
     {
         var t = new TensorType[g.Outputs.Count];
@@ -83,6 +85,7 @@ public static class SubGraphs
         return ForwardMode.Jvp(withTangentInputs, inTypes.Length);
     }
 
+    /// <summary>The axes 0 to <paramref name="rank"/> - 1.</summary>
     public static int[] AllAxes(int rank)
     {
         var axes = new int[rank];

@@ -48,6 +48,8 @@ public class LayeringTests
                 string id = package.Attribute("Include")!.Value;
                 if (id.StartsWith("ILGPU", StringComparison.Ordinal)) Assert.AreEqual("Runtime.Cuda", project, "ILGPU only in Runtime.Cuda");
                 if (id == "FastExpressionCompiler") Assert.AreEqual("Runtime.Cpu", project, "FEC only in Runtime.Cpu");
+                // ONNX Runtime checks exported models in tests; the packages users install must not pull it in.
+                Assert.IsFalse(id.StartsWith("Microsoft.ML.OnnxRuntime", StringComparison.Ordinal), $"{project} must not reference {id}");
             }
         }
     }

@@ -22,6 +22,7 @@ public sealed class DisposeScope : IDisposable
     private HashSet<Tensor>? owned;
     private bool closed;
 
+    /// <summary>Opens a scope on this thread, nested in the current one; dispose it on the same thread.</summary>
     public DisposeScope()
     {
         outer = current;

@@ -9,6 +9,7 @@ namespace Tracer;
 /// </summary>
 public static class Rule
 {
+    /// <summary>A differentiable operation of one input whose derivative is the pullback the forward returns (ChainRules-style rrule).</summary>
     public static Func<Tensor, Tensor> Define(string name, Func<Tensor, (Tensor Output, Func<Tensor, Tensor> Pullback)> rrule)
     {
         ArgumentNullException.ThrowIfNull(rrule);
@@ -19,6 +20,7 @@ public static class Rule
         }, differentiable: true);
     }
 
+    /// <summary>A custom operation of two inputs; the pullback returns one cotangent per input.</summary>
     public static Func<Tensor, Tensor, Tensor> Define(string name, Func<Tensor, Tensor, (Tensor Output, Func<Tensor, (Tensor, Tensor)> Pullback)> rrule)
     {
         ArgumentNullException.ThrowIfNull(rrule);
@@ -33,6 +35,7 @@ public static class Rule
         }, differentiable: true);
     }
 
+    /// <summary>A custom operation of three inputs; the pullback returns one cotangent per input.</summary>
     public static Func<Tensor, Tensor, Tensor, Tensor> Define(string name, Func<Tensor, Tensor, Tensor, (Tensor Output, Func<Tensor, (Tensor, Tensor, Tensor)> Pullback)> rrule)
     {
         ArgumentNullException.ThrowIfNull(rrule);
@@ -47,6 +50,7 @@ public static class Rule
         }, differentiable: true);
     }
 
+    /// <summary>A custom operation of four inputs; the pullback returns one cotangent per input.</summary>
     public static Func<Tensor, Tensor, Tensor, Tensor, Tensor> Define(string name, Func<Tensor, Tensor, Tensor, Tensor, (Tensor Output, Func<Tensor, (Tensor, Tensor, Tensor, Tensor)> Pullback)> rrule)
     {
         ArgumentNullException.ThrowIfNull(rrule);
@@ -69,9 +73,11 @@ public static class Rule
     public static RuleCheckReport Check(Func<Tensor, Tensor> op, Tensor x, Func<Tensor, Tensor>? reference = null, double rtol = 1e-5, double atol = 1e-7, int seed = 0) =>
         RuleChecker.Check(a => op(a[0]), [x], reference is null ? null : a => reference(a[0]), rtol, atol, seed);
 
+    /// <summary>Checks a two-input rule at (x, y) against central finite differences, as the one-input overload does.</summary>
     public static RuleCheckReport Check(Func<Tensor, Tensor, Tensor> op, Tensor x, Tensor y, Func<Tensor, Tensor, Tensor>? reference = null, double rtol = 1e-5, double atol = 1e-7, int seed = 0) =>
         RuleChecker.Check(a => op(a[0], a[1]), [x, y], reference is null ? null : a => reference(a[0], a[1]), rtol, atol, seed);
 
+    /// <summary>Checks a three-input rule at (x, y, z) against central finite differences, as the one-input overload does.</summary>
     public static RuleCheckReport Check(Func<Tensor, Tensor, Tensor, Tensor> op, Tensor x, Tensor y, Tensor z, Func<Tensor, Tensor, Tensor, Tensor>? reference = null, double rtol = 1e-5, double atol = 1e-7, int seed = 0) =>
         RuleChecker.Check(a => op(a[0], a[1], a[2]), [x, y, z], reference is null ? null : a => reference(a[0], a[1], a[2]), rtol, atol, seed);
 
@@ -82,6 +88,7 @@ public static class Rule
         return x => CustomOps.Call(name, [x], a => (f(a[0]), null), differentiable: false);
     }
 
+    /// <summary>A named operation of two inputs that receive no gradient.</summary>
     public static Func<Tensor, Tensor, Tensor> NonDifferentiable(string name, Func<Tensor, Tensor, Tensor> f)
     {
         ArgumentNullException.ThrowIfNull(f);

@@ -10,10 +10,13 @@ public sealed class RuleCheckReport
     private readonly List<string> failures = [];
     private readonly List<string> passes = [];
 
+    /// <summary>Whether every check passed.</summary>
     public bool Passed => failures.Count == 0;
 
+    /// <summary>What failed, one readable line each.</summary>
     public IReadOnlyList<string> Failures => failures;
 
+    /// <summary>The number of checks made.</summary>
     public IReadOnlyList<string> Checks => passes;
 
     internal void Pass(string what) => passes.Add(what);
@@ -26,6 +29,7 @@ public sealed class RuleCheckReport
         if (!Passed) throw new InvalidOperationException(ToString());
     }
 
+    /// <inheritdoc/>
     public override string ToString()
     {
         var sb = new StringBuilder(Passed ? "rule check passed" : $"rule check FAILED ({failures.Count})");

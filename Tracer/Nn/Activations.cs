@@ -5,19 +5,28 @@ namespace Tracer.Nn;
 /// <summary>Activation functions a <see cref="Dense"/> layer can apply; a static leaf of the layer's tree.</summary>
 public enum Activation
 {
+    /// <summary>No activation: f(x) = x.</summary>
     Identity,
+    /// <summary>max(x, 0).</summary>
     Relu,
+    /// <summary>The hyperbolic tangent.</summary>
     Tanh,
+    /// <summary>The logistic sigmoid.</summary>
     Sigmoid,
+    /// <summary>log(1 + exp(x)).</summary>
     Softplus,
+    /// <summary>The Gaussian error linear unit (tanh approximation).</summary>
     Gelu,
+    /// <summary>x for x &gt; 0, else 0.01 x.</summary>
     LeakyRelu,
+    /// <summary>x * sigmoid(x).</summary>
     Swish,
 }
 
 /// <summary>Activation functions, written in terms of <see cref="Ops"/> so they trace and differentiate.</summary>
 public static class Activations
 {
+    /// <summary>Applies <paramref name="activation"/> elementwise.</summary>
     public static Tensor Apply(Activation activation, Tensor x) => activation switch
     {
         Activation.Identity => x,

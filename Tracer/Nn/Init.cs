@@ -9,6 +9,7 @@ public static class Init
     /// <summary>Glorot/Xavier uniform: U(-a, a), a = sqrt(6 / (fanIn + fanOut)) (Glorot and Bengio 2010).</summary>
     public static Tensor GlorotUniform(PRNGKey key, params int[] shape) => GlorotUniform(key, DType.Float32, shape);
 
+    /// <summary>Glorot (Xavier) uniform: U(-a, a) with a = sqrt(6 / (fanIn + fanOut)); the fans are the first two axes of <paramref name="shape"/>.</summary>
     public static Tensor GlorotUniform(PRNGKey key, DType dtype, params int[] shape)
     {
         var (fanIn, fanOut) = Fans(shape);
@@ -19,6 +20,7 @@ public static class Init
     /// <summary>Glorot/Xavier normal: N(0, 2 / (fanIn + fanOut)).</summary>
     public static Tensor GlorotNormal(PRNGKey key, params int[] shape) => GlorotNormal(key, DType.Float32, shape);
 
+    /// <summary>Glorot (Xavier) normal: N(0, 2 / (fanIn + fanOut)); the fans are the first two axes of <paramref name="shape"/>.</summary>
     public static Tensor GlorotNormal(PRNGKey key, DType dtype, params int[] shape)
     {
         var (fanIn, fanOut) = Fans(shape);
@@ -28,12 +30,14 @@ public static class Init
     /// <summary>He/Kaiming normal for ReLU layers: N(0, 2 / fanIn) (He et al. 2015).</summary>
     public static Tensor HeNormal(PRNGKey key, params int[] shape) => HeNormal(key, DType.Float32, shape);
 
+    /// <summary>He (Kaiming) normal: N(0, 2 / fanIn); the fans are the first two axes of <paramref name="shape"/>.</summary>
     public static Tensor HeNormal(PRNGKey key, DType dtype, params int[] shape) =>
         Prng.Normal(key, dtype, 0, Math.Sqrt(2.0 / Fans(shape).FanIn), shape);
 
     /// <summary>He/Kaiming uniform: U(-a, a), a = sqrt(6 / fanIn).</summary>
     public static Tensor HeUniform(PRNGKey key, params int[] shape) => HeUniform(key, DType.Float32, shape);
 
+    /// <summary>He (Kaiming) uniform: U(-a, a) with a = sqrt(6 / fanIn); the fans are the first two axes of <paramref name="shape"/>.</summary>
     public static Tensor HeUniform(PRNGKey key, DType dtype, params int[] shape)
     {
         double a = Math.Sqrt(6.0 / Fans(shape).FanIn);

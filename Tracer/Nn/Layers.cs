@@ -9,6 +9,7 @@ namespace Tracer.Nn;
 /// </summary>
 public interface ILayer
 {
+    /// <summary>The layer's output for <paramref name="x"/> (a batch along the first axis).</summary>
     Tensor Apply(Tensor x);
 }
 
@@ -27,6 +28,7 @@ public sealed record Dense(Tensor Weight, Tensor Bias, Activation Activation = A
         return new Dense(weight, Tensor.Zeros(dtype, outputs), activation);
     }
 
+    /// <summary>activation(x W + b) for x of shape [batch, inputs].</summary>
     public Tensor Apply(Tensor x) => Activations.Apply(Activation, MatMul(x, Weight) + Bias);
 }
 
@@ -38,17 +40,21 @@ public sealed record Chain<TFirst, TSecond>(TFirst First, TSecond Second) : ILay
     where TFirst : ILayer
     where TSecond : ILayer
 {
+    /// <summary>The second layer applied to the first one's output.</summary>
     public Tensor Apply(Tensor x) => Second.Apply(First.Apply(x));
 }
 
 /// <summary>Builds <see cref="Chain{TFirst, TSecond}"/>s.</summary>
 public static class Chain
 {
+    /// <summary>The layers applied in order.</summary>
     public static Chain<A, B> Of<A, B>(A a, B b) where A : ILayer where B : ILayer => new(a, b);
 
+    /// <summary>The layers applied in order (nested as a chain of chains).</summary>
     public static Chain<A, Chain<B, C>> Of<A, B, C>(A a, B b, C c) where A : ILayer where B : ILayer where C : ILayer =>
         new(a, new(b, c));
 
+    /// <summary>The layers applied in order (nested as a chain of chains).</summary>
     public static Chain<A, Chain<B, Chain<C, D>>> Of<A, B, C, D>(A a, B b, C c, D d)
         where A : ILayer where B : ILayer where C : ILayer where D : ILayer =>
         new(a, new(b, new(c, d)));
@@ -75,9 +81,11 @@ public sealed record Embedding(Tensor Weight) : ILayer
 /// </summary>
 public sealed record LayerNorm(Tensor Scale, Tensor Bias, double Epsilon = 1e-5) : ILayer
 {
+    /// <summary>A layer norm over <paramref name="size"/> features with scale 1 and bias 0.</summary>
     public static LayerNorm Create(int size, DType dtype = DType.Float32, double epsilon = 1e-5) =>
         new(Tensor.Ones(dtype, size), Tensor.Zeros(dtype, size), epsilon);
 
+    /// <summary>Normalises the last axis to zero mean and unit (biased) variance, then scales and shifts.</summary>
     public Tensor Apply(Tensor x)
     {
         var centred = x - Mean(x, -1, keepDims: true);

@@ -6,6 +6,7 @@ namespace Tracer.Nn;
 /// </summary>
 public readonly record struct PRNGKey(uint High, uint Low)
 {
+    /// <inheritdoc/>
     public override string ToString() => $"PRNGKey({High:x8}, {Low:x8})";
 }
 

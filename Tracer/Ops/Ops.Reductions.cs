@@ -4,20 +4,28 @@ namespace Tracer;
 
 public static partial class Ops
 {
+    /// <summary>The sum over <paramref name="axes"/> (all axes when null), keeping them as size 1 when <paramref name="keepDims"/>.</summary>
     public static Tensor Sum(Tensor x, int[]? axes = null, bool keepDims = false) => Reduce(OpCode.ReduceSum, "Sum", x, axes, keepDims);
 
+    /// <summary>The sum over one axis (negative counts from the end).</summary>
     public static Tensor Sum(Tensor x, int axis, bool keepDims = false) => Sum(x, [axis], keepDims);
 
+    /// <summary>The maximum over <paramref name="axes"/> (all axes when null), keeping them as size 1 when <paramref name="keepDims"/>.</summary>
     public static Tensor Max(Tensor x, int[]? axes = null, bool keepDims = false) => Reduce(OpCode.ReduceMax, "Max", x, axes, keepDims);
 
+    /// <summary>The maximum over one axis (negative counts from the end).</summary>
     public static Tensor Max(Tensor x, int axis, bool keepDims = false) => Max(x, [axis], keepDims);
 
+    /// <summary>The minimum over <paramref name="axes"/> (all axes when null), keeping them as size 1 when <paramref name="keepDims"/>.</summary>
     public static Tensor Min(Tensor x, int[]? axes = null, bool keepDims = false) => Reduce(OpCode.ReduceMin, "Min", x, axes, keepDims);
 
+    /// <summary>The minimum over one axis (negative counts from the end).</summary>
     public static Tensor Min(Tensor x, int axis, bool keepDims = false) => Min(x, [axis], keepDims);
 
+    /// <summary>The product over <paramref name="axes"/> (all axes when null), keeping them as size 1 when <paramref name="keepDims"/>.</summary>
     public static Tensor Prod(Tensor x, int[]? axes = null, bool keepDims = false) => Reduce(OpCode.ReduceProd, "Prod", x, axes, keepDims);
 
+    /// <summary>The product over one axis (negative counts from the end).</summary>
     public static Tensor Prod(Tensor x, int axis, bool keepDims = false) => Prod(x, [axis], keepDims);
 
     /// <summary>The arithmetic mean; integer tensors give f32.</summary>
@@ -32,6 +40,7 @@ public static partial class Ops
         return Sum(x, ax, keepDims) / count;
     }
 
+    /// <summary>The mean over one axis (negative counts from the end).</summary>
     public static Tensor Mean(Tensor x, int axis, bool keepDims = false) => Mean(x, [axis], keepDims);
 
     /// <summary>log(sum(exp(x))) computed stably: the maximum is subtracted before exponentiating.</summary>
@@ -49,6 +58,7 @@ public static partial class Ops
         return keepDims ? lse : Reshape(lse, DropAxes(x.Shape, ax));
     }
 
+    /// <summary>log(sum(exp(x))) over one axis, computed stably.</summary>
     public static Tensor LogSumExp(Tensor x, int axis, bool keepDims = false) => LogSumExp(x, [axis], keepDims);
 
     /// <summary>exp(x) / sum(exp(x)) along <paramref name="axis"/>, with the maximum subtracted first.</summary>

@@ -63,6 +63,7 @@ public static partial class Ops
         return Dispatch.Apply(OpCode.Transpose, new Attrs { Perm = perm }, x);
     }
 
+    /// <summary>NumPy-style broadcast of <paramref name="x"/> to <paramref name="shape"/>.</summary>
     public static Tensor BroadcastTo(Tensor x, params int[] shape)
     {
         NotNull(x, "BroadcastTo");
@@ -93,6 +94,7 @@ public static partial class Ops
         return Dispatch.Apply(OpCode.Slice, new Attrs { Starts = s, Ends = e }, x);
     }
 
+    /// <summary>Joins <paramref name="xs"/> along an existing axis; the other axes must agree.</summary>
     public static Tensor Concat(int axis, params Tensor[] xs)
     {
         NoNullElements(xs, "Concat");

@@ -8,12 +8,16 @@ namespace Tracer.Training;
 /// </summary>
 public sealed class Adam(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8) : Optimiser
 {
+    /// <summary>The step size.</summary>
     public double LearningRate { get; } = learningRate;
 
+    /// <summary>Decay of the first-moment (mean) estimate.</summary>
     public double Beta1 { get; } = beta1;
 
+    /// <summary>Decay of the second-moment estimate.</summary>
     public double Beta2 { get; } = beta2;
 
+    /// <summary>Added to the denominator for numerical stability.</summary>
     public double Epsilon { get; } = epsilon;
 
     private protected override int SlotCount => 2;
@@ -45,14 +49,19 @@ public sealed class Adam(double learningRate = 1e-3, double beta1 = 0.9, double 
 /// </summary>
 public sealed class AdamW(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 1e-2) : Optimiser
 {
+    /// <summary>The step size.</summary>
     public double LearningRate { get; } = learningRate;
 
+    /// <summary>Decay of the first-moment (mean) estimate.</summary>
     public double Beta1 { get; } = beta1;
 
+    /// <summary>Decay of the second-moment estimate.</summary>
     public double Beta2 { get; } = beta2;
 
+    /// <summary>Added to the denominator for numerical stability.</summary>
     public double Epsilon { get; } = epsilon;
 
+    /// <summary>Decoupled weight decay, scaled by the learning rate.</summary>
     public double WeightDecay { get; } = weightDecay;
 
     private protected override int SlotCount => 2;
@@ -67,12 +76,16 @@ public sealed class AdamW(double learningRate = 1e-3, double beta1 = 0.9, double
 /// </summary>
 public sealed class AMSGrad(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8) : Optimiser
 {
+    /// <summary>The step size.</summary>
     public double LearningRate { get; } = learningRate;
 
+    /// <summary>Decay of the first-moment (mean) estimate.</summary>
     public double Beta1 { get; } = beta1;
 
+    /// <summary>Decay of the second-moment estimate.</summary>
     public double Beta2 { get; } = beta2;
 
+    /// <summary>Added to the denominator for numerical stability.</summary>
     public double Epsilon { get; } = epsilon;
 
     private protected override int SlotCount => 3;
@@ -87,12 +100,16 @@ public sealed class AMSGrad(double learningRate = 1e-3, double beta1 = 0.9, doub
 /// </summary>
 public sealed class AdaMax(double learningRate = 2e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8) : Optimiser
 {
+    /// <summary>The step size.</summary>
     public double LearningRate { get; } = learningRate;
 
+    /// <summary>Decay of the first-moment (mean) estimate.</summary>
     public double Beta1 { get; } = beta1;
 
+    /// <summary>Decay of the infinity-norm estimate.</summary>
     public double Beta2 { get; } = beta2;
 
+    /// <summary>Added to the denominator for numerical stability.</summary>
     public double Epsilon { get; } = epsilon;
 
     private protected override int SlotCount => 2;
@@ -117,14 +134,19 @@ public sealed class AdaMax(double learningRate = 2e-3, double beta1 = 0.9, doubl
 /// </summary>
 public sealed class NAdam(double learningRate = 2e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double momentumDecay = 4e-3) : Optimiser
 {
+    /// <summary>The step size.</summary>
     public double LearningRate { get; } = learningRate;
 
+    /// <summary>Decay of the first-moment (mean) estimate.</summary>
     public double Beta1 { get; } = beta1;
 
+    /// <summary>Decay of the second-moment estimate.</summary>
     public double Beta2 { get; } = beta2;
 
+    /// <summary>Added to the denominator for numerical stability.</summary>
     public double Epsilon { get; } = epsilon;
 
+    /// <summary>The momentum schedule's decay (PyTorch's momentum_decay).</summary>
     public double MomentumDecay { get; } = momentumDecay;
 
     private protected override int SlotCount => 2;
@@ -160,12 +182,16 @@ public sealed class NAdam(double learningRate = 2e-3, double beta1 = 0.9, double
 /// </summary>
 public sealed class RAdam(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8) : Optimiser
 {
+    /// <summary>The step size.</summary>
     public double LearningRate { get; } = learningRate;
 
+    /// <summary>Decay of the first-moment (mean) estimate.</summary>
     public double Beta1 { get; } = beta1;
 
+    /// <summary>Decay of the second-moment estimate.</summary>
     public double Beta2 { get; } = beta2;
 
+    /// <summary>Added to the denominator for numerical stability.</summary>
     public double Epsilon { get; } = epsilon;
 
     private protected override int SlotCount => 2;

@@ -7,8 +7,10 @@ namespace Tracer.Training;
 /// </summary>
 public sealed class AdaGrad(double learningRate = 1e-2, double epsilon = 1e-10) : Optimiser
 {
+    /// <summary>The step size.</summary>
     public double LearningRate { get; } = learningRate;
 
+    /// <summary>Added to the denominator for numerical stability.</summary>
     public double Epsilon { get; } = epsilon;
 
     private protected override int SlotCount => 1;
@@ -27,10 +29,13 @@ public sealed class AdaGrad(double learningRate = 1e-2, double epsilon = 1e-10) 
 /// </summary>
 public sealed class AdaDelta(double learningRate = 1.0, double decay = 0.9, double epsilon = 1e-6) : Optimiser
 {
+    /// <summary>The step size.</summary>
     public double LearningRate { get; } = learningRate;
 
+    /// <summary>The moving-average factor of the squared gradients and updates.</summary>
     public double Decay { get; } = decay;
 
+    /// <summary>Added to the denominator for numerical stability.</summary>
     public double Epsilon { get; } = epsilon;
 
     private protected override int SlotCount => 2;
@@ -52,12 +57,16 @@ public sealed class AdaDelta(double learningRate = 1.0, double decay = 0.9, doub
 /// </summary>
 public sealed class RMSProp(double learningRate = 1e-2, double decay = 0.99, double epsilon = 1e-8, double momentum = 0) : Optimiser
 {
+    /// <summary>The step size.</summary>
     public double LearningRate { get; } = learningRate;
 
+    /// <summary>The moving-average factor of the squared gradients.</summary>
     public double Decay { get; } = decay;
 
+    /// <summary>Added to the denominator for numerical stability.</summary>
     public double Epsilon { get; } = epsilon;
 
+    /// <summary>The momentum factor (0: none).</summary>
     public double Momentum { get; } = momentum;
 
     private protected override int SlotCount => Momentum == 0 ? 1 : 2;
@@ -80,12 +89,16 @@ public sealed class RMSProp(double learningRate = 1e-2, double decay = 0.99, dou
 /// </summary>
 public sealed class Lion(double learningRate = 1e-4, double beta1 = 0.9, double beta2 = 0.99, double weightDecay = 0) : Optimiser
 {
+    /// <summary>The step size.</summary>
     public double LearningRate { get; } = learningRate;
 
+    /// <summary>Interpolation factor of the update direction.</summary>
     public double Beta1 { get; } = beta1;
 
+    /// <summary>Decay of the momentum.</summary>
     public double Beta2 { get; } = beta2;
 
+    /// <summary>Decoupled weight decay, scaled by the learning rate.</summary>
     public double WeightDecay { get; } = weightDecay;
 
     private protected override int SlotCount => 1;

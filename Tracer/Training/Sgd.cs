@@ -3,6 +3,7 @@ namespace Tracer.Training;
 /// <summary>Plain gradient descent (torch's <c>SGD</c>): <c>p -= learningRate * g</c>.</summary>
 public sealed class Descent(double learningRate = 0.1) : Optimiser
 {
+    /// <summary>The step size.</summary>
     public double LearningRate { get; } = learningRate;
 
     private protected override int SlotCount => 0;
@@ -17,8 +18,10 @@ public sealed class Descent(double learningRate = 0.1) : Optimiser
 /// </summary>
 public sealed class Momentum(double learningRate = 0.01, double momentum = 0.9) : Optimiser
 {
+    /// <summary>The step size.</summary>
     public double LearningRate { get; } = learningRate;
 
+    /// <summary>The velocity decay: v = momentum * v + g.</summary>
     public double MomentumFactor { get; } = momentum;
 
     private protected override int SlotCount => 1;
@@ -37,8 +40,10 @@ public sealed class Momentum(double learningRate = 0.01, double momentum = 0.9) 
 /// </summary>
 public sealed class Nesterov(double learningRate = 0.001, double momentum = 0.9) : Optimiser
 {
+    /// <summary>The step size.</summary>
     public double LearningRate { get; } = learningRate;
 
+    /// <summary>The velocity decay of the Nesterov update.</summary>
     public double MomentumFactor { get; } = momentum;
 
     private protected override int SlotCount => 1;

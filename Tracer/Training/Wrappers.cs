@@ -8,6 +8,7 @@ namespace Tracer.Training;
 /// </summary>
 public sealed class WeightDecay(double weightDecay = 5e-4) : Optimiser
 {
+    /// <summary>The factor of the parameter added to its gradient.</summary>
     public double Decay { get; } = weightDecay;
 
     private protected override int SlotCount => 0;
@@ -19,6 +20,7 @@ public sealed class WeightDecay(double weightDecay = 5e-4) : Optimiser
 /// <summary>Clips every gradient element to <c>[-threshold, threshold]</c> (Optimisers.jl's <c>ClipGrad</c>).</summary>
 public sealed class ClipGrad(double threshold = 10) : Optimiser
 {
+    /// <summary>Each gradient element is clipped to [-threshold, threshold].</summary>
     public double Threshold { get; } = threshold;
 
     private protected override int SlotCount => 0;
@@ -34,8 +36,10 @@ public sealed class ClipGrad(double threshold = 10) : Optimiser
 /// </summary>
 public sealed class ClipNorm(double maxNorm = 10, double norm = 2) : Optimiser
 {
+    /// <summary>The largest norm a gradient leaf keeps; larger ones are scaled down to it.</summary>
     public double MaxNorm { get; } = maxNorm > 0 ? maxNorm : throw new ArgumentOutOfRangeException(nameof(maxNorm), "ClipNorm: maxNorm must be positive");
 
+    /// <summary>The order p of the p-norm.</summary>
     public double Norm { get; } = norm >= 1 ? norm : throw new ArgumentOutOfRangeException(nameof(norm), "ClipNorm: norm must be >= 1");
 
     private protected override int SlotCount => 0;
@@ -60,6 +64,7 @@ public sealed class OptimiserChain : Optimiser
 {
     private readonly Optimiser[] rules;
 
+    /// <summary>Applies <paramref name="rules"/> in order, each to the previous one's output.</summary>
     public OptimiserChain(params Optimiser[] rules)
     {
         ArgumentNullException.ThrowIfNull(rules);
@@ -67,6 +72,7 @@ public sealed class OptimiserChain : Optimiser
         this.rules = (Optimiser[])rules.Clone();
     }
 
+    /// <summary>The rules, in the order they apply.</summary>
     public IReadOnlyList<Optimiser> Rules => rules;
 
     private protected override int SlotCount => 0;

@@ -5,7 +5,7 @@ namespace Tracer;
 /// <c>Dictionary&lt;string, T&gt;</c> of trees; records and classes whose public properties or fields are trees.
 /// Numbers, strings, bools and enums are static leaves: kept as they are, never mapped.
 /// </summary>
-public static class Tree
+public static partial class Tree
 {
     /// <summary>The tensor leaves of <paramref name="tree"/> in a fixed order (declaration order, sorted dictionary keys).</summary>
     public static Tensor[] Leaves<T>(T tree)

@@ -1,0 +1,305 @@
+using System.Runtime.InteropServices;
+using Tracer.Compiler;
+using static Tracer.OnnxFields;
+
+namespace Tracer;
+
+/// <summary>
+/// Translates an optimised graph into an ONNX GraphProto, one equation at a time: most primitives are one ONNX
+/// operator; a few (rsqrt, log1p, expm1, ne, scatter_add) are a short sequence; those without an ONNX equivalent
+/// (control flow) are an error that names them. Values are named <c>v{id}</c>; scalar literals and constants
+/// become initializers. Control flow becomes ONNX Loop and If nodes with sub-graphs (OnnxControlFlow.cs).
+/// </summary>
+internal sealed partial class OnnxGraphWriter
+{
+    private readonly ProtoMessage graph = new();
+    private readonly NameSource source;
+
+    /// <summary>Makes value names unique in the whole model: sub-graphs and inlined graphs reuse node ids.</summary>
+    private readonly string scope;
+
+    /// <summary>ONNX names of the values of the Tracer graph being written, by node id.</summary>
+    private Dictionary<int, string> names = new();
+
+    /// <summary>Prefix of value names; each inlined graph gets its own, since node ids repeat across graphs.</summary>
+    private string valuePrefix;
+
+    private OnnxGraphWriter(NameSource source, string scope)
+    {
+        this.source = source;
+        this.scope = scope;
+        valuePrefix = scope;
+    }
+
+    /// <summary>The counter behind every generated name of one model.</summary>
+    private sealed class NameSource
+    {
+        public int Next;
+    }
+
+    /// <summary>The GraphProto of <paramref name="g"/> with the given input and output names.</summary>
+    public static ProtoMessage Write(Graph g, string name, IReadOnlyList<string> inputNames, IReadOnlyList<string> outputNames)
+    {
+        var w = new OnnxGraphWriter(new NameSource(), "");
+        w.graph.String(GraphName, name);
+        for (int i = 0; i < g.Inputs.Count; i++)
+        {
+            var input = g.Inputs[i];
+            w.names[input.Id] = inputNames[i];
+            w.graph.Message(GraphInput, ValueInfo(inputNames[i], input.Type));
+        }
+        foreach (var eq in g.Equations) w.Emit(eq);
+        for (int i = 0; i < g.Outputs.Count; i++)
+        {
+            // An Identity gives every output its own name, even when it is an input, a constant or another output.
+            var o = g.Outputs[i];
+            w.Node("Identity", [w.Name(o)], outputNames[i]);
+            w.graph.Message(GraphOutput, ValueInfo(outputNames[i], o.Type));
+        }
+        return w.graph;
+    }
+
+    private string Name(Node n) =>
+        names.TryGetValue(n.Id, out var name) ? name : throw new InvalidOperationException($"Onnx.Export: value {n} is used before it is defined");
+
+    private string Fresh(string hint) => $"{scope}{hint}_{source.Next++}";
+
+    private void Emit(Node eq)
+    {
+        string output = $"{valuePrefix}v{eq.Id}";
+        var args = new string[eq.Inputs.Count];
+        for (int i = 0; i < args.Length; i++) args[i] = Name(eq.Inputs[i]);
+        names[eq.Id] = output;
+        switch (eq.Op)
+        {
+            case OpCode.Literal: Initializer(output, eq.Type, ScalarData(eq.Attrs.Value, eq.DType)); break;
+            case OpCode.Constant: Initializer(output, eq.Type, eq.Attrs.Data!); break;
+            case OpCode.Neg: Node("Neg", args, output); break;
+            case OpCode.Abs: Node("Abs", args, output); break;
+            case OpCode.Sign: Node("Sign", args, output); break;
+            case OpCode.Exp: Node("Exp", args, output); break;
+            case OpCode.Log: Node("Log", args, output); break;
+            case OpCode.Log1p: Node("Log", [Node("Add", [args[0], Scalar(1, eq.DType)])], output); break;
+            case OpCode.Expm1: Node("Sub", [Node("Exp", args), Scalar(1, eq.DType)], output); break;
+            case OpCode.Sqrt: Node("Sqrt", args, output); break;
+            case OpCode.Rsqrt: Node("Reciprocal", [Node("Sqrt", args)], output); break;
+            case OpCode.Sin: Node("Sin", args, output); break;
+            case OpCode.Cos: Node("Cos", args, output); break;
+            // ONNX Runtime has Tan for f32 only; sin/cos computes the f64 one.
+            case OpCode.Tan when eq.DType == DType.Float64: Node("Div", [Node("Sin", args), Node("Cos", args)], output); break;
+            case OpCode.Tan: Node("Tan", args, output); break;
+            case OpCode.Tanh: Node("Tanh", args, output); break;
+            case OpCode.Logistic: Node("Sigmoid", args, output); break;
+            case OpCode.Add: Node("Add", args, output); break;
+            case OpCode.Sub: Node("Sub", args, output); break;
+            case OpCode.Mul: Node("Mul", args, output); break;
+            case OpCode.Div: Node("Div", args, output); break;
+            case OpCode.Pow: Node("Pow", args, output); break;
+            case OpCode.Max: Node("Max", args, output); break;
+            case OpCode.Min: Node("Min", args, output); break;
+            case OpCode.Eq: Node("Equal", args, output); break;
+            case OpCode.Ne: Node("Not", [Node("Equal", args)], output); break;
+            case OpCode.Lt: Node("Less", args, output); break;
+            case OpCode.Le: Node("LessOrEqual", args, output); break;
+            case OpCode.Gt: Node("Greater", args, output); break;
+            case OpCode.Ge: Node("GreaterOrEqual", args, output); break;
+            case OpCode.Select: Node("Where", args, output); break;
+            case OpCode.Cast: Node("Cast", args, output, Attr.Int("to", ElementType(eq.Attrs.DType))); break;
+            case OpCode.StopGradient or OpCode.OptimizationBarrier: Node("Identity", args, output); break;
+            case OpCode.ReduceSum: Reduce("ReduceSum", eq, args[0], output); break;
+            case OpCode.ReduceMax: Reduce("ReduceMax", eq, args[0], output); break;
+            case OpCode.ReduceMin: Reduce("ReduceMin", eq, args[0], output); break;
+            case OpCode.ReduceProd: Reduce("ReduceProd", eq, args[0], output); break;
+            case OpCode.Reshape: Node("Reshape", [args[0], Int64s(eq.Shape)], output, Attr.Int("allowzero", 1)); break;
+            case OpCode.Transpose: Node("Transpose", args, output, Attr.Ints("perm", eq.Attrs.Perm!)); break;
+            case OpCode.Broadcast: Node("Expand", [args[0], Int64s(eq.Shape)], output); break;
+            case OpCode.Slice: Slice(eq, args[0], output); break;
+            case OpCode.Pad: Pad(eq, args[0], output); break;
+            case OpCode.Concat: Node("Concat", args, output, Attr.Int("axis", eq.Attrs.Axis)); break;
+            case OpCode.Gather: Node("Gather", args, output, Attr.Int("axis", eq.Attrs.Axis)); break;
+            case OpCode.ScatterAdd: ScatterAdd(eq, args[0], args[1], output); break;
+            case OpCode.MatMul: Node("MatMul", args, output); break;
+            case OpCode.Scan or OpCode.While or OpCode.Switch: ControlFlow(eq, args); break;
+            default:
+                throw new NotSupportedException(
+                    $"Onnx.Export: primitive '{eq.Op.Name()}' ({eq.Type}) has no ONNX equivalent that the exporter writes; " +
+                    "export a function without it, or compute that part outside the exported model");
+        }
+    }
+
+    /// <summary>Reductions take their axes as an input (opset 18) and drop the reduced axes; bool goes through i32.</summary>
+    private void Reduce(string op, Node eq, string x, string output)
+    {
+        var axes = Int64s(eq.Attrs.Axes!);
+        if (eq.DType != DType.Bool)
+        {
+            Node(op, [x, axes], output, Attr.Int("keepdims", 0));
+            return;
+        }
+        var asInt = Node("Cast", [x], Attr.Int("to", DataInt32));
+        Node("Cast", [Node(op, [asInt, axes], Attr.Int("keepdims", 0))], output, Attr.Int("to", DataBool));
+    }
+
+    private void Slice(Node eq, string x, string output)
+    {
+        int rank = eq.Attrs.Starts!.Length;
+        var axes = new long[rank];
+        for (int i = 0; i < rank; i++) axes[i] = i;
+        Node("Slice", [x, Int64s(eq.Attrs.Starts), Int64s(eq.Attrs.Ends!), Int64s(axes)], output);
+    }
+
+    /// <summary>Zero padding: ONNX takes all the "before" amounts, then all the "after" ones.</summary>
+    private void Pad(Node eq, string x, string output)
+    {
+        var low = eq.Attrs.Starts!;
+        var high = eq.Attrs.Ends!;
+        var pads = new long[low.Length + high.Length];
+        for (int i = 0; i < low.Length; i++)
+        {
+            pads[i] = low[i];
+            pads[low.Length + i] = high[i];
+        }
+        Node("Pad", [x, Int64s(pads), Scalar(0, eq.DType)], output);
+    }
+
+    /// <summary>
+    /// scatter_add (the transpose of gather): the indices are flattened to one axis, broadcast to the updates'
+    /// shape and added into zeros with ScatterElements(reduction = add).
+    /// </summary>
+    private void ScatterAdd(Node eq, string updates, string indices, string output)
+    {
+        int axis = eq.Attrs.Axis;
+        var target = eq.Shape;
+        var idx = eq.Inputs[1].Shape;
+        int k = idx.Size;
+        var flatUpdates = new long[target.Rank];
+        var indexShape = new long[target.Rank];
+        for (int i = 0; i < target.Rank; i++)
+        {
+            flatUpdates[i] = i == axis ? k : target[i];
+            indexShape[i] = i == axis ? k : 1;
+        }
+        var u = Node("Reshape", [updates, Int64s(flatUpdates)]);
+        var i64 = Node("Cast", [Node("Reshape", [indices, Int64s(indexShape)])], Attr.Int("to", DataInt64));
+        var expanded = Node("Expand", [i64, Int64s(flatUpdates)]);
+        var zeros = Node("Expand", [Scalar(0, eq.DType), Int64s(target)]);
+        Node("ScatterElements", [zeros, expanded, u], output, Attr.Int("axis", axis), Attr.String("reduction", "add"));
+    }
+
+    // ---- nodes and initializers -----------------------------------------------------------------------------
+
+    /// <summary>A node with a fresh output name, which it returns.</summary>
+    private string Node(string op, string[] inputs, params Attr[] attrs)
+    {
+        string output = Fresh(op.ToLowerInvariant());
+        Node(op, inputs, output, attrs);
+        return output;
+    }
+
+    private void Node(string op, string[] inputs, string output, params Attr[] attrs) => Node(op, inputs, [output], attrs);
+
+    private void Node(string op, string[] inputs, string[] outputs, params Attr[] attrs)
+    {
+        var node = new ProtoMessage();
+        foreach (var input in inputs) node.String(NodeInput, input);
+        foreach (var output in outputs) node.String(NodeOutput, output);
+        node.String(NodeName, outputs[0]).String(NodeOpType, op);
+        foreach (var a in attrs) node.Message(NodeAttribute, a.ToProto());
+        graph.Message(GraphNode, node);
+    }
+
+    private string Int64s(Shape shape) => Int64s(Array.ConvertAll(shape.ToArray(), d => (long)d));
+
+    private string Int64s(int[] values) => Int64s(Array.ConvertAll(values, d => (long)d));
+
+    /// <summary>A 1-D int64 initializer (shapes, axes, pads).</summary>
+    private string Int64s(long[] values)
+    {
+        string name = Fresh("i64");
+        var tensor = new ProtoMessage().Int64(TensorDims, values.Length).Int32(TensorDataType, DataInt64).String(TensorName, name);
+        tensor.Bytes(TensorRawData, LittleEndian(MemoryMarshal.AsBytes(values.AsSpan()), 8));
+        graph.Message(GraphInitializer, tensor);
+        return name;
+    }
+
+    private string Scalar(double value, DType dtype)
+    {
+        string name = Fresh("c");
+        Initializer(name, new TensorType(Shape.Scalar, dtype), ScalarData(value, dtype));
+        return name;
+    }
+
+    private static Array ScalarData(double value, DType dtype) => dtype switch
+    {
+        DType.Float32 => new[] { (float)value },
+        DType.Float64 => new[] { value },
+        DType.Int32 => new[] { (int)value },
+        _ => new[] { value != 0 },
+    };
+
+    private void Initializer(string name, TensorType type, Array data)
+    {
+        var tensor = new ProtoMessage();
+        foreach (int d in type.Shape.Dims) tensor.Int64(TensorDims, d);
+        tensor.Int32(TensorDataType, ElementType(type.DType)).String(TensorName, name);
+        ReadOnlySpan<byte> raw = data switch
+        {
+            float[] f => LittleEndian(MemoryMarshal.AsBytes(f.AsSpan()), 4),
+            double[] d => LittleEndian(MemoryMarshal.AsBytes(d.AsSpan()), 8),
+            int[] i => LittleEndian(MemoryMarshal.AsBytes(i.AsSpan()), 4),
+            bool[] b => MemoryMarshal.AsBytes(b.AsSpan()),
+            _ => throw new NotSupportedException($"Onnx.Export: constant of element type {data.GetType().GetElementType()}"),
+        };
+        tensor.Bytes(TensorRawData, raw);
+        graph.Message(GraphInitializer, tensor);
+    }
+
+    /// <summary>ONNX raw data is little-endian; on a big-endian host each element's bytes are reversed in a copy.</summary>
+    private static ReadOnlySpan<byte> LittleEndian(ReadOnlySpan<byte> bytes, int elementSize)
+    {
+        if (BitConverter.IsLittleEndian) return bytes;
+        var copy = bytes.ToArray();
+        for (int i = 0; i < copy.Length; i += elementSize) Array.Reverse(copy, i, elementSize);
+        return copy;
+    }
+
+    public static int ElementType(DType dtype) => dtype switch
+    {
+        DType.Float32 => DataFloat,
+        DType.Float64 => DataDouble,
+        DType.Int32 => DataInt32,
+        DType.Bool => DataBool,
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
+    };
+
+    /// <summary>A typed value; <paramref name="elementType"/> overrides the dtype (for ONNX-only types such as int64).</summary>
+    public static ProtoMessage ValueInfo(string name, TensorType type, int? elementType = null)
+    {
+        var shape = new ProtoMessage();
+        foreach (int d in type.Shape.Dims) shape.Message(ShapeDim, new ProtoMessage().Int64(DimValue, d));
+        var tensorType = new ProtoMessage().Int32(TensorTypeElemType, elementType ?? ElementType(type.DType)).Message(TensorTypeShape, shape);
+        return new ProtoMessage().String(ValueInfoName, name).Message(ValueInfoType, new ProtoMessage().Message(TypeTensor, tensorType));
+    }
+
+    /// <summary>One attribute of a node: an int, a list of ints or a string.</summary>
+    private readonly record struct Attr(string Name, int Type, long I, long[]? Values, string? S, ProtoMessage? G = null)
+    {
+        public static Attr Int(string name, long value) => new(name, AttrTypeInt, value, null, null);
+
+        public static Attr Ints(string name, int[] values) => new(name, AttrTypeInts, 0, Array.ConvertAll(values, v => (long)v), null);
+
+        public static Attr String(string name, string value) => new(name, AttrTypeString, 0, null, value);
+
+        public static Attr Graph(string name, ProtoMessage graph) => new(name, AttrTypeGraph, 0, null, null, graph);
+
+        public ProtoMessage ToProto()
+        {
+            var a = new ProtoMessage().String(AttrName, Name).Int32(AttrType, Type);
+            if (Type == AttrTypeInt) a.Int64(AttrI, I);
+            else if (Type == AttrTypeInts) a.Int64s(AttrInts, Values!);
+            else if (Type == AttrTypeGraph) a.Message(AttrG, G!);
+            else a.Bytes(AttrS, System.Text.Encoding.UTF8.GetBytes(S!));
+            return a;
+        }
+    }
+}
