@@ -272,9 +272,13 @@ internal sealed class VectorCodegen
         {
             if (WidenedSum)
             {
-                return Expression.Block(
-                    Expression.Assign(vacc[0], Call("Add", typeof(double), vacc[0], Call("WidenLower", null, value))),
-                    Expression.Assign(vacc[1], Call("Add", typeof(double), vacc[1], Call("WidenUpper", null, value))));
+                // The f32 value feeds both halves: computed once into a local (else the body, transcendental
+                // calls included, would run twice per vector).
+                var v = Expression.Variable(value.Type, "wide");
+                return Expression.Block([v],
+                    Expression.Assign(v, value),
+                    Expression.Assign(vacc[0], Call("Add", typeof(double), vacc[0], Call("WidenLower", null, v))),
+                    Expression.Assign(vacc[1], Call("Add", typeof(double), vacc[1], Call("WidenUpper", null, v))));
             }
             return Expression.Assign(vacc[0], CombineVector(vacc[0], value));
         }
@@ -283,9 +287,11 @@ internal sealed class VectorCodegen
         if (widenedAccumulate)
         {
             var upper = Expression.Add(at, Expression.Constant(Lanes / 2));
-            return Expression.Block(
-                Call("Store", typeof(double), array, at, Call("Add", typeof(double), Call("Load", typeof(double), array, at), Call("WidenLower", null, value))),
-                Call("Store", typeof(double), array, upper, Call("Add", typeof(double), Call("Load", typeof(double), array, upper), Call("WidenUpper", null, value))));
+            var v = Expression.Variable(value.Type, "wide");
+            return Expression.Block([v],
+                Expression.Assign(v, value),
+                Call("Store", typeof(double), array, at, Call("Add", typeof(double), Call("Load", typeof(double), array, at), Call("WidenLower", null, v))),
+                Call("Store", typeof(double), array, upper, Call("Add", typeof(double), Call("Load", typeof(double), array, upper), Call("WidenUpper", null, v))));
         }
         if (kernel.Mode == WriteMode.Accumulate)
             value = CombineVector(Call("Load", elem, array, at), value);

@@ -80,6 +80,23 @@ public sealed class KernelRewriteTests
         }
     }
 
+    /// <summary>
+    /// Regression: an f32 sum accumulated in f64 lanes widened its vector body twice, so the body (an exp here) ran
+    /// twice per vector; softmax paid two extra exps per element.
+    /// </summary>
+    [TestMethod]
+    public void AWidenedF32SumComputesItsBodyOncePerVector()
+    {
+        var g = Build(T(DType.Float32, 8, 64), x => Ir.ReduceSum(Ir.Exp(x), 1));
+        foreach (var isa in new[] { VectorIsa.V256, VectorIsa.V512 })
+        {
+            var exe = CheckOn(new CpuBackend(new CpuBackendOptions { Vectors = isa, MaxThreads = 1, MinVectors = 1 }), g, Inputs(g, 5, -3, 3), $"row sums of exp {isa}");
+            string code = exe.Describe();
+            int exps = code.Split(".Exp(").Length - 1 - (code.Split("MathF.Exp(").Length - 1);
+            Assert.AreEqual(1, exps, $"one vector exp per step {isa}\n{code}");
+        }
+    }
+
     [TestMethod]
     public void TinyLoopsStayScalarByDefault()
     {
