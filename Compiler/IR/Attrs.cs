@@ -59,6 +59,19 @@ public sealed class Attrs : IEquatable<Attrs>
     /// <summary>triangular_solve: solve with the matrix transposed.</summary>
     public bool TransposeA { get; init; }
 
+    // conv family: window geometry, one entry per spatial axis.
+    /// <summary>Convolutions: the step between windows along each spatial axis.</summary>
+    public int[]? Strides { get; init; }
+
+    /// <summary>Convolutions: zeros added before and after each spatial axis (symmetric).</summary>
+    public int[]? Padding { get; init; }
+
+    /// <summary>Convolutions: the step between kernel taps along each spatial axis (1 = dense).</summary>
+    public int[]? Dilation { get; init; }
+
+    /// <summary>Convolutions: how many groups the channels are split into (1 = every output sees every input channel).</summary>
+    public int Groups { get; init; }
+
     /// <inheritdoc/>
     public bool Equals(Attrs? other)
     {
@@ -68,7 +81,8 @@ public sealed class Attrs : IEquatable<Attrs>
             && Same(Starts, other.Starts) && Same(Ends, other.Ends) && Axis == other.Axis && BatchDims == other.BatchDims && DType == other.DType
             && Value.Equals(other.Value) && ReferenceEquals(Data, other.Data) && Index == other.Index
             && ReferenceEquals(Custom, other.Custom) && ReferenceEquals(Control, other.Control)
-            && Lower == other.Lower && TransposeA == other.TransposeA;
+            && Lower == other.Lower && TransposeA == other.TransposeA
+            && Same(Strides, other.Strides) && Same(Padding, other.Padding) && Same(Dilation, other.Dilation) && Groups == other.Groups;
     }
 
     /// <inheritdoc/>
@@ -93,6 +107,10 @@ public sealed class Attrs : IEquatable<Attrs>
         h.Add(Control is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Control));
         h.Add(Lower);
         h.Add(TransposeA);
+        Add(ref h, Strides);   // conv family
+        Add(ref h, Padding);
+        Add(ref h, Dilation);
+        h.Add(Groups);
         return h.ToHashCode();
     }
 
@@ -156,6 +174,13 @@ public sealed class Attrs : IEquatable<Attrs>
                 break;
             case OpCode.SlogDet or OpCode.Eigh or OpCode.Qr or OpCode.Svd:
                 parts.Add($"result={Index}");
+                break;
+            case OpCode.Conv or OpCode.ConvTranspose or OpCode.ConvWeightGrad:   // conv family
+                parts.Add($"strides={Tuple(Strides)}");
+                parts.Add($"padding={Tuple(Padding)}");
+                parts.Add($"dilation={Tuple(Dilation)}");
+                parts.Add($"groups={Groups}");
+                if (op != OpCode.Conv) parts.Add($"shape={Tuple(Shape?.ToArray())}");
                 break;
         }
         return parts.Count == 0 ? "" : "[" + string.Join(" ", parts) + "]";

@@ -214,4 +214,22 @@ public static class Ir
         }
         return Reshape(ReduceSum(x, axes.ToArray()), target);
     }
+
+    // conv family: the three convolution primitives; attrs carries strides, padding, dilation and groups.
+    /// <summary>Convolution of x [N, C, S...] with w [O, C/groups, K...] (geometry from <paramref name="conv"/>).</summary>
+    public static Node Conv(Node x, Node w, Attrs conv) => B.Emit(OpCode.Conv, ConvAttrs(conv, null), x, w);
+
+    /// <summary>The adjoint of conv in its input: y [N, O, P...] with w to x's shape <paramref name="inputShape"/>.</summary>
+    public static Node ConvTranspose(Node y, Node w, Attrs conv, Shape inputShape) =>
+        B.Emit(OpCode.ConvTranspose, ConvAttrs(conv, inputShape), y, w);
+
+    /// <summary>The adjoint of conv in its weight: x with y [N, O, P...] to w's shape <paramref name="weightShape"/>.</summary>
+    public static Node ConvWeightGrad(Node x, Node y, Attrs conv, Shape weightShape) =>
+        B.Emit(OpCode.ConvWeightGrad, ConvAttrs(conv, weightShape), x, y);
+
+    /// <summary>Only the convolution geometry of <paramref name="conv"/>, with <paramref name="shape"/> as the target shape.</summary>
+    public static Attrs ConvAttrs(Attrs conv, Shape? shape) => new()
+    {
+        Strides = conv.Strides, Padding = conv.Padding, Dilation = conv.Dilation, Groups = conv.Groups, Shape = shape,
+    };
 }

@@ -143,6 +143,16 @@ public enum OpCode
     Eigh,
     Qr,
     Svd,
+
+    // Convolution family (conv helper): PyTorch layouts x [N, C, spatial...], w [O, C/groups, kernel...], 1-3
+    // spatial axes, Attrs.Strides/Padding/Dilation/Groups. conv_transpose and conv_weight_grad are the adjoints of
+    // conv with respect to its input and its weight; with conv they form a set closed under differentiation.
+    /// <summary>N-d convolution (cross-correlation) of x [N, C, S...] with w [O, C/groups, K...].</summary>
+    Conv,
+    /// <summary>The adjoint of conv in its input: y [N, O, P...] and w [O, C/groups, K...] to x-shaped <see cref="Attrs.Shape"/>.</summary>
+    ConvTranspose,
+    /// <summary>The adjoint of conv in its weight: x [N, C, S...] and y [N, O, P...] to w-shaped <see cref="Attrs.Shape"/>.</summary>
+    ConvWeightGrad,
 }
 
 /// <summary>Families of primitives that share shape rules, lowering and printing.</summary>
@@ -171,6 +181,8 @@ public enum OpKind
     /// <summary>Scan, while and switch.</summary>
     ControlFlow,
     Linalg,
+    /// <summary>Convolutions (conv, conv_transpose, conv_weight_grad).</summary>
+    Conv,
 }
 
 /// <summary>Names and families of the primitives.</summary>
@@ -237,6 +249,10 @@ public static class OpInfo
         OpCode.Eigh => "eigh",
         OpCode.Qr => "qr",
         OpCode.Svd => "svd",
+        // conv family
+        OpCode.Conv => "conv",
+        OpCode.ConvTranspose => "conv_transpose",
+        OpCode.ConvWeightGrad => "conv_weight_grad",
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 
@@ -254,6 +270,7 @@ public static class OpInfo
         OpCode.Custom => OpKind.Custom,
         OpCode.Scan or OpCode.While or OpCode.Switch => OpKind.ControlFlow,
         >= OpCode.Cholesky and <= OpCode.Svd => OpKind.Linalg,
+        >= OpCode.Conv and <= OpCode.ConvWeightGrad => OpKind.Conv,   // conv family
         _ => OpKind.Structural,
     };
 

@@ -43,6 +43,7 @@ public sealed partial class Lowerer
         }
         if (eq.Op.Kind() == OpKind.Reduce) return Reduce(eq);
         if (eq.Op.Kind() == OpKind.Linalg) return LinalgCall(eq);
+        if (eq.Op.Kind() == OpKind.Conv) return LinalgCall(eq);   // conv family: a host kernel on whole buffers, as linalg
         if (!eq.Op.IsElementwise()) throw new NotSupportedException($"lowering: {eq.Op.Name()} is not supported");
 
         var args = new ScalarExpr[eq.Inputs.Count];

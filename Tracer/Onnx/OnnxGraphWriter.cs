@@ -120,11 +120,28 @@ internal sealed partial class OnnxGraphWriter
             case OpCode.ScatterAdd: ScatterAdd(eq, args[0], args[1], output); break;
             case OpCode.MatMul: Node("MatMul", args, output); break;
             case OpCode.Scan or OpCode.While or OpCode.Switch: ControlFlow(eq, args); break;
+            // conv family: ONNX Conv/ConvTranspose share PyTorch's layouts; pads are [begins..., ends...].
+            case OpCode.Conv: Node("Conv", args, output, ConvOnnxAttrs(eq, false)); break;
+            case OpCode.ConvTranspose: Node("ConvTranspose", args, output, ConvOnnxAttrs(eq, true)); break;
+            case OpCode.ConvWeightGrad:
+                throw new NotSupportedException(
+                    $"Onnx.Export: primitive 'conv_weight_grad' ({eq.Type}) is the weight gradient of a convolution and has no ONNX " +
+                    "equivalent; export the forward model, not its gradient");
             default:
                 throw new NotSupportedException(
                     $"Onnx.Export: primitive '{eq.Op.Name()}' ({eq.Type}) has no ONNX equivalent that the exporter writes; " +
                     "export a function without it, or compute that part outside the exported model");
         }
+    }
+
+    /// <summary>conv family: strides, symmetric pads, dilations, group (and the output's spatial shape for a transpose).</summary>
+    private static Attr[] ConvOnnxAttrs(Node eq, bool transpose)
+    {
+        var a = eq.Attrs;
+        var pads = new int[2 * a.Padding!.Length];
+        for (int i = 0; i < a.Padding.Length; i++) pads[i] = pads[i + a.Padding.Length] = a.Padding[i];
+        Attr[] common = [Attr.Ints("strides", a.Strides!), Attr.Ints("pads", pads), Attr.Ints("dilations", a.Dilation!), Attr.Int("group", a.Groups)];
+        return transpose ? [.. common, Attr.Ints("output_shape", eq.Shape.ToArray()[2..])] : common;
     }
 
     /// <summary>Reductions take their axes as an input (opset 18) and drop the reduced axes; bool goes through i32.</summary>

@@ -1,0 +1,235 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Tracer.Compiler;
+using Tracer.Compiler.Lowering;
+
+namespace Tracer.Runtime.Cpu;
+
+/// <summary>
+/// Runs the convolution family (<see cref="HostOpKernel"/>s of conv, conv_transpose, conv_weight_grad) as im2col +
+/// GEMM, Caffe's scheme: the windows of x for the whole batch are copied into one matrix cols [C·taps, N·P] (zeros
+/// for padding), so each group's convolution is one large product that the blocked <see cref="Gemm{T}"/> spreads over
+/// the threads: y = w · cols, dcols = wᵀ · y (then scattered back, col2im), dw = y · colsᵀ. The batch-major y is
+/// rearranged to channel-major [O, N·P] around the product so that N·P is one matrix axis.
+/// </summary>
+internal static class ConvKernels
+{
+    public static Action<Array[]> Compile(HostOpKernel kernel, VectorIsa isa, int threads)
+    {
+        bool gemm = isa != VectorIsa.None && Vector256.IsHardwareAccelerated && Fma.IsSupported;
+        bool wide = isa == VectorIsa.V512 && Vector512.IsHardwareAccelerated;
+        return kernel.Equation.DType switch
+        {
+            DType.Float32 => new ConvRunner<float>(kernel, gemm, wide, threads).Run,
+            DType.Float64 => new ConvRunner<double>(kernel, gemm, wide, threads).Run,
+            var d => throw new NotSupportedException($"cpu: {kernel.Equation.Op.Name()} of {d.ShortName()} is not supported; convolutions take f32 or f64"),
+        };
+    }
+}
+
+/// <summary>One compiled convolution: geometry, window table, products and scratch, built once.</summary>
+internal sealed class ConvRunner<T> where T : unmanaged, INumber<T>
+{
+    private readonly OpCode op;
+    private readonly int in0, in1, output;
+    private readonly ConvGeometry g;
+    private readonly int[] src;
+    private readonly int threads;
+    private readonly int rowsPerGroup, cols;   // Cg·taps and N·P: the shape of one group's window matrix
+    private readonly Action<Array[]> product;
+    private readonly object gate = new();
+    private T[] windows = [];
+    private T[] channelMajor = [];
+
+    public ConvRunner(HostOpKernel kernel, bool gemm, bool wide, int threads)
+    {
+        var eq = kernel.Equation;
+        op = eq.Op;
+        (in0, in1, output) = (kernel.Inputs[0], kernel.Inputs[1], kernel.Output);
+        var name = op.Name();
+        g = op switch
+        {
+            OpCode.Conv => ConvGeometry.Create(name, eq.Inputs[0].Shape, eq.Inputs[1].Shape, eq.Attrs),
+            OpCode.ConvTranspose => ConvGeometry.Create(name, eq.Attrs.Shape!.Value, eq.Inputs[1].Shape, eq.Attrs),
+            _ => ConvGeometry.Create(name, eq.Inputs[0].Shape, eq.Attrs.Shape!.Value, eq.Attrs),
+        };
+        src = g.SourceTable();
+        this.threads = threads;
+        rowsPerGroup = g.GroupInChannels * g.KernelSize;
+        cols = g.Batch * g.OutputSize;
+        int og = g.GroupOutChannels, kk = rowsPerGroup, np = cols;
+        // Operands of the batched (over groups) product, as buffers 0 (a), 1 (b), 2 (c) of the call.
+        var (m, n, k, a, b, c) = op switch
+        {
+            // y[g] (Og x NP) = w[g] (Og x Cg·taps) @ cols[g]
+            OpCode.Conv => (og, np, kk, new MatrixRef(0, 0, [og * kk], kk, 1), new MatrixRef(1, 0, [kk * np], np, 1), new MatrixRef(2, 0, [og * np], np, 1)),
+            // dcols[g] (Cg·taps x NP) = w[g]ᵀ @ y[g]
+            OpCode.ConvTranspose => (kk, np, og, new MatrixRef(0, 0, [og * kk], 1, kk), new MatrixRef(1, 0, [og * np], np, 1), new MatrixRef(2, 0, [kk * np], np, 1)),
+            // dw[g] (Og x Cg·taps) = y[g] @ cols[g]ᵀ
+            _ => (og, kk, np, new MatrixRef(0, 0, [og * np], np, 1), new MatrixRef(1, 0, [kk * np], 1, np), new MatrixRef(2, 0, [og * kk], kk, 1)),
+        };
+        var mm = new MatMulKernel([g.Groups], m, n, k, a, b, c, eq.DType);
+        product = gemm ? new Gemm<T>(mm, wide, threads).Run : buffers => Naive(mm, (T[])buffers[0], (T[])buffers[1], (T[])buffers[2]);
+    }
+
+    public void Run(Array[] buffers)
+    {
+        // Scratch belongs to the runner; concurrent calls of one executable take turns.
+        lock (gate) RunLocked(buffers);
+    }
+
+    private void RunLocked(Array[] buffers)
+    {
+        int windowLength = g.Groups * rowsPerGroup * cols, yLength = g.OutChannels * cols;
+        if (windows.Length < windowLength) windows = new T[windowLength];
+        switch (op)
+        {
+            case OpCode.Conv:
+            {
+                var x = (T[])buffers[in0];
+                var y = (T[])buffers[output];
+                Im2Col(x);
+                var target = g.Batch == 1 ? y : ChannelMajorScratch(yLength);   // for one example both layouts agree
+                product([(T[])buffers[in1], windows, target]);
+                if (g.Batch > 1) ToBatchMajor(target, y);
+                break;
+            }
+            case OpCode.ConvTranspose:
+            {
+                var y = (T[])buffers[in0];
+                var x = (T[])buffers[output];
+                product([(T[])buffers[in1], ToChannelMajor(y, yLength), windows]);
+                Col2Im(x);
+                break;
+            }
+            default:
+            {
+                var x = (T[])buffers[in0];
+                var y = (T[])buffers[in1];
+                Im2Col(x);
+                product([ToChannelMajor(y, yLength), windows, (T[])buffers[output]]);
+                break;
+            }
+        }
+    }
+
+    private T[] ChannelMajorScratch(int length)
+    {
+        if (channelMajor.Length < length) channelMajor = new T[length];
+        return channelMajor;
+    }
+
+    /// <summary>y [N, O, P] as [O, N·P] (y itself when N = 1).</summary>
+    private T[] ToChannelMajor(T[] y, int length)
+    {
+        if (g.Batch == 1) return y;
+        var t = ChannelMajorScratch(length);
+        int outs = g.OutputSize, o = g.OutChannels;
+        for (int e = 0; e < g.Batch; e++)
+            for (int ch = 0; ch < o; ch++) Array.Copy(y, (e * o + ch) * outs, t, ch * cols + e * outs, outs);
+        return t;
+    }
+
+    private void ToBatchMajor(T[] t, T[] y)
+    {
+        int outs = g.OutputSize, o = g.OutChannels;
+        for (int e = 0; e < g.Batch; e++)
+            for (int ch = 0; ch < o; ch++) Array.Copy(t, ch * cols + e * outs, y, (e * o + ch) * outs, outs);
+    }
+
+    /// <summary>windows[(c·taps + t), e·P + p] = x[e, c, src(t, p)], 0 on padding; rows split over the threads.</summary>
+    private void Im2Col(T[] x)
+    {
+        int rows = g.InChannels * g.KernelSize;
+        int tasks = Tasks(rows);
+        if (tasks == 1)
+        {
+            Im2ColRows(x, 0, rows);
+            return;
+        }
+        int per = (rows + tasks - 1) / tasks;
+        KernelThreads.Shared.For(tasks, threads, t => Im2ColRows(x, t * per, Math.Min(rows, (t + 1) * per)));
+    }
+
+    private void Im2ColRows(T[] x, int r0, int r1)
+    {
+        int taps = g.KernelSize, outs = g.OutputSize, ins = g.InputSize, ch = g.InChannels;
+        var w = windows;
+        for (int r = r0; r < r1; r++)
+        {
+            int c = r / taps, t = r % taps;
+            int table = t * outs;
+            for (int e = 0; e < g.Batch; e++)
+            {
+                int xAt = (e * ch + c) * ins, at = r * cols + e * outs;
+                for (int p = 0; p < outs; p++)
+                {
+                    int s = src[table + p];
+                    w[at + p] = s >= 0 ? x[xAt + s] : T.Zero;
+                }
+            }
+        }
+    }
+
+    /// <summary>x[e, c, src(t, p)] += windows[(c·taps + t), e·P + p]: planes (example, channel) split over the threads.</summary>
+    private void Col2Im(T[] x)
+    {
+        int planes = g.Batch * g.InChannels;
+        int tasks = Tasks(planes);
+        if (tasks == 1)
+        {
+            Col2ImPlanes(x, 0, planes);
+            return;
+        }
+        int per = (planes + tasks - 1) / tasks;
+        KernelThreads.Shared.For(tasks, threads, t => Col2ImPlanes(x, t * per, Math.Min(planes, (t + 1) * per)));
+    }
+
+    private void Col2ImPlanes(T[] x, int p0, int p1)
+    {
+        int taps = g.KernelSize, outs = g.OutputSize, ins = g.InputSize, ch = g.InChannels;
+        var w = windows;
+        for (int plane = p0; plane < p1; plane++)
+        {
+            int e = plane / ch, c = plane % ch, xAt = plane * ins;
+            Array.Clear(x, xAt, ins);
+            for (int t = 0; t < taps; t++)
+            {
+                int table = t * outs, at = (c * taps + t) * cols + e * outs;
+                for (int p = 0; p < outs; p++)
+                {
+                    int s = src[table + p];
+                    if (s >= 0) x[xAt + s] += w[at + p];
+                }
+            }
+        }
+    }
+
+    /// <summary>How many threads a copy of <paramref name="units"/> rows is worth (small ones stay on this thread).</summary>
+    private int Tasks(int units)
+    {
+        long work = (long)g.Batch * g.InChannels * g.KernelSize * g.OutputSize;
+        return threads > 1 && work >= 1 << 16 ? Math.Min(threads, units) : 1;
+    }
+
+    /// <summary>The product without vector hardware: plain loops, C overwritten.</summary>
+    private static void Naive(MatMulKernel k, T[] a, T[] b, T[] c)
+    {
+        for (int bi = 0; bi < k.Batch[0]; bi++)
+        {
+            int ao = bi * k.A.BatchStrides[0], bo = bi * k.B.BatchStrides[0], co = bi * k.C.BatchStrides[0];
+            for (int i = 0; i < k.M; i++)
+            {
+                int cRow = co + i * k.C.RowStride;
+                for (int j = 0; j < k.N; j++) c[cRow + j * k.C.ColStride] = T.Zero;
+                for (int t = 0; t < k.K; t++)
+                {
+                    var av = a[ao + i * k.A.RowStride + t * k.A.ColStride];
+                    int bRow = bo + t * k.B.RowStride;
+                    for (int j = 0; j < k.N; j++) c[cRow + j * k.C.ColStride] += av * b[bRow + j * k.B.ColStride];
+                }
+            }
+        }
+    }
+}
