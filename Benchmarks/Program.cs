@@ -6,6 +6,7 @@ using Tracer.Benchmarks;
 // Two ways to run the same workloads:
 //   dotnet run -c Release -- --quick out.jsonl   medians of repeated timings, written as JSON lines (what run.sh uses)
 //   dotnet run -c Release -- --quick out.jsonl W8   the same for the linear-algebra workloads only
+//   dotnet run -c Release -- --quick out.jsonl W7   the same for the CNN workloads only
 //   dotnet run -c Release -- --job short ...     BenchmarkDotNet (any of its arguments: --filter, --job, exporters)
 //   dotnet run -c Release -- --scale 1000 3000   compile time and memory of a long reduction-heavy gradient chain
 if (args.Length >= 1 && args[0] == "--scale")
@@ -24,13 +25,34 @@ internal static class Quick
 {
     private static StreamWriter? output;
 
-    /// <summary>Runs every workload, or only the linear-algebra ones when <paramref name="only"/> is "W8".</summary>
+    /// <summary>Runs every workload, or only the linear-algebra ones when <paramref name="only"/> is "W8" (the CNN ones for "W7").</summary>
     public static void Run(string path, string only)
     {
         using var w = new StreamWriter(path, append: true);
         output = w;
+        if (only == "W7")
+        {
+            RunW7();
+            return;
+        }
         if (only != "W8") RunAllButW8();
         RunW8();
+    }
+
+    /// <summary>W7: the CNN training step, and the two convolution kernels on its layers.</summary>
+    private static void RunW7()
+    {
+        var cnn = new CnnStep();
+        cnn.Setup();
+        Measure("W7 LeNet step", "tracer", () => cnn.Tracer());
+        foreach (int layer in new[] { 1, 2 })
+        {
+            // The two ways to lower a convolution, on LeNet's layers; "handwritten" is the direct kernel.
+            var v = new ConvVariants { Layer = layer };
+            v.Setup();
+            Measure($"W7 conv layer {layer} forward", "tracer", () => v.Im2ColGemm());
+            Measure($"W7 conv layer {layer} forward", "handwritten", () => v.Direct());
+        }
     }
 
     private static void RunW8()
@@ -73,6 +95,7 @@ internal static class Quick
             s.Setup();
             Measure($"W6 sgemm {n}^3", "tracer", () => s.Tracer());
         }
+        RunW7();
         var e = new EagerOps();
         e.Setup();
         Measure("E1 eager add 1e6", "tracer", () => e.Add());

@@ -1,4 +1,4 @@
-"""The W1-W8 and E workloads in PyTorch eager mode (the peer of Benchmarks/). Usage: torch_bench.py THREADS OUT.jsonl [W8]
+"""The W1-W8 and E workloads in PyTorch eager mode (the peer of Benchmarks/). Usage: torch_bench.py THREADS OUT.jsonl [W8|W7]
 
 Same shapes, dtypes (f32) and data distributions as Workloads.cs; timings are medians of repeated calls after a
 warm-up, like the C# quick harness. W5 has no PyTorch counterpart (eager mode has no trace/compile step)."""
@@ -8,6 +8,7 @@ import torch
 threads = int(sys.argv[1])
 out = open(sys.argv[2], "a")
 only_w8 = len(sys.argv) > 3 and sys.argv[3] == "W8"
+only_w7 = len(sys.argv) > 3 and sys.argv[3] == "W7"
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 
@@ -91,6 +92,8 @@ def w1_to_w6_and_eager():
         B = uniform((n, n), -1, 1)
         measure("W6 sgemm %d^3" % n, lambda A=A, B=B: torch.matmul(A, B))
 
+    w7()
+
     # E1-E6: single eager ops (output allocated per call), as in EagerWorkloads.cs
     EX = uniform((1000, 1000), -3, 3)
     EY = uniform((1000, 1000), -3, 3)
@@ -103,6 +106,42 @@ def w1_to_w6_and_eager():
     measure("E5 eager matmul 1000^3", lambda: EM @ EM)
     measure("E6 eager add n=4", lambda: ES + ES)
     measure("E7 eager add 1e6, result disposed", lambda: EX + EY)   # PyTorch frees by reference counting anyway
+
+
+def w7():
+    """W7: a LeNet-style CNN training step, and PyTorch's conv2d on its two layers."""
+    # W7: LeNet-style CNN SGD step, batch 128 of 28x28 (conv 5x5x6, pool 2, conv 5x5x16, pool 2, 120, 84, 10)
+    C1 = uniform((6, 1, 5, 5), -0.2, 0.2).requires_grad_(True)
+    CB1 = torch.zeros(6, requires_grad=True)
+    C2 = uniform((16, 6, 5, 5), -0.08, 0.08).requires_grad_(True)
+    CB2 = torch.zeros(16, requires_grad=True)
+    D3 = uniform((256, 120), -0.06, 0.06).requires_grad_(True)
+    DB3 = torch.zeros(120, requires_grad=True)
+    D4 = uniform((120, 84), -0.09, 0.09).requires_grad_(True)
+    DB4 = torch.zeros(84, requires_grad=True)
+    D5 = uniform((84, 10), -0.1, 0.1).requires_grad_(True)
+    DB5 = torch.zeros(10, requires_grad=True)
+    CX = uniform((128, 1, 28, 28), -1, 1)
+    CY = torch.zeros(128, 10)
+    CY[torch.arange(128), torch.arange(128) % 10] = 1
+    cnn_params = [C1, CB1, C2, CB2, D3, DB3, D4, DB4, D5, DB5]
+    F = torch.nn.functional
+
+    def step():
+        h = F.max_pool2d(torch.relu(F.conv2d(CX, C1, CB1)), 2)
+        h = F.max_pool2d(torch.relu(F.conv2d(h, C2, CB2)), 2).reshape(128, 256)
+        h = torch.relu(h @ D3 + DB3)
+        h = torch.relu(h @ D4 + DB4)
+        loss = -(CY * torch.log_softmax(h @ D5 + DB5, 1)).sum(1).mean()
+        grads = torch.autograd.grad(loss, cnn_params)
+        with torch.no_grad():
+            return [p - 0.01 * g for p, g in zip(cnn_params, grads)]
+
+    measure("W7 LeNet step", step)
+    for layer, (xs, ws) in enumerate([((128, 1, 28, 28), (6, 1, 5, 5)), ((128, 6, 12, 12), (16, 6, 5, 5))], 1):
+        VX = uniform(xs, -1, 1)
+        VW = uniform(ws, -0.2, 0.2)
+        measure("W7 conv layer %d forward" % layer, lambda VX=VX, VW=VW: F.conv2d(VX, VW))
 
 
 def w8():
@@ -134,6 +173,9 @@ def w8():
     measure("W8 GP grad n=1000", gp, max_seconds=4.0)
 
 
-if not only_w8:
-    w1_to_w6_and_eager()
-w8()
+if only_w7:
+    w7()
+else:
+    if not only_w8:
+        w1_to_w6_and_eager()
+    w8()

@@ -34,7 +34,11 @@ internal sealed class ConvRunner<T> where T : unmanaged, INumber<T>
     private readonly OpCode op;
     private readonly int in0, in1, output;
     private readonly ConvGeometry g;
-    private readonly int[] src;
+    // The windows by rows of the last spatial axis: tap t reads output row r (all axes but the last) from the input row
+    // starting at rowBase[t·rows + r] (-1: a padding row), and along the last axis output q in [lo[t], hi[t]) from
+    // q·stride + off[t] (the rest is padding). With stride 1 a row is one contiguous copy.
+    private readonly int[] rowBase, lo, hi, off;
+    private readonly int rows, width, stride;
     private readonly int threads;
     private readonly int rowsPerGroup, cols;   // Cg·taps and N·P: the shape of one group's window matrix
     private readonly Action<Array[]> product;
@@ -54,7 +58,7 @@ internal sealed class ConvRunner<T> where T : unmanaged, INumber<T>
             OpCode.ConvTranspose => ConvGeometry.Create(name, eq.Attrs.Shape!.Value, eq.Inputs[1].Shape, eq.Attrs),
             _ => ConvGeometry.Create(name, eq.Inputs[0].Shape, eq.Attrs.Shape!.Value, eq.Attrs),
         };
-        src = g.SourceTable();
+        (rowBase, lo, hi, off, rows, width, stride) = RowRuns(g);
         this.threads = threads;
         rowsPerGroup = g.GroupInChannels * g.KernelSize;
         cols = g.Batch * g.OutputSize;
@@ -138,41 +142,100 @@ internal sealed class ConvRunner<T> where T : unmanaged, INumber<T>
             for (int ch = 0; ch < o; ch++) Array.Copy(t, ch * cols + e * outs, y, (e * o + ch) * outs, outs);
     }
 
-    /// <summary>windows[(c·taps + t), e·P + p] = x[e, c, src(t, p)], 0 on padding; rows split over the threads.</summary>
+    /// <summary>The row runs of <paramref name="g"/> (see the fields).</summary>
+    private static (int[] RowBase, int[] Lo, int[] Hi, int[] Off, int Rows, int Width, int Stride) RowRuns(ConvGeometry g)
+    {
+        int rank = g.Input.Length, last = rank - 1, taps = g.KernelSize;
+        int width = g.Output[last], inWidth = g.Input[last], stride = g.Strides[last];
+        int rows = g.OutputSize / width;
+        var rowBase = new int[taps * rows];
+        var (lo, hi, off) = (new int[taps], new int[taps], new int[taps]);
+        var k = new int[rank];
+        var p = new int[rank];
+        for (int t = 0; t < taps; t++)
+        {
+            for (int d = last, f = t; d >= 0; d--)
+            {
+                k[d] = f % g.Kernel[d];
+                f /= g.Kernel[d];
+            }
+            off[t] = k[last] * g.Dilation[last] - g.Padding[last];
+            // q·stride + off in [0, inWidth)
+            lo[t] = off[t] >= 0 ? 0 : Math.Min(width, (-off[t] + stride - 1) / stride);
+            hi[t] = inWidth - 1 - off[t] < 0 ? lo[t] : Math.Max(lo[t], Math.Min(width, (inWidth - 1 - off[t]) / stride + 1));
+            for (int r = 0; r < rows; r++)
+            {
+                for (int d = last - 1, f = r; d >= 0; d--)
+                {
+                    p[d] = f % g.Output[d];
+                    f /= g.Output[d];
+                }
+                int flat = 0;
+                for (int d = 0; d < last; d++)
+                {
+                    int i = p[d] * g.Strides[d] + k[d] * g.Dilation[d] - g.Padding[d];
+                    if (i < 0 || i >= g.Input[d])
+                    {
+                        flat = -1;
+                        break;
+                    }
+                    flat = flat * g.Input[d] + i;
+                }
+                rowBase[t * rows + r] = flat < 0 ? -1 : flat * inWidth;
+            }
+        }
+        return (rowBase, lo, hi, off, rows, width, stride);
+    }
+
+    /// <summary>windows[(c·taps + t), e·P + p] = x[e, c, window (t, p)], 0 on padding; rows split over the threads.</summary>
     private void Im2Col(T[] x)
     {
-        int rows = g.InChannels * g.KernelSize;
-        int tasks = Tasks(rows);
+        int count = g.InChannels * g.KernelSize;
+        int tasks = Tasks(count);
         if (tasks == 1)
         {
-            Im2ColRows(x, 0, rows);
+            Im2ColRows(x, 0, count);
             return;
         }
-        int per = (rows + tasks - 1) / tasks;
-        KernelThreads.Shared.For(tasks, threads, t => Im2ColRows(x, t * per, Math.Min(rows, (t + 1) * per)));
+        int per = (count + tasks - 1) / tasks;
+        KernelThreads.Shared.For(tasks, threads, t => Im2ColRows(x, t * per, Math.Min(count, (t + 1) * per)));
     }
 
     private void Im2ColRows(T[] x, int r0, int r1)
     {
         int taps = g.KernelSize, outs = g.OutputSize, ins = g.InputSize, ch = g.InChannels;
-        var w = windows;
-        for (int r = r0; r < r1; r++)
+        for (int row = r0; row < r1; row++)
         {
-            int c = r / taps, t = r % taps;
-            int table = t * outs;
+            int c = row / taps, t = row % taps;
+            var (q0, q1, o) = (lo[t], hi[t], off[t]);
             for (int e = 0; e < g.Batch; e++)
             {
-                int xAt = (e * ch + c) * ins, at = r * cols + e * outs;
-                for (int p = 0; p < outs; p++)
+                int xAt = (e * ch + c) * ins;
+                var dst = windows.AsSpan(row * cols + e * outs, outs);
+                for (int r = 0; r < rows; r++)
                 {
-                    int s = src[table + p];
-                    w[at + p] = s >= 0 ? x[xAt + s] : T.Zero;
+                    var line = dst.Slice(r * width, width);
+                    int b = rowBase[t * rows + r];
+                    if (b < 0 || q0 == q1)
+                    {
+                        line.Clear();
+                        continue;
+                    }
+                    line[..q0].Clear();
+                    line[q1..].Clear();
+                    int from = xAt + b + q0 * stride + o;
+                    if (stride == 1)
+                    {
+                        x.AsSpan(from, q1 - q0).CopyTo(line[q0..]);
+                        continue;
+                    }
+                    for (int q = q0; q < q1; q++, from += stride) line[q] = x[from];
                 }
             }
         }
     }
 
-    /// <summary>x[e, c, src(t, p)] += windows[(c·taps + t), e·P + p]: planes (example, channel) split over the threads.</summary>
+    /// <summary>x[e, c, window (t, p)] += windows[(c·taps + t), e·P + p]: planes (example, channel) split over the threads.</summary>
     private void Col2Im(T[] x)
     {
         int planes = g.Batch * g.InChannels;
@@ -189,21 +252,42 @@ internal sealed class ConvRunner<T> where T : unmanaged, INumber<T>
     private void Col2ImPlanes(T[] x, int p0, int p1)
     {
         int taps = g.KernelSize, outs = g.OutputSize, ins = g.InputSize, ch = g.InChannels;
-        var w = windows;
         for (int plane = p0; plane < p1; plane++)
         {
             int e = plane / ch, c = plane % ch, xAt = plane * ins;
             Array.Clear(x, xAt, ins);
             for (int t = 0; t < taps; t++)
             {
-                int table = t * outs, at = (c * taps + t) * cols + e * outs;
-                for (int p = 0; p < outs; p++)
+                var (q0, q1, o) = (lo[t], hi[t], off[t]);
+                if (q0 == q1) continue;
+                var src = windows.AsSpan((c * taps + t) * cols + e * outs, outs);
+                for (int r = 0; r < rows; r++)
                 {
-                    int s = src[table + p];
-                    if (s >= 0) x[xAt + s] += w[at + p];
+                    int b = rowBase[t * rows + r];
+                    if (b < 0) continue;
+                    int to = xAt + b + q0 * stride + o;
+                    var line = src.Slice(r * width + q0, q1 - q0);
+                    if (stride == 1)
+                    {
+                        AddInto(x.AsSpan(to, q1 - q0), line);
+                        continue;
+                    }
+                    for (int q = 0; q < line.Length; q++, to += stride) x[to] += line[q];
                 }
             }
         }
+    }
+
+    /// <summary>dst += src, vectorised.</summary>
+    private static void AddInto(Span<T> dst, ReadOnlySpan<T> src)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            for (; i <= dst.Length - Vector<T>.Count; i += Vector<T>.Count)
+                (new Vector<T>(dst[i..]) + new Vector<T>(src[i..])).CopyTo(dst[i..]);
+        }
+        for (; i < dst.Length; i++) dst[i] += src[i];
     }
 
     /// <summary>How many threads a copy of <paramref name="units"/> rows is worth (small ones stay on this thread).</summary>
