@@ -81,6 +81,14 @@ public class ExampleTests
     }
 
     [TestMethod]
+    public void DigitsCnnGeneralises()
+    {
+        var r = RunExample("DigitsCnn");
+        Assert.IsLessThan(0.25 * r["first_loss"], r["last_loss"]);
+        Assert.IsGreaterThan(0.88, r["test_accuracy"], "held-out accuracy above 88 % after the fast run");
+    }
+
+    [TestMethod]
     public void OscillatorFitRecoversFrequencyAndDamping()
     {
         var r = RunExample("OscillatorFit");
