@@ -21,13 +21,12 @@ public sealed record CpuBackendOptions
 {
     /// <summary>
     /// The options <see cref="CpuBackend"/> uses when given none: default lowering, FastExpressionCompiler, the
-    /// widest vector ISA the machine accelerates, every core.
+    /// widest vector ISA the machine accelerates, every core (or <c>TRACER_CPU_THREADS</c> threads).
     /// </summary>
     public static readonly CpuBackendOptions Default = new();
 
     /// <summary>
-    /// How graphs are lowered to kernels for this backend (fusion and kernel-shape knobs, see <see
-    /// cref="LoweringOptions"/>).
+    /// How graphs are lowered to kernels for this backend: the fusion limits of <see cref="LoweringOptions"/>.
     /// </summary>
     public LoweringOptions Lowering { get; init; } = LoweringOptions.Default;
 

@@ -21,8 +21,8 @@ public static class Simd512
         Vector512.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(a), (nuint)i);
 
     /// <summary>
-    /// Stores <paramref name="v"/> into <paramref name="a"/> starting at <paramref name="i"/>, unchecked like <see
-    /// cref="Load{T}(T[], int)"/>.
+    /// Stores <paramref name="v"/> into <paramref name="a"/> starting at <paramref name="i"/>, unchecked like
+    /// <see cref="Load{T}(T[], int)"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store<T>(T[] a, int i, Vector512<T> v) =>
@@ -255,8 +255,8 @@ public static class Simd256
         Vector256.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(a), (nuint)i);
 
     /// <summary>
-    /// Stores <paramref name="v"/> into <paramref name="a"/> starting at <paramref name="i"/>, unchecked like <see
-    /// cref="Load{T}(T[], int)"/>.
+    /// Stores <paramref name="v"/> into <paramref name="a"/> starting at <paramref name="i"/>, unchecked like
+    /// <see cref="Load{T}(T[], int)"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store<T>(T[] a, int i, Vector256<T> v) =>

@@ -12,8 +12,8 @@ public sealed class Interpreter(IRuleSet rules, Device? device = null) : IBacken
     public string Name => "interpreter";
 
     /// <summary>
-    /// The device whose tensors this interpreter owns: <see cref="Device.Reference"/> unless another was given (tests
-    /// give one to run the compiled-call path on a second host device).
+    /// The device whose tensors this interpreter owns: <see cref="Device.Reference"/> unless another was given (a
+    /// test can make it stand in for another host device).
     /// </summary>
     public Device Device { get; } = device ?? Device.Reference;
 

@@ -287,8 +287,8 @@ public sealed class MatMulKernel(int[] batch, int m, int n, int k, MatrixRef a, 
 public sealed class HostKernel(Node equation, int[] inputs, int output, (int Index, int Buffer)[]? results = null) : Kernel
 {
     /// <summary>
-    /// The scan, while or switch equation this kernel runs; its sub-graphs are compiled separately (<see
-    /// cref="LoweredProgram.Bodies"/>).
+    /// The scan, while or switch equation this kernel runs; its sub-graphs are compiled separately
+    /// (<see cref="LoweredProgram.Bodies"/>).
     /// </summary>
     public Node Equation { get; } = equation;
 

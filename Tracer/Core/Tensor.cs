@@ -52,8 +52,8 @@ public sealed partial class Tensor : IDisposable
     public Shape Shape => Type.Shape;
 
     /// <summary>
-    /// The element type: <see cref="DType.Float32"/>, <see cref="DType.Float64"/>, <see cref="DType.Int32"/> or <see
-    /// cref="DType.Bool"/>.
+    /// The element type: <see cref="DType.Float32"/>, <see cref="DType.Float64"/>, <see cref="DType.Int32"/> or
+    /// <see cref="DType.Bool"/>.
     /// </summary>
     public DType DType => Type.DType;
 
@@ -160,8 +160,9 @@ public sealed partial class Tensor : IDisposable
     public static Tensor Ones(DType dtype, params int[] shape) => Full(dtype, 1, shape);
 
     /// <summary>
-    /// A new tensor of <paramref name="shape"/> and <paramref name="dtype"/> with every element <paramref
-    /// name="value"/>, converted to the dtype (truncated for i32, non-zero for bool); no shape gives a scalar.
+    /// A new tensor of <paramref name="shape"/> and <paramref name="dtype"/> with every element
+    /// <paramref name="value"/>, converted to the dtype (truncated for i32, non-zero for bool); no shape gives a
+    /// scalar.
     /// </summary>
     public static Tensor Full(DType dtype, double value, params int[] shape)
     {
@@ -231,8 +232,8 @@ public sealed partial class Tensor : IDisposable
     };
 
     /// <summary>
-    /// The values as bool (non-zero is true), row-major, in a new array the caller owns. Throws <see
-    /// cref="InvalidOperationException"/> for a symbolic tensor (inside a trace its values are not known yet) and
+    /// The values as bool (non-zero is true), row-major, in a new array the caller owns. Throws
+    /// <see cref="InvalidOperationException"/> for a symbolic tensor (inside a trace its values are not known yet) and
     /// <see cref="ObjectDisposedException"/> after <see cref="Dispose"/>.
     /// </summary>
     public bool[] ToBoolArray() => Data switch

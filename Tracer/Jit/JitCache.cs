@@ -60,14 +60,14 @@ public sealed class JitCache
     }
 
     /// <summary>
-    /// Calls of transformed functions that found compiled code for their signature, since start-up or the last <see
-    /// cref="Clear"/>.
+    /// Calls of transformed functions that found compiled code for their signature, since start-up or the last
+    /// <see cref="Clear"/>.
     /// </summary>
     public long Hits => Interlocked.Read(ref hits);
 
     /// <summary>
-    /// Calls that had to trace and compile (a first call or a new signature), since start-up or the last <see
-    /// cref="Clear"/>; each raised <see cref="Miss"/>.
+    /// Calls that had to trace and compile (a first call or a new signature), since start-up or the last
+    /// <see cref="Clear"/>; each raised <see cref="Miss"/>.
     /// </summary>
     public long Misses => Interlocked.Read(ref misses);
 

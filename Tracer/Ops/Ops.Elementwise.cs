@@ -26,7 +26,7 @@ public static partial class Ops
     public static Tensor Abs(Tensor x) => Unary(OpCode.Abs, x);
 
     /// <summary>
-    /// -1, 0 or 1 by the sign of x elementwise; same shape and dtype as <paramref name="x"/>. Float or i32; for
+    /// The sign of x elementwise (-1, 0 or 1); same shape and dtype as <paramref name="x"/>. Float or i32; for
     /// floats -0 stays -0 and NaN stays NaN. Piecewise constant: its gradient is zero.
     /// </summary>
     public static Tensor Sign(Tensor x) => Unary(OpCode.Sign, x);
@@ -46,16 +46,16 @@ public static partial class Ops
     public static Tensor Log(Tensor x) => Unary(OpCode.Log, x);
 
     /// <summary>
-    /// log(1 + x), accurate for tiny x where <c>Log(1 + x)</c> would round 1 + x to 1 elementwise; same shape and
-    /// dtype as <paramref name="x"/>. Float tensors only (f32 or f64); an i32 or bool tensor is an <see
-    /// cref="ArgumentException"/>: <c>Cast(x, DType.Float32)</c> first.
+    /// log(1 + x) elementwise, accurate for tiny x, where <c>Log(1 + x)</c> would round 1 + x to 1; same shape and
+    /// dtype as <paramref name="x"/>. Float tensors only (f32 or f64); an i32 or bool tensor is an
+    /// <see cref="ArgumentException"/>: <c>Cast(x, DType.Float32)</c> first.
     /// </summary>
     public static Tensor Log1p(Tensor x) => Unary(OpCode.Log1p, x);
 
     /// <summary>
-    /// exp(x) - 1, accurate for tiny x where <c>Exp(x) - 1</c> would cancel elementwise; same shape and dtype as
-    /// <paramref name="x"/>. Float tensors only (f32 or f64); an i32 or bool tensor is an <see
-    /// cref="ArgumentException"/>: <c>Cast(x, DType.Float32)</c> first.
+    /// exp(x) - 1 elementwise, accurate for tiny x, where <c>Exp(x) - 1</c> would cancel; same shape and dtype as
+    /// <paramref name="x"/>. Float tensors only (f32 or f64); an i32 or bool tensor is an
+    /// <see cref="ArgumentException"/>: <c>Cast(x, DType.Float32)</c> first.
     /// </summary>
     public static Tensor Expm1(Tensor x) => Unary(OpCode.Expm1, x);
 
@@ -67,9 +67,9 @@ public static partial class Ops
     public static Tensor Sqrt(Tensor x) => Unary(OpCode.Sqrt, x);
 
     /// <summary>
-    /// 1 / sqrt(x), one primitive (as in normalisation layers) elementwise; same shape and dtype as <paramref
-    /// name="x"/>. Float tensors only (f32 or f64); an i32 or bool tensor is an <see cref="ArgumentException"/>:
-    /// <c>Cast(x, DType.Float32)</c> first. +inf at 0, NaN below.
+    /// 1 / sqrt(x) elementwise as one primitive (normalisation layers use it); same shape and dtype as
+    /// <paramref name="x"/>. Float tensors only (f32 or f64); an i32 or bool tensor is an
+    /// <see cref="ArgumentException"/>: <c>Cast(x, DType.Float32)</c> first. +inf at 0, NaN below.
     /// </summary>
     public static Tensor Rsqrt(Tensor x) => Unary(OpCode.Rsqrt, x);
 
@@ -93,7 +93,7 @@ public static partial class Ops
     public static Tensor Tan(Tensor x) => Unary(OpCode.Tan, x);
 
     /// <summary>
-    /// The hyperbolic tangent, in (-1, 1) elementwise; same shape and dtype as <paramref name="x"/>. Float tensors
+    /// The hyperbolic tangent elementwise, in [-1, 1]; same shape and dtype as <paramref name="x"/>. Float tensors
     /// only (f32 or f64); an i32 or bool tensor is an <see cref="ArgumentException"/>: <c>Cast(x, DType.Float32)</c>
     /// first. Its derivative 1 - tanh² reuses the output.
     /// </summary>
@@ -167,9 +167,9 @@ public static partial class Ops
     public static Tensor Divide(Tensor a, Tensor b) => Binary(OpCode.Div, a, b);
 
     /// <summary>
-    /// a^b elementwise with NumPy broadcasting and dtype promotion; float only (an i32 result is an <see
-    /// cref="ArgumentException"/>). A negative base with a non-integer exponent gives NaN. Gradients follow JAX: d/da
-    /// is 0 where b = 0 and d/db is 0 where a = 0, instead of NaN.
+    /// a^b elementwise with NumPy broadcasting and dtype promotion; float only (an i32 result is an
+    /// <see cref="ArgumentException"/>). A negative base with a non-integer exponent gives NaN. Gradients follow JAX:
+    /// d/da is 0 where b = 0 and d/db is 0 where a = 0, instead of NaN.
     /// </summary>
     public static Tensor Pow(Tensor a, Tensor b) => Binary(OpCode.Pow, a, b);
 
@@ -236,8 +236,8 @@ public static partial class Ops
 
     /// <summary>
     /// a == b elementwise as a bool tensor of the broadcast shape; operands of different dtypes promote first; false
-    /// wherever either is NaN. No gradient (the result is bool); use it as the condition of <see cref="Where(Tensor,
-    /// Tensor, Tensor)"/>.
+    /// wherever either is NaN. No gradient (the result is bool); use it as the condition of
+    /// <see cref="Where(Tensor, Tensor, Tensor)"/>.
     /// </summary>
     public static Tensor Equal(Tensor a, Tensor b) => Binary(OpCode.Eq, a, b);
 
@@ -291,9 +291,9 @@ public static partial class Ops
     public static Tensor NotEqual(int a, Tensor b) => Binary(OpCode.Ne, a, b);
 
     /// <summary>
-    /// a &lt; b elementwise as a bool tensor of the broadcast shape; operands of different dtypes promote first;
-    /// false wherever either is NaN. No gradient (the result is bool); use it as the condition of <see
-    /// cref="Where(Tensor, Tensor, Tensor)"/>.
+    /// a &lt; b elementwise as a bool tensor of the broadcast shape; operands of different dtypes promote first; false
+    /// wherever either is NaN. No gradient (the result is bool); use it as the condition of
+    /// <see cref="Where(Tensor, Tensor, Tensor)"/>.
     /// </summary>
     public static Tensor Less(Tensor a, Tensor b) => Binary(OpCode.Lt, a, b);
 
@@ -320,8 +320,8 @@ public static partial class Ops
 
     /// <summary>
     /// a ≤ b elementwise as a bool tensor of the broadcast shape; operands of different dtypes promote first; false
-    /// wherever either is NaN. No gradient (the result is bool); use it as the condition of <see cref="Where(Tensor,
-    /// Tensor, Tensor)"/>.
+    /// wherever either is NaN. No gradient (the result is bool); use it as the condition of
+    /// <see cref="Where(Tensor, Tensor, Tensor)"/>.
     /// </summary>
     public static Tensor LessEqual(Tensor a, Tensor b) => Binary(OpCode.Le, a, b);
 
@@ -347,9 +347,9 @@ public static partial class Ops
     public static Tensor LessEqual(int a, Tensor b) => Binary(OpCode.Le, a, b);
 
     /// <summary>
-    /// a &gt; b elementwise as a bool tensor of the broadcast shape; operands of different dtypes promote first;
-    /// false wherever either is NaN. No gradient (the result is bool); use it as the condition of <see
-    /// cref="Where(Tensor, Tensor, Tensor)"/>.
+    /// a &gt; b elementwise as a bool tensor of the broadcast shape; operands of different dtypes promote first; false
+    /// wherever either is NaN. No gradient (the result is bool); use it as the condition of
+    /// <see cref="Where(Tensor, Tensor, Tensor)"/>.
     /// </summary>
     public static Tensor Greater(Tensor a, Tensor b) => Binary(OpCode.Gt, a, b);
 
@@ -376,8 +376,8 @@ public static partial class Ops
 
     /// <summary>
     /// a ≥ b elementwise as a bool tensor of the broadcast shape; operands of different dtypes promote first; false
-    /// wherever either is NaN. No gradient (the result is bool); use it as the condition of <see cref="Where(Tensor,
-    /// Tensor, Tensor)"/>.
+    /// wherever either is NaN. No gradient (the result is bool); use it as the condition of
+    /// <see cref="Where(Tensor, Tensor, Tensor)"/>.
     /// </summary>
     public static Tensor GreaterEqual(Tensor a, Tensor b) => Binary(OpCode.Ge, a, b);
 
