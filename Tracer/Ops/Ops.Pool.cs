@@ -17,15 +17,29 @@ public static partial class Ops
     public static Tensor MaxPool(Tensor x, int[] window, int[]? strides = null, int[]? padding = null)
     {
         var taps = PoolWindows("MaxPool", x, window, strides, padding, maxPadding: true);
-        // Select chains rather than max: the gradient then follows exactly one tap (the first maximum, as PyTorch),
-        // where the max primitive would split it on ties. A NaN in m stays; a NaN tap replaces m.
-        var m = taps[0];
-        for (int i = 1; i < taps.Length; i++)
+        // The value: a select chain over the taps (a NaN in m stays, a NaN tap replaces m), on values cut off from
+        // the gradient. The gradient: exactly one tap per window, the first equal to the maximum (PyTorch's choice;
+        // the max primitive would split it on ties), through selects whose masks are constants to the derivative,
+        // so the backward pass is K selects rather than the derivative of the chain.
+        var values = Array.ConvertAll(taps, StopGradient);
+        var m = values[0];
+        for (int i = 1; i < values.Length; i++)
         {
-            var v = taps[i];
+            var v = values[i];
             m = Where(NotEqual(m, m), m, Where(LessEqual(v, m), m, v));
         }
-        return m;
+        // The maximum still to be found: replaced by NaN (equal to nothing) once a tap has matched it.
+        Tensor? routed = null;
+        var wanted = m;
+        for (int i = 0; i < taps.Length; i++)
+        {
+            var first = Equal(values[i], wanted);
+            var picked = Where(first, taps[i], 0.0);
+            routed = routed is null ? picked : routed + picked;
+            if (i + 1 < taps.Length) wanted = Where(first, double.NaN, wanted);
+        }
+        // No tap equals a NaN maximum: keep m's NaN there.
+        return Where(NotEqual(m, m), m, routed!);
     }
 
     /// <summary>
@@ -46,9 +60,11 @@ public static partial class Ops
     }
 
     /// <summary>
-    /// One tensor per window tap t, shaped like the pooled result: element p is x (padded) at p·stride + t. Built
-    /// from pad, slice and reshape (a stride is a reshape into [out, stride] keeping index 0), which the compiler
-    /// fuses into the reduction's loop, and whose derivatives to any order are those of the primitives.
+    /// One tensor per window tap t, shaped like the pooled result: element p is x (padded) at p·stride + t. Each
+    /// pooled axis of the padded input is reshaped into a grid [rows, stride] (position j·stride + r is grid
+    /// element (j, r)), so tap t = q·stride + r is the box of grid rows [q, q + out) in column r: a view that the
+    /// compiler fuses into the pooling's loop, with no copy unless the input needs padding (or a tail to make its
+    /// length a multiple of the stride). Derivatives of any order are those of pad, reshape and slice.
     /// </summary>
     private static Tensor[] PoolWindows(string op, Tensor x, int[] window, int[]? strides, int[]? padding, bool maxPadding)
     {
@@ -65,20 +81,23 @@ public static partial class Ops
         var outs = new int[sp];
         var low = new int[rank];
         var high = new int[rank];
+        var grid = new List<int>(x.Shape.ToArray()[..lead]);
         bool padded = false;
         for (int d = 0; d < sp; d++)
         {
             int n = x.Shape[lead + d];
             if (2 * p[d] > win[d])
                 throw new ArgumentException($"{op}: padding {p[d]} on pooled axis {d} is more than half the window {win[d]} (input {x.Type}); PyTorch rejects it too");
-            outs[d] = (n + 2 * p[d] - win[d]) / s[d] + 1;
             if (n + 2 * p[d] < win[d])
                 throw new ArgumentException($"{op}: the window {win[d]} does not fit pooled axis {d} of {x.Type} padded by {p[d]}; use a smaller window or more padding");
-            // Room for the slice [t, t + out·stride) of the last tap; the extra tail is never selected.
-            int tail = Math.Max(0, win[d] - 1 + outs[d] * s[d] - (n + 2 * p[d]));
+            outs[d] = (n + 2 * p[d] - win[d]) / s[d] + 1;
+            // The tail (never inside a window) makes the padded length a multiple of the stride.
+            int length = n + 2 * p[d], tail = (s[d] - length % s[d]) % s[d];
             low[lead + d] = p[d];
             high[lead + d] = p[d] + tail;
             padded |= p[d] + tail > 0;
+            grid.Add((length + tail) / s[d]);
+            grid.Add(s[d]);
         }
         var xp = x;
         if (padded)
@@ -93,49 +112,25 @@ public static partial class Ops
                 xp = Where(real, xp, double.NegativeInfinity);
             }
         }
+        var cells = Reshape(xp, grid.ToArray());
+        var result = (int[])[.. x.Shape.ToArray()[..lead], .. outs];
         int count = 1;
         foreach (int w in win) count *= w;
         var taps = new Tensor[count];
-        var k = new int[sp];
         for (int t = 0; t < count; t++)
         {
+            var starts = new int[grid.Count];
+            var ends = grid.ToArray();
             for (int d = sp - 1, r = t; d >= 0; d--)
             {
-                k[d] = r % win[d];
+                int k = r % win[d];
                 r /= win[d];
+                int axis = lead + 2 * d;
+                (starts[axis], ends[axis]) = (k / s[d], k / s[d] + outs[d]);
+                (starts[axis + 1], ends[axis + 1]) = (k % s[d], k % s[d] + 1);
             }
-            taps[t] = Tap(xp, lead, k, s, outs);
+            taps[t] = Reshape(Slice(cells, starts, ends), result);
         }
         return taps;
-    }
-
-    /// <summary>xp at p·stride + k on the trailing axes, for p in [0, out).</summary>
-    private static Tensor Tap(Tensor xp, int lead, int[] k, int[] s, int[] outs)
-    {
-        int rank = xp.Shape.Rank, sp = k.Length;
-        var starts = new int[rank];
-        var ends = xp.Shape.ToArray();
-        bool strided = false;
-        for (int d = 0; d < sp; d++)
-        {
-            starts[lead + d] = k[d];
-            ends[lead + d] = k[d] + outs[d] * s[d];
-            strided |= s[d] > 1;
-        }
-        var box = Slice(xp, starts, ends);
-        if (!strided) return box;
-        // [lead..., out0·s0, ...] -> [lead..., out0, s0, ...] -> index 0 of every s axis -> [lead..., out0, ...]
-        var split = new List<int>(xp.Shape.ToArray()[..lead]);
-        for (int d = 0; d < sp; d++)
-        {
-            split.Add(outs[d]);
-            split.Add(s[d]);
-        }
-        var grid = Reshape(box, split.ToArray());
-        var firstEnds = grid.Shape.ToArray();
-        for (int d = 0; d < sp; d++) firstEnds[lead + 2 * d + 1] = 1;
-        var picked = Slice(grid, new int[grid.Shape.Rank], firstEnds);
-        var result = xp.Shape.ToArray()[..lead];
-        return Reshape(picked, [.. result, .. outs]);
     }
 }
