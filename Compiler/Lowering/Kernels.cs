@@ -335,6 +335,10 @@ public sealed class HostOpKernel(Node equation, int[] inputs, int output, (int I
     /// <summary>The operand buffers (<see cref="Inputs"/>).</summary>
     public override IEnumerable<int> Reads() => Inputs;
 
+    /// <summary>The convolution family stores every element of its result, so its buffer needs no zeroing first.</summary>
+    public override bool OverwritesOutput(int length) =>
+        Equation.Op.Kind() == OpKind.Conv && length == Equation.Shape.Size;
+
     /// <summary>
     /// The equation in jaxpr style over buffer names, plus the other results the first kernel of a decomposition
     /// writes.

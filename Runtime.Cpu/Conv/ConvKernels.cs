@@ -70,11 +70,13 @@ internal sealed class ConvRunner<T> where T : unmanaged, INumber<T>
             OpCode.Conv => (og, np, kk, new MatrixRef(0, 0, [og * kk], kk, 1), new MatrixRef(1, 0, [kk * np], np, 1), new MatrixRef(2, 0, [og * np], np, 1)),
             // dcols[g] (Cg·taps x NP) = w[g]ᵀ @ y[g]
             OpCode.ConvTranspose => (kk, np, og, new MatrixRef(0, 0, [og * kk], 1, kk), new MatrixRef(1, 0, [og * np], np, 1), new MatrixRef(2, 0, [kk * np], np, 1)),
-            // dw[g] (Og x Cg·taps) = y[g] @ cols[g]ᵀ
-            _ => (og, kk, np, new MatrixRef(0, 0, [og * np], np, 1), new MatrixRef(1, 0, [kk * np], 1, np), new MatrixRef(2, 0, [og * kk], kk, 1)),
+            // dw[g]ᵀ (Cg·taps x Og) = cols[g] @ y[g]ᵀ: the long N·P axis is the contraction, and packing reads the
+            // window matrix along its rows and y along Og columns (packing colsᵀ instead would stride through
+            // Cg·taps columns at once); the transposed store into dw costs one tile copy per block.
+            _ => (kk, og, np, new MatrixRef(1, 0, [kk * np], np, 1), new MatrixRef(0, 0, [og * np], 1, np), new MatrixRef(2, 0, [og * kk], 1, kk)),
         };
         var mm = new MatMulKernel([g.Groups], m, n, k, a, b, c, eq.DType);
-        product = gemm ? new Gemm<T>(mm, wide, threads).Run : buffers => Naive(mm, (T[])buffers[0], (T[])buffers[1], (T[])buffers[2]);
+        product = gemm ? new Gemm<T>(mm, wide, threads).Run : buffers => Naive(mm, (T[])buffers[mm.A.Buffer], (T[])buffers[mm.B.Buffer], (T[])buffers[mm.C.Buffer]);
     }
 
     public void Run(Array[] buffers)

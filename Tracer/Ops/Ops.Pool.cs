@@ -17,17 +17,12 @@ public static partial class Ops
     public static Tensor MaxPool(Tensor x, int[] window, int[]? strides = null, int[]? padding = null)
     {
         var taps = PoolWindows("MaxPool", x, window, strides, padding, maxPadding: true);
-        // The value: a select chain over the taps (a NaN in m stays, a NaN tap replaces m), on values cut off from
-        // the gradient. The gradient: exactly one tap per window, the first equal to the maximum (PyTorch's choice;
+        // The value: the maximum of the taps, on values cut off from the gradient. The gradient: exactly one tap per window, the first equal to the maximum (PyTorch's choice;
         // the max primitive would split it on ties), through selects whose masks are constants to the derivative,
         // so the backward pass is K selects rather than the derivative of the chain.
         var values = Array.ConvertAll(taps, StopGradient);
         var m = values[0];
-        for (int i = 1; i < values.Length; i++)
-        {
-            var v = values[i];
-            m = Where(NotEqual(m, m), m, Where(LessEqual(v, m), m, v));
-        }
+        for (int i = 1; i < values.Length; i++) m = Maximum(m, values[i]);   // IEEE maximum: a NaN propagates
         // The maximum still to be found: replaced by NaN (equal to nothing) once a tap has matched it.
         Tensor? routed = null;
         var wanted = m;
