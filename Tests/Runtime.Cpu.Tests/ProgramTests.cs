@@ -250,6 +250,12 @@ public sealed class ProgramTests
             [OpCode.Eigh] = xs => LinalgIr.Result(OpCode.Eigh, 0, SpdOf(xs[0])),
             [OpCode.Qr] = xs => Ir.Mul(LinalgIr.Result(OpCode.Qr, 1, xs[0]), LinalgIr.Result(OpCode.Qr, 1, xs[0])),
             [OpCode.Svd] = xs => LinalgIr.Result(OpCode.Svd, 1, xs[0]),
+            // conv family: x [1,3,4] and w [2,3,2] from the inputs, y [1,2,3] from part of one.
+            [OpCode.Conv] = xs => Ir.Conv(Ir.Reshape(xs[0], new Shape(1, 3, 4)), Ir.Reshape(Ir.Slice(xs[1], [0, 0], [3, 4]), new Shape(2, 3, 2)), ConvSample),
+            [OpCode.ConvTranspose] = xs => Ir.ConvTranspose(Ir.Reshape(Ir.Slice(xs[0], [0, 0], [3, 2]), new Shape(1, 2, 3)),
+                Ir.Reshape(xs[1], new Shape(2, 3, 2)), ConvSample, new Shape(1, 3, 4)),
+            [OpCode.ConvWeightGrad] = xs => Ir.ConvWeightGrad(Ir.Reshape(xs[0], new Shape(1, 3, 4)),
+                Ir.Reshape(Ir.Slice(xs[1], [0, 0], [3, 2]), new Shape(1, 2, 3)), ConvSample, new Shape(2, 3, 2)),
         };
         foreach (var op in OpInfo.Primitives())
         {
@@ -265,4 +271,6 @@ public sealed class ProgramTests
             Check(g, 7, op.Name(), 0.1, 2, crossCheckSystem: true);
         }
     }
+
+    private static readonly Attrs ConvSample = new() { Strides = [1], Padding = [0], Dilation = [1], Groups = 1 };
 }
