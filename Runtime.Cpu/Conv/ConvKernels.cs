@@ -226,9 +226,9 @@ internal sealed class ConvRunner<T> where T : unmanaged, INumber<T>
                     line[..q0].Clear();
                     line[q1..].Clear();
                     int from = xAt + b + q0 * stride + o;
-                    if (stride == 1)
+                    if (stride == 1 && q1 - q0 >= 32)
                     {
-                        x.AsSpan(from, q1 - q0).CopyTo(line[q0..]);
+                        x.AsSpan(from, q1 - q0).CopyTo(line[q0..]);   // a long row: memmove
                         continue;
                     }
                     for (int q = q0; q < q1; q++, from += stride) line[q] = x[from];
