@@ -10,7 +10,7 @@ namespace Tracer.Runtime.Cpu;
 /// tiny and aggressively inlined into the kernel. Loads and stores skip bounds checks: the code generator proves every
 /// address of a vectorised loop in range once, when it builds the kernel.
 /// </summary>
-public static class Simd512
+public static partial class Simd512
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Load<T>(T[] a, int i) =>
@@ -175,7 +175,7 @@ public static class Simd512
 }
 
 /// <summary>The same operations as <see cref="Simd512"/> at 256 bits (machines without AVX-512).</summary>
-public static class Simd256
+public static partial class Simd256
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Load<T>(T[] a, int i) =>
