@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference values and first and second derivatives of elementwise ops and reductions, from PyTorch.
 
-Writes Tests/Tracer.Tests/Fixtures/torch_ops_reference.json for Tests/Tracer.Tests/Ops/TorchOpsTests.cs. Run with
+Writes Tests/Tracer.Tests/Fixtures/torch_ops_reference.json for Tests/Tracer.Tests/Operations/TorchOpsTests.cs. Run with
 Debian's interpreter:
 
     /usr/bin/python3 scripts/torch_ops_reference.py
