@@ -88,6 +88,9 @@ public sealed class SpecialReferenceTests
         // psi''(1) = -2 zeta(3), psi'''(1) = pi^4 / 15, and large x: psi^(n)(x) ~ (-1)^(n+1) (n-1)! / x^n
         AreClose([-2 * zeta3, Math.Pow(Math.PI, 4) / 15], new[] { Polygamma(2, 1)[0], Polygamma(3, 1)[0] }, 1e-13);
         AreClose([1e-6 + 0.5e-12], Polygamma(1, 1e6), 1e-12);
+        // Negative x (reflection), against mpmath at 30 digits: psi(-2.7), psi'(-2.7), psi''(-2.7), psi'(-1.5)
+        AreClose([-1.1153471291406896, 14.769375845132315, -68.932939023263799, 9.3792466449891238],
+            new[] { Polygamma(0, -2.7)[0], Polygamma(1, -2.7)[0], Polygamma(2, -2.7)[0], Polygamma(1, -1.5)[0] }, 1e-14);
         // Poles and orders that are not non-negative integers give NaN.
         AreClose([double.NaN, double.NaN], Polygamma(0, 0, -2));
         AreClose([double.NaN], Polygamma(1.5, 2));
