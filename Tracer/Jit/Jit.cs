@@ -90,7 +90,7 @@ public static partial class Jit
     /// <summary>
     /// The gradient of the scalar loss <paramref name="f"/> with respect to its first argument only, as a tree of the
     /// first argument's structure; the other arguments (data, labels, flags) are inputs that are not differentiated.
-    /// Compiled and cached per signature like <see cref="Compile{T, R}"/>. Every leaf of the first argument must be
+    /// Compiled and cached per signature like <see cref="Compile{T, R}(Func{T, R})"/>. Every leaf of the first argument must be
     /// f32 or f64, and the loss one float tensor with exactly one element; anything else is an
     /// <see cref="ArgumentException"/> that names the offending type.
     /// </summary>
@@ -103,7 +103,7 @@ public static partial class Jit
     /// <summary>
     /// The gradient of the scalar loss <paramref name="f"/> with respect to its first argument only, as a tree of the
     /// first argument's structure; the other arguments (data, labels, flags) are inputs that are not differentiated.
-    /// Compiled and cached per signature like <see cref="Compile{T, R}"/>. Every leaf of the first argument must be
+    /// Compiled and cached per signature like <see cref="Compile{T, R}(Func{T, R})"/>. Every leaf of the first argument must be
     /// f32 or f64, and the loss one float tensor with exactly one element; anything else is an
     /// <see cref="ArgumentException"/> that names the offending type.
     /// </summary>
@@ -116,7 +116,7 @@ public static partial class Jit
     /// <summary>
     /// The gradient of the scalar loss <paramref name="f"/> with respect to its first argument only, as a tree of the
     /// first argument's structure; the other arguments (data, labels, flags) are inputs that are not differentiated.
-    /// Compiled and cached per signature like <see cref="Compile{T, R}"/>. Every leaf of the first argument must be
+    /// Compiled and cached per signature like <see cref="Compile{T, R}(Func{T, R})"/>. Every leaf of the first argument must be
     /// f32 or f64, and the loss one float tensor with exactly one element; anything else is an
     /// <see cref="ArgumentException"/> that names the offending type.
     /// </summary>
