@@ -40,6 +40,8 @@ public sealed class RuleTable : IRuleSet
         .. ScanRule.Create(),
         .. WhileRule.Create(),
         .. SwitchRule.Create(),
+        // more elementwise (ops-elem family)
+        .. SpecialRules.Create(),
     ]);
 
     /// <summary>The rule of <paramref name="op"/>, or null for leaves (input, literal, constant), which have none.</summary>
