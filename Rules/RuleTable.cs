@@ -40,6 +40,7 @@ public sealed class RuleTable : IRuleSet
         .. ScanRule.Create(),
         .. WhileRule.Create(),
         .. SwitchRule.Create(),
+        .. BitwiseRules.Create(),   // bitwise and logical family (jitergo)
     ]);
 
     /// <summary>The rule of <paramref name="op"/>, or null for leaves (input, literal, constant), which have none.</summary>

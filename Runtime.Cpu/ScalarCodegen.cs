@@ -107,6 +107,8 @@ internal static class ScalarCodegen
             OpCode.Tan => Call(MathType(t), "Tan", x),
             OpCode.Tanh => Call(MathType(t), "Tanh", x),
             OpCode.Logistic => Call(typeof(ScalarMath), "Logistic", x),
+            // bitwise and logical family (jitergo): Not is the complement of an int, the negation of a bool
+            OpCode.BitwiseNot => Expression.Not(x),
             _ => throw new NotSupportedException($"cpu: unary {op.Name()}"),
         };
     }
@@ -124,6 +126,13 @@ internal static class ScalarCodegen
             OpCode.Pow => Call(MathType(t), "Pow", a, b),
             OpCode.Max => Call(typeof(Math), "Max", a, b),
             OpCode.Min => Call(typeof(Math), "Min", a, b),
+            // bitwise and logical family (jitergo): And/Or/ExclusiveOr are bitwise on ints, logical (non-short-circuit)
+            // on bools; shifts go through helpers that give XLA's 0 for amounts outside [0, 32)
+            OpCode.BitwiseAnd => Expression.And(a, b),
+            OpCode.BitwiseOr => Expression.Or(a, b),
+            OpCode.BitwiseXor => Expression.ExclusiveOr(a, b),
+            OpCode.ShiftLeft => Call(typeof(BitwiseMath), "ShiftLeft", a, b),
+            OpCode.ShiftRightLogical => Call(typeof(BitwiseMath), "ShiftRightLogical", a, b),
             _ => throw new NotSupportedException($"cpu: binary {op.Name()}"),
         };
     }
