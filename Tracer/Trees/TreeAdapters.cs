@@ -6,6 +6,7 @@ internal static class TreeAdapters
     public static object Create(Type type)
     {
         if (type == typeof(Tensor)) return new TensorAdapter();
+        if (type == typeof(Nn.PRNGKey)) return new KeyAdapter();   // a traced leaf: its words as i32[2]
         if (IsStatic(type)) return Make(typeof(StaticAdapter<>), type);
         if (type.IsSZArray) return Make(typeof(ArrayAdapter<>), type.GetElementType()!);
         if (type.IsGenericType)
@@ -33,7 +34,7 @@ internal static class TreeAdapters
     /// <summary>Whether values of <paramref name="type"/> can be flattened (checked without building adapters).</summary>
     public static bool IsTree(Type type)
     {
-        if (type == typeof(Tensor) || IsStatic(type)) return true;
+        if (type == typeof(Tensor) || type == typeof(Nn.PRNGKey) || IsStatic(type)) return true;
         if (type.IsSZArray) return IsTree(type.GetElementType()!);
         if (type.IsGenericType)
         {
