@@ -112,9 +112,19 @@ public sealed partial class Tensor : IDisposable
         return new Tensor((Array)values.Clone(), s);
     }
 
-    public static Tensor Scalar(float value) => new(new[] { value }, Shape.Scalar);
+    /// <summary>
+    /// A float32 scalar. Inside a jitted function, the value of a traced number argument gives that argument's
+    /// symbolic value (so <c>Tensor.Scalar(learningRate)</c> does not bake the number in).
+    /// </summary>
+    public static Tensor Scalar(float value) =>
+        TracedScalars.Find(value) is { } traced ? Ops.Cast(traced, DType.Float32) : new(new[] { value }, Shape.Scalar);
 
-    public static Tensor Scalar(double value) => new(new[] { value }, Shape.Scalar);
+    /// <summary>
+    /// A float64 scalar. Inside a jitted function, the value of a traced number argument gives that argument's
+    /// symbolic value (so <c>Tensor.Scalar(learningRate)</c> does not bake the number in).
+    /// </summary>
+    public static Tensor Scalar(double value) =>
+        TracedScalars.Find(value) is { } traced ? Ops.Cast(traced, DType.Float64) : new(new[] { value }, Shape.Scalar);
 
     public static Tensor Scalar(int value) => new(new[] { value }, Shape.Scalar);
 

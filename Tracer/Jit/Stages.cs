@@ -11,6 +11,12 @@ internal abstract class Stage<TArgs>
     /// <summary>Leaf types to trace the function at, given the call's leaf types.</summary>
     public virtual TensorType[] TraceTypes(TArgs args, TensorType[] callTypes) => callTypes;
 
+    /// <summary>
+    /// Whether double and float leaves are traced inputs (after the tensor leaves). Forward mode pairs primal and
+    /// tangent leaves one to one, so it keeps them static.
+    /// </summary>
+    public virtual bool TracesScalars => true;
+
     public abstract Graph Apply(Graph traced, TArgs args, string name);
 }
 
@@ -58,6 +64,8 @@ internal sealed class GradStage<TArgs>(Func<TArgs, int> firstArgLeaves, bool wit
 internal sealed class JvpStage<TArgs>(Func<TArgs, int> primalLeaves) : Stage<TArgs>
 {
     public override Graph Apply(Graph traced, TArgs args, string name) => ForwardMode.Jvp(traced, primalLeaves(args));
+
+    public override bool TracesScalars => false;
 }
 
 /// <summary>Vectorising map: leaves carry a batch along per-leaf axes (-1: shared by every example).</summary>
@@ -65,7 +73,7 @@ internal sealed class VmapStage<TArgs>(Func<TArgs, int[]> leafAxes, int outAxis)
 {
     public override TensorType[] TraceTypes(TArgs args, TensorType[] callTypes)
     {
-        var axes = leafAxes(args);
+        var axes = Padded(leafAxes(args), callTypes.Length);
         var result = new TensorType[callTypes.Length];
         for (int i = 0; i < result.Length; i++)
         {
@@ -85,7 +93,7 @@ internal sealed class VmapStage<TArgs>(Func<TArgs, int[]> leafAxes, int outAxis)
 
     public override Graph Apply(Graph traced, TArgs args, string name)
     {
-        var axes = leafAxes(args);
+        var axes = Padded(leafAxes(args), traced.Inputs.Count);
         int size = BatchSize(args, axes, traced, name);
         var outAxes = new int[traced.Outputs.Count];
         for (int j = 0; j < outAxes.Length; j++)
@@ -96,6 +104,16 @@ internal sealed class VmapStage<TArgs>(Func<TArgs, int[]> leafAxes, int outAxis)
             outAxes[j] = outAxis;
         }
         return Batching.Vmap(traced, axes, outAxes, size);
+    }
+
+    /// <summary>The tensor leaves' axes, then -1 for the traced number leaves that follow them (shared by every example).</summary>
+    private static int[] Padded(int[] axes, int count)
+    {
+        if (axes.Length >= count) return axes;
+        var r = new int[count];
+        Array.Fill(r, -1);
+        axes.CopyTo(r, 0);
+        return r;
     }
 
     private static int BatchSize(TArgs args, int[] axes, Graph traced, string name)

@@ -13,6 +13,7 @@ internal static class TreeAdapters
         {
             var def = type.GetGenericTypeDefinition();
             var args = type.GetGenericArguments();
+            if (def == typeof(Static<>)) return Make(typeof(StaticValueAdapter<>), args);
             if (def == typeof(List<>)) return Make(typeof(ListAdapter<>), args);
             if (def == typeof(Dictionary<,>) && args[0] == typeof(string)) return Make(typeof(DictionaryAdapter<>), args[1]);
             if (TupleAdapterOf(def) is { } tuple) return Make(tuple, args);
@@ -40,6 +41,7 @@ internal static class TreeAdapters
         {
             var def = type.GetGenericTypeDefinition();
             var args = type.GetGenericArguments();
+            if (def == typeof(Static<>)) return true;
             if (def == typeof(List<>)) return IsTree(args[0]);
             if (def == typeof(Dictionary<,>)) return args[0] == typeof(string) && IsTree(args[1]);
             if (TupleAdapterOf(def) is not null) return Array.TrueForAll(args, IsTree);
