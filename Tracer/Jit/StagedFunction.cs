@@ -71,7 +71,8 @@ internal sealed class StagedFunction<TArgs, R>
     /// <summary>Whether this call traces its number leaves: top-level calls of stages that allow it, until a fallback.</summary>
     private bool TracesScalars(GraphBuilder? parent) => stage.TracesScalars && parent is null;
 
-    private Result Call(TArgs args, CallScratch scratch)
+    /// <param name="retry">A second attempt after number leaves became static: the miss was already recorded.</param>
+    private Result Call(TArgs args, CallScratch scratch, bool retry = false)
     {
         var leaves = scratch.Leaves;
         var sig = scratch.Signature;
@@ -100,7 +101,7 @@ internal sealed class StagedFunction<TArgs, R>
             {
                 var device = CommonDevice(leaves);
                 var now = DescribeArgs(args);
-                cache.RecordMiss(Explain(now));
+                if (!retry) cache.RecordMiss(Explain(now));
                 entry = Compile(args, device, now);
                 if (!ReferenceEquals(statics, staticScalars))
                 {
@@ -108,7 +109,7 @@ internal sealed class StagedFunction<TArgs, R>
                     // call again, keyed by the values.
                     leaves.Clear();
                     sig.Reset();
-                    return Call(args, scratch);
+                    return Call(args, scratch, retry: true);
                 }
                 cache.Add(probe.Snapshot(), entry);
                 (lastDescribed, lastGeneration) = (now, cache.Generation);
@@ -137,23 +138,60 @@ internal sealed class StagedFunction<TArgs, R>
         var statics = staticScalars;
         ArgsAdapter.Flatten(args, leaves, scalars is null ? null : new SignatureWriter { Scalars = scalars, StaticScalars = statics });
         if (scalars is null || !scalars.Exists(x => !x.IsStatic)) return TraceOnce(args, leaves, null, null, parent, out template);
-        var values = new double[scalars.Count];
-        for (int i = 0; i < values.Length; i++) values[i] = scalars[i].Value;
-        var graph = TraceOnce(args, leaves, scalars, values, parent, out template);
-        var check = TraceOnce(args, leaves, scalars, TracedScalars.Perturbed(scalars), parent, out _);
+        // Trace with the call's numbers, then with stand-ins: the same program means every number only reached
+        // tensors (the common case: two traces).
+        var real = TracedScalars.StandIns(scalars, pass: 0, null);
+        var graph = TraceOnce(args, leaves, scalars, real, parent, out template);
         var more = new HashSet<int>(statics);
-        bool same = TracedScalars.SameProgram(graph, check);
+        var standIn = new List<int>();   // leaves whose own value collides with a constant: traced at a stand-in
+        var check = TryTrace(args, leaves, scalars, TracedScalars.StandIns(scalars, pass: 1, null), parent);
+        if (check is null || !TracedScalars.SameProgram(graph, check))
+        {
+            // Some number was used in C#, or equals a constant of the function: find which, one group of equal
+            // numbers at a time. A group whose two stand-ins give one program only collided with a constant.
+            foreach (var group in TracedScalars.EqualGroups(scalars))
+            {
+                var moved = TryTrace(args, leaves, scalars, TracedScalars.StandIns(scalars, pass: 1, group), parent);
+                if (moved is not null && TracedScalars.SameProgram(graph, moved)) continue;
+                var again = TryTrace(args, leaves, scalars, TracedScalars.StandIns(scalars, pass: 2, group), parent);
+                if (moved is not null && again is not null && TracedScalars.SameProgram(moved, again)) standIn.AddRange(group);
+                else more.UnionWith(group);
+            }
+        }
+        if (more.Count != statics.Count)
+        {
+            staticScalars = more;
+            return TraceGraph(args, parent, out template);
+        }
+        if (standIn.Count > 0)
+        {
+            var values = TracedScalars.StandIns(scalars, pass: 1, standIn);
+            graph = TraceOnce(args, leaves, scalars, values, parent, out template);
+            template = TracedScalars.RestoreValues(ResultAdapter, template, scalars, values);
+        }
         for (int i = 0, k = leaves.Count; i < scalars.Count; i++)
         {
             if (scalars[i].IsStatic) continue;
-            // Different programs: some number was used in C#, and which one is unknown, so all become static. An
-            // input no equation reads was used in C# alone (a branch, a loop bound) or not at all: static too.
-            if (!same || !IsRead(graph, graph.Inputs[k])) more.Add(i);
+            // An input no equation reads was used in C# alone (a branch, a loop bound) or not at all: static.
+            if (!IsRead(graph, graph.Inputs[k])) more.Add(i);
             k++;
         }
         if (more.Count == statics.Count) return graph;
         staticScalars = more;
         return TraceGraph(args, parent, out template);
+    }
+
+    /// <summary>A trace at stand-in values, or null when the function throws at them (it checks or computes with them in C#).</summary>
+    private Graph? TryTrace(TArgs args, List<Tensor> leaves, List<ScalarLeaf> scalars, double[] values, GraphBuilder? parent)
+    {
+        try
+        {
+            return TraceOnce(args, leaves, scalars, values, parent, out _);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Whether an equation or an output of <paramref name="g"/> reads <paramref name="input"/>.</summary>

@@ -28,7 +28,8 @@ internal sealed class CompileStage<TArgs> : Stage<TArgs>
 }
 
 /// <summary>Reverse mode w.r.t. the leaves of the first argument; with or without the value.</summary>
-internal sealed class GradStage<TArgs>(Func<TArgs, int> firstArgLeaves, bool withValue) : Stage<TArgs>
+/// <remarks>With <paramref name="hasAux"/>, output 0 is the loss and the rest (the auxiliary tree) is passed through.</remarks>
+internal sealed class GradStage<TArgs>(Func<TArgs, int> firstArgLeaves, bool withValue, bool hasAux = false) : Stage<TArgs>
 {
     public override Graph Apply(Graph traced, TArgs args, string name)
     {
@@ -45,6 +46,15 @@ internal sealed class GradStage<TArgs>(Func<TArgs, int> firstArgLeaves, bool wit
                     $"{name}: cannot differentiate with respect to leaf {i} of the first argument, of type {x.Type}: " +
                     "gradients exist for f32 and f64 only. Pass integer data as a later argument, or Cast it to a float type.");
             }
+        }
+        if (hasAux)
+        {
+            var loss = traced.Outputs[0];
+            if (!loss.DType.IsFloat() || loss.Shape.Size != 1)
+                throw new ArgumentException(
+                    $"{name}: the first item of the returned pair must be the loss, one float tensor with exactly one element, but it is {loss.Type}; " +
+                    "reduce it with Sum or Mean (or Cast an integer value to a float type)");
+            return ReverseMode.ValueAndGrad(traced, wrt);
         }
         if (traced.Outputs.Count != 1 || !traced.Outputs[0].DType.IsFloat() || traced.Outputs[0].Shape.Size != 1)
         {

@@ -22,10 +22,14 @@ internal readonly record struct ScalarLeaf(double Value, bool IsFloat32, bool Is
 /// A C# number cannot hold a tracer, so the function still receives a plain number. While it is traced, a table
 /// maps that number's bits to the symbolic input, and every place where a C# number becomes a tensor (the weakly
 /// typed operands of <see cref="Ops"/> and the operators, <see cref="Tensor.Scalar(double)"/>) looks it up. The
-/// function is traced twice, the second time with other values: when the two graphs differ, the number was used
-/// in C# (arithmetic, a comparison, a Math call) or collided with a constant, and the function falls back to static
-/// number leaves, part of the cache key, which is always correct. Equal leaves share one input, so the key records
-/// which leaves are equal.
+/// function is traced twice, with its numbers and with stand-ins: when the two graphs differ (or the stand-ins make
+/// it throw), some number was used in C# (arithmetic, a check, a Math call) or equals a constant of the function;
+/// traces that move one group of equal numbers at a time find which. One that gives the same program at two
+/// stand-ins only collided with a constant and is traced at a stand-in; the others become static leaves, part of
+/// the cache key, which is always correct. So does a
+/// number no equation reads (used in a C# branch or loop bound only). Equal leaves share one input, so the key
+/// records which leaves are equal. A number that steers C# control flow the same way for both traced values and
+/// also reaches a tensor cannot be detected: wrap such a number in <see cref="Static.Of{T}(T)"/>.
 /// </remarks>
 internal static class TracedScalars
 {
@@ -80,6 +84,17 @@ internal static class TracedScalars
     /// <summary>While a trace rebuilds its arguments: the next traced leaf's value for this pass; else the template.</summary>
     public static T Substitute<T>(T template)
     {
+        if (restoring is { } restore && IsTraceable(template))
+        {
+            double seen = typeof(T) == typeof(float) ? Unsafe.As<T, float>(ref template) : Unsafe.As<T, double>(ref template);
+            if (!restore.TryGetValue(BitConverter.DoubleToInt64Bits(seen), out double own)) return template;
+            if (typeof(T) == typeof(float))
+            {
+                float f = (float)own;
+                return Unsafe.As<float, T>(ref f);
+            }
+            return Unsafe.As<double, T>(ref own);
+        }
         var values = substitution;
         if (values is null || !IsTraceable(template)) return template;
         double v = values[substitutionPos++];
@@ -155,18 +170,79 @@ internal static class TracedScalars
     }
 
     /// <summary>
-    /// Values for the checking pass: each traced one moved by about a third of its size plus a third, so it differs
-    /// from the original and from every other moved value, while leaves that were equal stay equal.
+    /// The values a trace runs with: pass 0 is the call's own; in passes 1 and 2 the traced leaves (all, or those in
+    /// <paramref name="only"/>; the others keep their own) get stand-ins, the same for equal leaves and different
+    /// for different ones (both maps are increasing). Pass 1 maps v to 0.618 v + 0.318; pass 2 moves that by a
+    /// little over half its size plus 0.577, so the two always differ.
     /// </summary>
-    public static double[] Perturbed(List<ScalarLeaf> leaves)
+    public static double[] StandIns(List<ScalarLeaf> leaves, int pass, IReadOnlyCollection<int>? only)
     {
         var r = new double[leaves.Count];
         for (int i = 0; i < r.Length; i++)
         {
-            double v = leaves[i].Value;
-            r[i] = leaves[i].IsStatic ? v : leaves[i].Visible(v + (Math.Abs(v) + 1) * 0.3183098861837907);
+            var leaf = leaves[i];
+            if (leaf.IsStatic)
+            {
+                r[i] = leaf.Value;
+                continue;
+            }
+            if (pass == 0 || (only is not null && !only.Contains(i)))
+            {
+                r[i] = leaf.Value;
+                continue;
+            }
+            double p1 = leaf.Value * 0.6180339887498949 + 0.3183098861837907;
+            r[i] = leaf.Visible(pass == 2 ? p1 + (Math.Abs(p1) + 1) * 0.5772156649015329 : p1);
         }
         return r;
+    }
+
+    /// <summary>
+    /// The result template of a trace with the call's own numbers where the function returned a traced number
+    /// (it saw stand-ins while tracing).
+    /// </summary>
+    public static R RestoreValues<R>(TreeAdapter<R> adapter, R template, List<ScalarLeaf> leaves, double[] standIns)
+    {
+        var restore = new Dictionary<long, double>();
+        for (int i = 0; i < leaves.Count; i++)
+        {
+            if (!leaves[i].IsStatic) restore.TryAdd(BitConverter.DoubleToInt64Bits(standIns[i]), leaves[i].Value);
+        }
+        var tensors = new List<Tensor>();
+        adapter.Flatten(template, tensors, null);
+        var saved = restoring;
+        restoring = restore;
+        try
+        {
+            int pos = 0;
+            return adapter.Rebuild(template, tensors, ref pos);
+        }
+        finally
+        {
+            restoring = saved;
+        }
+    }
+
+    [ThreadStatic]
+    private static Dictionary<long, double>? restoring;
+
+    /// <summary>The traced leaves grouped by equal value (equal leaves share an input, so they move together).</summary>
+    public static List<List<int>> EqualGroups(List<ScalarLeaf> leaves)
+    {
+        var groups = new List<List<int>>();
+        var byBits = new Dictionary<long, List<int>>();
+        for (int i = 0; i < leaves.Count; i++)
+        {
+            if (leaves[i].IsStatic) continue;
+            long bits = BitConverter.DoubleToInt64Bits(leaves[i].Value);
+            if (!byBits.TryGetValue(bits, out var g))
+            {
+                byBits[bits] = g = [];
+                groups.Add(g);
+            }
+            g.Add(i);
+        }
+        return groups;
     }
 
     /// <summary>

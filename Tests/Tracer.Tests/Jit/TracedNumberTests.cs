@@ -7,6 +7,7 @@ namespace Tracer.Tests;
 /// recompile, they are never differentiated, and Static.Of makes one part of the key instead.
 /// </summary>
 [TestClass]
+[DoNotParallelize]   // counts compiles in the global cache
 public sealed class TracedNumberTests
 {
     private sealed record Params(Tensor W, double Scale);

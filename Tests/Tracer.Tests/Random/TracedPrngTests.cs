@@ -9,6 +9,7 @@ namespace Tracer.Tests;
 /// Three ways are compared: the host code, the graph run eagerly or by the interpreter, and the compiled graph.
 /// </summary>
 [TestClass]
+[DoNotParallelize]   // counts compiles in the global cache
 public sealed class TracedPrngTests
 {
     private static readonly PRNGKey Key = Prng.PRNGKey(20260101);
