@@ -101,3 +101,31 @@ public class RandomNumberSnippets
         Assert.IsTrue(test < first / 5, $"test-mode fit: {test} (first training loss {first})");
     }
 }
+
+/// <summary>The traced-numbers snippet of docs/tracing-and-cache.md, run as a test.</summary>
+[TestClass]
+[DoNotParallelize]   // counts compiles in the global cache
+public class TracedNumberSnippets
+{
+    [TestMethod]
+    public void LearningRateSchedule()
+    {
+        // begin-snippet: traced-numbers
+        var w = Tensor.FromArray(new float[] { 1, -2, 3 }, 3);
+        // The gradient of Sum(p^2) is 2p. (Not `learningRate * 2.0 * p`: that multiplies the number in C# first.)
+        var sgdStep = Jit.Compile((Tensor p, double learningRate) => p - learningRate * (2.0 * p));
+        var scaled = Jit.Compile((Tensor p, Static<double> scale) => p * scale.Value);
+
+        int misses = 0;
+        Action<CacheMiss> count = e => misses++;
+        Jit.Cache.Miss += count;
+        for (int i = 0; i < 50; i++) w = sgdStep(w, 0.1 * Math.Pow(0.9, i));   // 50 learning rates
+        Console.WriteLine($"{misses} compile for 50 learning rates");         // prints 1 compile for 50 learning rates
+        Console.WriteLine(w.Type);                                             // prints f32[3]
+        scaled(w, Static.Of(2.0));
+        scaled(w, Static.Of(3.0));
+        Jit.Cache.Miss -= count;
+        Console.WriteLine($"{misses} compiles in all");                       // prints 3 compiles in all
+        // end-snippet
+    }
+}
