@@ -27,6 +27,19 @@ internal sealed class CompileStage<TArgs> : Stage<TArgs>
     public override Graph Apply(Graph traced, TArgs args, string name) => traced;
 }
 
+/// <summary>
+/// <see cref="Jit.Trace{T, R}(Func{T, R}, T)"/>: the function's graph as written, numbers included as literals, so
+/// that a printed or exported graph (ONNX) has one input per tensor leaf.
+/// </summary>
+internal sealed class TraceStage<TArgs> : Stage<TArgs>
+{
+    public static readonly TraceStage<TArgs> Instance = new();
+
+    public override bool TracesScalars => false;
+
+    public override Graph Apply(Graph traced, TArgs args, string name) => traced;
+}
+
 /// <summary>Reverse mode w.r.t. the leaves of the first argument; with or without the value.</summary>
 /// <remarks>With <paramref name="hasAux"/>, output 0 is the loss and the rest (the auxiliary tree) is passed through.</remarks>
 internal sealed class GradStage<TArgs>(Func<TArgs, int> firstArgLeaves, bool withValue, bool hasAux = false) : Stage<TArgs>

@@ -47,9 +47,10 @@ public sealed class TracedNumberTests
         var g = Jit.Compile((Tensor x, float s) => x + Tensor.Scalar(s));
         CollectionAssert.AreEqual(new[] { 1.25f, -1.75f, 3.25f }, g(X, 0.25f).ToFloatArray());
         CollectionAssert.AreEqual(new[] { 1.5f, -1.5f, 3.5f }, g(X, 0.5f).ToFloatArray());
-        var graph = Jit.Trace((Tensor x, double s) => x * s, X, 0.1);
+        var graph = Jit.Lower(f, X, 0.1).Traced;
         Assert.HasCount(2, graph.Inputs, graph.ToString());
         Assert.AreEqual("f64[]", graph.Inputs[1].Type.ToString());
+        Assert.HasCount(1, Jit.Trace(f, X, 0.1).Inputs, "Jit.Trace shows the number as a literal (one input per tensor, as ONNX export needs)");
     }
 
     [TestMethod]
