@@ -71,7 +71,7 @@ internal sealed class StagedFunction<TArgs, R>
     /// <summary>Whether this call traces its number leaves: top-level calls of stages that allow it, until a fallback.</summary>
     private bool TracesScalars(GraphBuilder? parent) => stage.TracesScalars && parent is null;
 
-    /// <param name="retry">A second attempt after number leaves became static: the miss was already recorded.</param>
+    /// <summary>One call; <paramref name="retry"/> marks a second attempt after number leaves became static (the miss was already recorded).</summary>
     private Result Call(TArgs args, CallScratch scratch, bool retry = false)
     {
         var leaves = scratch.Leaves;
