@@ -357,7 +357,12 @@ internal sealed class StagedFunction<TArgs, R>
         return first < 0 ? Device.Cpu : leaves[first].Device;
     }
 
-    private static bool IsHostScalar(Tensor t) => t.Shape.Rank == 0 && t.Device.Equals(Device.Cpu);
+    /// <summary>
+    /// Small host data that follows the other arguments' device: scalars (numbers) and PRNG keys' two words (an
+    /// i32[2] made on the host when a key is flattened).
+    /// </summary>
+    private static bool IsHostScalar(Tensor t) =>
+        (t.Shape.Rank == 0 || (t.Shape.Rank == 1 && t.Shape[0] == 2 && t.DType == DType.Int32)) && t.Device.Equals(Device.Cpu);
 
     private static void MoveScalars(Span<Storage> inputs, Device device)
     {
