@@ -44,6 +44,8 @@ internal static class BatchCases
         .. GradientCases.All.Select(FromGradient),
         .. Comparisons(),
         .. Integers(),
+        // more elementwise (ops-elem family)
+        .. SpecialCases.Batch,
         .. BitwiseCases.Batch(),   // bitwise and logical family (jitergo)
 
         // float32
