@@ -1,0 +1,139 @@
+using System.Linq.Expressions;
+using System.Reflection;
+using ILGPU;
+using Kernel = Tracer.Compiler.Lowering.Kernel;
+using Tracer.Compiler;
+using Tracer.Compiler.Lowering;
+using Tracer.Runtime.Cpu;
+
+namespace Tracer.Runtime.Cuda;
+
+/// <summary>One step of a compiled device program.</summary>
+internal abstract class DeviceStep(Kernel kernel, int index)
+{
+    public Kernel Kernel { get; } = kernel;
+
+    public int Index { get; } = index;
+
+    /// <summary>How the step runs, for the printed program ("1024 threads", "host: scan"...).</summary>
+    public abstract string Describe();
+}
+
+/// <summary>A generated kernel launched with one thread per independent output point.</summary>
+internal sealed class LaunchStep(Kernel kernel, int index, GeneratedKernel code) : DeviceStep(kernel, index)
+{
+    public GeneratedKernel Code { get; } = code;
+
+    public MethodInfo Method { get; set; } = null!;
+
+    public ILGPU.Runtime.Kernel Loaded { get; set; } = null!;
+
+    public override string Describe() => "launch " + Code.Shape;
+}
+
+/// <summary>A step the host runs: a control-flow construct or a linear-algebra primitive (data copied across).</summary>
+internal sealed class HostStep(Kernel kernel, int index, Action<Array[]> run, int[] inputs, (int Index, int Buffer)[] results, string what)
+    : DeviceStep(kernel, index)
+{
+    public Action<Array[]> Run { get; } = run;
+
+    public int[] Inputs { get; } = inputs;
+
+    public (int Index, int Buffer)[] Results { get; } = results;
+
+    public override string Describe() => "host: " + what;
+}
+
+/// <summary>
+/// Compiles a <see cref="LoweredProgram"/> for a <see cref="CudaBackend"/>: each loop kernel (and each matmul, as its
+/// reduction loop) becomes a generated ILGPU kernel; control flow and linear algebra run on the host, calling
+/// device programs compiled the same way for the bodies.
+/// </summary>
+internal static class CudaCompiler
+{
+    public static CudaExecutable Compile(CudaBackend backend, LoweredProgram lowered)
+    {
+        var program = lowered.Kernels ?? throw new ArgumentException($"{backend.Name}: the program was not lowered to kernels");
+        var checks = new List<(string What, int Extent)>();
+        var steps = new List<DeviceStep>();
+        var launches = new List<LaunchStep>();
+        for (int i = 0; i < program.Kernels.Count; i++)
+        {
+            switch (program.Kernels[i])
+            {
+                case HostKernel { Results: null }:
+                case HostOpKernel { Results: null }:
+                    continue;   // the construct's first kernel writes every result
+                case HostKernel host:
+                    steps.Add(ControlFlow(backend, lowered, host, i));
+                    break;
+                case HostOpKernel linalg:
+                    steps.Add(new HostStep(linalg, i, LinalgKernels.Compile(linalg, VectorCodegen.Best, Environment.ProcessorCount),
+                        linalg.Inputs, linalg.Results!, linalg.Equation.Op.Name()));
+                    break;
+                case LoopKernel loop:
+                    launches.Add(new LaunchStep(loop, i, KernelEmitter.Emit(loop, program.Buffers, checks)));
+                    steps.Add(launches[^1]);
+                    break;
+                case MatMulKernel mm:
+                    launches.Add(new LaunchStep(mm, i, KernelEmitter.Emit(mm.ToLoopKernel(), program.Buffers, checks)));
+                    steps.Add(launches[^1]);
+                    break;
+                case var k:
+                    throw new NotSupportedException($"{backend.Name}: kernel {k.GetType().Name} is not supported");
+            }
+        }
+        var methods = KernelAssembly.Define(launches.ConvertAll(l => (l.Index, l.Code.Lambda)));
+        for (int i = 0; i < methods.Length; i++) launches[i].Method = methods[i];
+        lock (backend.Gate)
+        {
+            backend.Accelerator.Bind();
+            foreach (var launch in launches) launch.Loaded = Load(backend, launch);
+        }
+        return new CudaExecutable(backend, program, [.. steps], [.. checks]);
+    }
+
+    /// <summary>
+    /// Compiles one kernel with ILGPU. A failure names the kernel and the primitives it computes, and clears ILGPU's
+    /// caches: an internal compiler error would otherwise leave the context unusable for every later compile.
+    /// </summary>
+    private static ILGPU.Runtime.Kernel Load(CudaBackend backend, LaunchStep launch)
+    {
+        try
+        {
+            return backend.Accelerator.LoadAutoGroupedKernel(launch.Method)!;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            backend.Context.ClearCache(ClearCacheMode.Everything);
+            throw new NotSupportedException(
+                $"{backend.Name}: ILGPU could not compile kernel k{launch.Index} ({Label(launch.Kernel)}): {Innermost(e).Message}", e);
+        }
+    }
+
+    public static string Label(Kernel kernel) => kernel.Label.Length > 0 ? kernel.Label : kernel.ToString() ?? "";
+
+    public static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is { } inner) e = inner;
+        return e;
+    }
+
+    /// <summary>A scan, while or switch: bodies compiled for the same device, the loop driven by the host.</summary>
+    private static HostStep ControlFlow(CudaBackend backend, LoweredProgram lowered, HostKernel host, int index)
+    {
+        var eq = host.Equation;
+        var def = eq.Attrs.Control ?? throw new NotSupportedException($"{backend.Name}: {eq.Op.Name()} has no definition");
+        var bodies = new Dictionary<Graph, CudaExecutable>(ReferenceEqualityComparer.Instance);
+        foreach (var g in def.SubGraphs()) bodies[g] = Compile(backend, lowered.Body(g));
+        var results = host.Results!;
+        void Run(Array[] table)
+        {
+            var args = new Array[host.Inputs.Length];
+            for (int i = 0; i < args.Length; i++) args[i] = table[host.Inputs[i]];
+            var values = def.Run(args, (g, a) => bodies[g].RunOnHostArrays(a));
+            foreach (var (i, buffer) in results) Array.Copy(values[i], table[buffer], values[i].Length);
+        }
+        return new HostStep(host, index, Run, host.Inputs, results, eq.Op.Name() + " (bodies on the device)");
+    }
+}

@@ -1,0 +1,261 @@
+using System.Linq.Expressions;
+using ILGPU;
+using Tracer.Compiler;
+using Tracer.Compiler.Lowering;
+using Tracer.Runtime.Cpu;
+
+namespace Tracer.Runtime.Cuda;
+
+/// <summary>A loop kernel as a GPU kernel body: the expression tree, its parameters' buffers and its launch size.</summary>
+internal sealed record GeneratedKernel(LambdaExpression Lambda, int[] Buffers, bool UsesErrors, int Threads, string Shape);
+
+/// <summary>
+/// Turns one <see cref="LoopKernel"/> into the body of an implicitly grouped ILGPU kernel: one GPU thread per
+/// independent output point. The domain's axes are split into parallel ones (decomposed from the thread index) and
+/// serial ones (looped inside the thread):
+/// <list type="bullet">
+/// <item>a map kernel: every axis parallel, one element per thread;</item>
+/// <item>a register reduction: the kept axes parallel, the reduced ones summed in a register (f64 for f32 sums, as
+/// the CPU does), one store per thread;</item>
+/// <item>an accumulating kernel whose output address depends on the point only through its own axes (column sums):
+/// those axes parallel, the rest looped, so no two threads touch one element and no atomics are needed;</item>
+/// <item>a scatter (data-dependent output address): one thread runs the whole domain in order, which is exact and
+/// race-free but serial.</item>
+/// </list>
+/// Scalar operations come from the CPU runtime's <see cref="ScalarCodegen"/>, so both backends compute the same
+/// expressions; only loads, stores and index checks differ.
+/// </summary>
+internal sealed class KernelEmitter
+{
+    private readonly LoopKernel kernel;
+    private readonly IReadOnlyList<BufferInfo> info;
+    private readonly List<(string What, int Extent)> checks;
+    private readonly ParameterExpression index = Expression.Parameter(typeof(Index1D), "index");
+    private readonly ParameterExpression errors = Expression.Parameter(typeof(ArrayView<int>), "errors");
+    private readonly Dictionary<int, ParameterExpression> views = [];
+    private readonly ParameterExpression[] axis;
+    private bool usesErrors;
+
+    private KernelEmitter(LoopKernel kernel, IReadOnlyList<BufferInfo> info, List<(string What, int Extent)> checks)
+    {
+        this.kernel = kernel;
+        this.info = info;
+        this.checks = checks;
+        axis = new ParameterExpression[kernel.Domain.Length];
+        for (int d = 0; d < axis.Length; d++) axis[d] = Expression.Variable(typeof(int), "i" + d);
+    }
+
+    /// <summary>The CLR element type of a buffer of <paramref name="dtype"/> on the device (bool is a byte).</summary>
+    public static Type ElementType(DType dtype) => dtype == DType.Bool ? typeof(byte) : ScalarCodegen.ClrType(dtype);
+
+    public static Type ViewType(DType dtype) => typeof(ArrayView<>).MakeGenericType(ElementType(dtype));
+
+    /// <param name="kernel">The kernel to emit.</param>
+    /// <param name="info">The program's buffers.</param>
+    /// <param name="checks">The program's index checks so far; this kernel's are appended (an error code is position + 1).</param>
+    public static GeneratedKernel Emit(LoopKernel kernel, IReadOnlyList<BufferInfo> info, List<(string What, int Extent)> checks) =>
+        new KernelEmitter(kernel, info, checks).Build();
+
+    private GeneratedKernel Build()
+    {
+        var used = new SortedSet<int>(kernel.Reads()) { kernel.Output };
+        foreach (int b in used) views[b] = Expression.Parameter(ViewType(info[b].DType), "b" + b);
+
+        var (parallel, serial, style) = Partition();
+        long threads = 1;
+        foreach (int d in parallel) threads *= kernel.Domain[d];
+        var body = new List<Expression>();
+        // Thread index -> parallel axis indices, innermost fastest (row-major over the parallel axes).
+        Expression rest = Expression.Convert(index, typeof(int));
+        for (int k = parallel.Count - 1; k >= 0; k--)
+        {
+            int d = parallel[k];
+            if (k == 0)
+            {
+                body.Add(Expression.Assign(axis[d], rest));
+                break;
+            }
+            body.Add(Expression.Assign(axis[d], Expression.Modulo(rest, Expression.Constant(kernel.Domain[d]))));
+            rest = Expression.Divide(rest, Expression.Constant(kernel.Domain[d]));
+        }
+        for (int d = 0; d < axis.Length; d++)
+        {
+            if (!parallel.Contains(d)) body.Add(Expression.Assign(axis[d], Expression.Constant(0)));
+        }
+        body.Add(style switch
+        {
+            Style.Pointwise => Point(),
+            Style.Register => RegisterLoop(serial),
+            _ => Loops(serial, 0, Point()),
+        });
+
+        var parameters = new List<ParameterExpression> { index };
+        if (usesErrors) parameters.Add(errors);
+        foreach (int b in used) parameters.Add(views[b]);
+        var lambda = Expression.Lambda(Expression.Block(typeof(void), axis, body), "kernel", parameters);
+        string shape = $"{threads} threads" + (serial.Count > 0 ? $", {Loops(serial)} per thread" : "");
+        return new GeneratedKernel(lambda, [.. used], usesErrors, checked((int)threads), shape);
+    }
+
+    private string Loops(List<int> serial)
+    {
+        long n = 1;
+        foreach (int d in serial) n *= kernel.Domain[d];
+        return $"{n} iterations";
+    }
+
+    private enum Style
+    {
+        Pointwise,
+        Register,
+        Serial,
+    }
+
+    private (List<int> Parallel, List<int> Serial, Style Style) Partition()
+    {
+        int rank = kernel.Domain.Length;
+        var all = new List<int>();
+        for (int d = 0; d < rank; d++) all.Add(d);
+        if (kernel.Mode == WriteMode.Store && kernel.ReduceOp is null) return (all, [], Style.Pointwise);
+        if (kernel.IsRegisterReduction) return (all[..kernel.KeptAxes], all[kernel.KeptAxes..], Style.Register);
+        if (kernel.OutDynamic.Length == 0 && DistinctAddresses(out var own))
+        {
+            var serial = new List<int>();
+            foreach (int d in all)
+            {
+                if (!own.Contains(d)) serial.Add(d);
+            }
+            return (own, serial, Style.Register);
+        }
+        return ([], all, Style.Serial);
+    }
+
+    /// <summary>
+    /// The axes the out map moves along, when distinct points of them are distinct elements (each stride at least
+    /// the span of the smaller ones): then a thread per such point owns its element.
+    /// </summary>
+    private bool DistinctAddresses(out List<int> own)
+    {
+        own = [];
+        var axes = new List<(long Stride, long Extent)>();
+        for (int d = 0; d < kernel.Domain.Length; d++)
+        {
+            if (kernel.OutMap.Strides[d] == 0 || kernel.Domain[d] == 1) continue;
+            own.Add(d);
+            axes.Add((Math.Abs((long)kernel.OutMap.Strides[d]), kernel.Domain[d]));
+        }
+        axes.Sort((a, b) => a.Stride.CompareTo(b.Stride));
+        long span = 1;
+        foreach (var (stride, extent) in axes)
+        {
+            if (stride < span) return false;
+            span = stride * extent;
+        }
+        return true;
+    }
+
+    /// <summary>for each serial axis (outermost first): for (i = 0; i &lt; extent; i++) inner.</summary>
+    private Expression Loops(List<int> serial, int k, Expression inner)
+    {
+        if (k == serial.Count) return inner;
+        int d = serial[k];
+        var exit = Expression.Label();
+        var i = axis[d];
+        return Expression.Block(
+            Expression.Assign(i, Expression.Constant(0)),
+            Expression.Loop(
+                Expression.IfThenElse(
+                    Expression.LessThan(i, Expression.Constant(kernel.Domain[d])),
+                    Expression.Block(Loops(serial, k + 1, inner), Expression.PreIncrementAssign(i)),
+                    Expression.Break(exit)),
+                exit));
+    }
+
+    /// <summary>A register accumulator over the serial axes, stored once (reductions and owned accumulations).</summary>
+    private Expression RegisterLoop(List<int> serial)
+    {
+        var op = kernel.ReduceOp ?? OpCode.ReduceSum;
+        var accType = kernel.IsRegisterReduction && kernel.DType == DType.Float32 && op is OpCode.ReduceSum or OpCode.ReduceProd
+            ? DType.Float64
+            : kernel.DType;
+        var acc = Expression.Variable(ScalarCodegen.ClrType(accType), "acc");
+        var at = Expression.Variable(typeof(int), "at");
+        var outView = views[kernel.Output];
+        Expression init = kernel.IsRegisterReduction
+            ? ScalarCodegen.Constant(LoopKernel.Identity(op, kernel.DType), accType)
+            : ScalarCodegen.Cast(LoadAt(outView, kernel.DType, at), accType);
+        var step = Expression.Assign(acc, Combine(op, acc, ScalarCodegen.Cast(Value(), accType)));
+        return Expression.Block([acc, at],
+            Expression.Assign(at, Address(kernel.OutMap, [])),
+            Expression.Assign(acc, init),
+            Loops(serial, 0, step),
+            StoreAt(outView, kernel.DType, at, ScalarCodegen.Cast(acc, kernel.DType)));
+    }
+
+    /// <summary>One point: store the value, or combine it into the element it addresses.</summary>
+    private Expression Point()
+    {
+        var outView = views[kernel.Output];
+        if (kernel.Mode == WriteMode.Store) return StoreAt(outView, kernel.DType, Address(kernel.OutMap, kernel.OutDynamic), Value());
+        var at = Expression.Variable(typeof(int), "at");
+        var old = LoadAt(outView, kernel.DType, at);
+        var combined = kernel.ReduceOp is { } op ? Combine(op, old, Value()) : ScalarCodegen.Binary(OpCode.Add, old, Value());
+        return Expression.Block([at], Expression.Assign(at, Address(kernel.OutMap, kernel.OutDynamic)), StoreAt(outView, kernel.DType, at, combined));
+    }
+
+    private static Expression Combine(OpCode op, Expression acc, Expression value) => op switch
+    {
+        OpCode.ReduceSum => ScalarCodegen.Binary(OpCode.Add, acc, value),
+        OpCode.ReduceProd => ScalarCodegen.Binary(OpCode.Mul, acc, value),
+        OpCode.ReduceMax => ScalarCodegen.Binary(OpCode.Max, acc, value),
+        OpCode.ReduceMin => ScalarCodegen.Binary(OpCode.Min, acc, value),
+        _ => throw new NotSupportedException($"cuda: reduction {op.Name()}"),
+    };
+
+    /// <summary>The body's value at the current point; shared sub-expressions computed once into locals.</summary>
+    private Expression Value()
+    {
+        var hoisted = ScalarCodegen.SharedNodes(kernel.Body);
+        if (hoisted.Count == 0) return ScalarCodegen.Emit(kernel.Body, Load);
+        var locals = new Dictionary<ScalarExpr, ParameterExpression>(ReferenceEqualityComparer.Instance);
+        var block = new List<Expression>();
+        foreach (var node in hoisted)
+        {
+            var v = Expression.Variable(ScalarCodegen.ClrType(node.DType), "t" + locals.Count);
+            block.Add(Expression.Assign(v, ScalarCodegen.Emit(node, Load, locals)));
+            locals[node] = v;
+        }
+        block.Add(ScalarCodegen.Emit(kernel.Body, Load, locals));
+        return Expression.Block(locals.Values, block);
+    }
+
+    private Expression Load(LoadExpr load) => LoadAt(views[load.Buffer], load.DType, Address(load.Map, load.Dynamic));
+
+    private static Expression LoadAt(ParameterExpression view, DType dtype, Expression address) =>
+        Expression.Call(typeof(DeviceIntrinsics).GetMethod(nameof(DeviceIntrinsics.Load), [view.Type, typeof(int)])!, view, address);
+
+    private static Expression StoreAt(ParameterExpression view, DType dtype, Expression address, Expression value) =>
+        Expression.Call(typeof(DeviceIntrinsics).GetMethod(nameof(DeviceIntrinsics.Store), [view.Type, typeof(int), ScalarCodegen.ClrType(dtype)])!,
+            view, address, value);
+
+    /// <summary>offset + Σ stride·index over the domain, plus each data-dependent term (checked against its axis).</summary>
+    private Expression Address(IndexMap map, DynamicIndex[] dynamic)
+    {
+        Expression address = Expression.Constant(map.Offset);
+        for (int d = 0; d < map.Strides.Length; d++)
+        {
+            int s = map.Strides[d];
+            if (s == 0 || kernel.Domain[d] == 1) continue;
+            address = Expression.Add(address, s == 1 ? axis[d] : Expression.Multiply(axis[d], Expression.Constant(s)));
+        }
+        foreach (var dyn in dynamic)
+        {
+            usesErrors = true;
+            checks.Add((dyn.What ?? "gather/scatter", dyn.Extent));
+            var check = Expression.Call(typeof(DeviceIntrinsics).GetMethod(nameof(DeviceIntrinsics.CheckIndex))!,
+                ScalarCodegen.Emit(dyn.Index, Load), Expression.Constant(dyn.Extent), errors, Expression.Constant(checks.Count));
+            address = Expression.Add(address, dyn.Stride == 1 ? check : Expression.Multiply(check, Expression.Constant(dyn.Stride)));
+        }
+        return address;
+    }
+}
