@@ -40,6 +40,30 @@ public sealed class CudaBackend : IBackend, IDisposable
 
     internal AcceleratorStream Stream => Accelerator.DefaultStream;
 
+    private ILGPU.Runtime.Kernel? gemmF32, gemmF64;
+
+    /// <summary>The tiled GEMM kernel of <paramref name="dtype"/> (f32 or f64), compiled on first use.</summary>
+    internal ILGPU.Runtime.Kernel Gemm(DType dtype)
+    {
+        lock (Gate)
+        {
+            Accelerator.Bind();
+            var method = typeof(GemmKernels).GetMethod(dtype == DType.Float32 ? nameof(GemmKernels.GemmF32) : nameof(GemmKernels.GemmF64))!;
+            try
+            {
+                return dtype == DType.Float32 ? gemmF32 ??= Accelerator.LoadKernel(method)! : gemmF64 ??= Accelerator.LoadKernel(method)!;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                Context.ClearCache(ClearCacheMode.Everything);
+                throw new NotSupportedException($"{Name}: ILGPU could not compile the {dtype.ShortName()} GEMM kernel: {CudaCompiler.Innermost(e).Message}", e);
+            }
+        }
+    }
+
+    /// <summary>Test seam: replaces each generated kernel method before ILGPU compiles it (to provoke compile failures).</summary>
+    internal Func<System.Reflection.MethodInfo, System.Reflection.MethodInfo>? ReplaceKernel { get; set; }
+
     /// <inheritdoc/>
     public IExecutable Compile(LoweredProgram program) => CudaCompiler.Compile(this, program);
 

@@ -31,6 +31,54 @@ internal sealed class LaunchStep(Kernel kernel, int index, GeneratedKernel code)
     public override string Describe() => "launch " + Code.Shape;
 }
 
+/// <summary>A matrix product through our tiled GEMM kernel (<see cref="GemmKernels"/>), batch on grid z.</summary>
+internal sealed class GemmStep : DeviceStep
+{
+    public GemmStep(MatMulKernel mm, int index, CudaBackend backend) : base(mm, index)
+    {
+        MatMul = mm;
+        Shape = new GemmShape(mm.M, mm.N, mm.K, mm.A.RowStride, mm.A.ColStride, mm.B.RowStride, mm.B.ColStride, mm.C.RowStride, mm.C.ColStride);
+        int count = 1;
+        foreach (int d in mm.Batch) count *= d;
+        Batch = count;
+        // Per batch element, the offsets of its A, B and C matrices (row-major over the batch shape).
+        var offsets = new int[Math.Max(3 * count, 3)];
+        var at = new int[mm.Batch.Length];
+        for (int z = 0; z < count; z++)
+        {
+            int a = mm.A.Offset, b = mm.B.Offset, c = mm.C.Offset;
+            for (int d = 0; d < at.Length; d++)
+            {
+                a += at[d] * mm.A.BatchStrides[d];
+                b += at[d] * mm.B.BatchStrides[d];
+                c += at[d] * mm.C.BatchStrides[d];
+            }
+            (offsets[3 * z], offsets[3 * z + 1], offsets[3 * z + 2]) = (a, b, c);
+            for (int d = at.Length - 1; d >= 0 && ++at[d] == mm.Batch[d]; d--) at[d] = 0;
+        }
+        Offsets = (DeviceStorage)backend.FromHost(offsets);
+        int threads = backend.IsEmulator ? 4 : GemmKernels.MaxThreads;
+        Config = mm.DType == DType.Float32 ? GemmKernels.ConfigF32(Shape, count, threads) : GemmKernels.ConfigF64(Shape, count, threads);
+        Loaded = backend.Gemm(mm.DType);
+    }
+
+    public MatMulKernel MatMul { get; }
+
+    public GemmShape Shape { get; }
+
+    public int Batch { get; }
+
+    /// <summary>The offsets table on the device, owned by the program.</summary>
+    public DeviceStorage Offsets { get; }
+
+    public ILGPU.KernelConfig Config { get; }
+
+    public ILGPU.Runtime.Kernel Loaded { get; }
+
+    public override string Describe() =>
+        $"gemm {MatMul.DType.ShortName()} grid {Config.GridDim} x group {Config.GroupDim}" + (Batch > 1 ? $", batch {Batch} on grid z" : "");
+}
+
 /// <summary>A step the host runs: a control-flow construct or a linear-algebra primitive (data copied across).</summary>
 internal sealed class HostStep(Kernel kernel, int index, Action<Array[]> run, int[] inputs, (int Index, int Buffer)[] results, string what)
     : DeviceStep(kernel, index)
@@ -75,6 +123,9 @@ internal static class CudaCompiler
                     launches.Add(new LaunchStep(loop, i, KernelEmitter.Emit(loop, program.Buffers, checks)));
                     steps.Add(launches[^1]);
                     break;
+                case MatMulKernel mm when mm.DType is DType.Float32 or DType.Float64:
+                    steps.Add(new GemmStep(mm, i, backend));
+                    break;
                 case MatMulKernel mm:
                     launches.Add(new LaunchStep(mm, i, KernelEmitter.Emit(mm.ToLoopKernel(), program.Buffers, checks)));
                     steps.Add(launches[^1]);
@@ -84,7 +135,7 @@ internal static class CudaCompiler
             }
         }
         var methods = KernelAssembly.Define(launches.ConvertAll(l => (l.Index, l.Code.Lambda)));
-        for (int i = 0; i < methods.Length; i++) launches[i].Method = methods[i];
+        for (int i = 0; i < methods.Length; i++) launches[i].Method = backend.ReplaceKernel?.Invoke(methods[i]) ?? methods[i];
         lock (backend.Gate)
         {
             backend.Accelerator.Bind();
@@ -101,7 +152,11 @@ internal static class CudaCompiler
     {
         try
         {
-            return backend.Accelerator.LoadAutoGroupedKernel(launch.Method)!;
+            // On the emulator a small fixed group: each simulated thread is an OS thread, and a group waits for all of its
+            // threads; a GPU picks the group size that fills its multiprocessors.
+            return backend.IsEmulator
+                ? backend.Accelerator.LoadImplicitlyGroupedKernel(launch.Method, EmulatorGroupSize)!
+                : backend.Accelerator.LoadAutoGroupedKernel(launch.Method)!;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -110,6 +165,9 @@ internal static class CudaCompiler
                 $"{backend.Name}: ILGPU could not compile kernel k{launch.Index} ({Label(launch.Kernel)}): {Innermost(e).Message}", e);
         }
     }
+
+    /// <summary>Threads per group of generated kernels on the emulator.</summary>
+    private const int EmulatorGroupSize = 16;
 
     public static string Label(Kernel kernel) => kernel.Label.Length > 0 ? kernel.Label : kernel.ToString() ?? "";
 

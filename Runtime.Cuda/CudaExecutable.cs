@@ -112,6 +112,7 @@ internal sealed class CudaExecutable : IExecutable
             foreach (var step in steps)
             {
                 if (step is LaunchStep launch) Launch(launch, table, errors);
+                else if (step is GemmStep gemm) Gemm(gemm, table);
                 else RunOnHost((HostStep)step, table);
             }
             if (errors is not null)
@@ -165,6 +166,13 @@ internal sealed class CudaExecutable : IExecutable
         }
     }
 
+    private void Gemm(GemmStep step, DeviceStorage?[] table)
+    {
+        var mm = step.MatMul;
+        if (step.Batch == 0 || mm.M == 0 || mm.N == 0) return;
+        step.Loaded.Launch(backend.Stream, step.Config, table[mm.A.Buffer]!.View, table[mm.B.Buffer]!.View, table[mm.C.Buffer]!.View, step.Offsets.View, step.Shape);
+    }
+
     /// <summary>Copies the step's inputs to the host, runs it there, copies its results back.</summary>
     private void RunOnHost(HostStep step, DeviceStorage?[] table)
     {
@@ -216,17 +224,24 @@ internal sealed class CudaExecutable : IExecutable
             using var ptxBackend = new PTXBackend(backend.Context, arch, CudaInstructionSet.ISA_80, null!);
             foreach (var step in steps)
             {
-                if (step is not LaunchStep launch) continue;
+                var entry = step switch
+                {
+                    LaunchStep launch => EntryPointDescription.FromImplicitlyGroupedKernel(launch.Method),
+                    GemmStep gemm => EntryPointDescription.FromExplicitlyGroupedKernel(
+                        typeof(GemmKernels).GetMethod(gemm.MatMul.DType == DType.Float32 ? nameof(GemmKernels.GemmF32) : nameof(GemmKernels.GemmF64))!),
+                    _ => (EntryPointDescription?)null,
+                };
+                if (entry is not { } description) continue;
                 try
                 {
-                    var compiled = (PTXCompiledKernel)ptxBackend.Compile(EntryPointDescription.FromImplicitlyGroupedKernel(launch.Method), default);
-                    sb.Append("// k").Append(launch.Index).Append('\n').Append(compiled.PTXAssembly).Append('\n');
+                    var compiled = (PTXCompiledKernel)ptxBackend.Compile(description, default);
+                    sb.Append("// k").Append(step.Index).Append('\n').Append(compiled.PTXAssembly).Append('\n');
                 }
                 catch (Exception e)
                 {
                     backend.Context.ClearCache(ClearCacheMode.Everything);
                     throw new NotSupportedException(
-                        $"{backend.Name}: ILGPU could not compile kernel k{launch.Index} ({CudaCompiler.Label(launch.Kernel)}) to PTX: {CudaCompiler.Innermost(e).Message}", e);
+                        $"{backend.Name}: ILGPU could not compile kernel k{step.Index} ({CudaCompiler.Label(step.Kernel)}) to PTX: {CudaCompiler.Innermost(e).Message}", e);
                 }
             }
         }

@@ -57,11 +57,14 @@ public static class CudaRuntime
         }
     }
 
-    private static CudaBackend CreateEmulator()
+    private static CudaBackend CreateEmulator() => CreateEmulator(0);
+
+    /// <summary>A further emulator device, <c>cuda-emulator:<paramref name="index"/></c>, with its own context (tests).</summary>
+    internal static CudaBackend CreateEmulator(int index)
     {
         var context = Context.Create(builder => builder.CPU().Math(MathMode.Default).EnableAlgorithms());
         var accelerator = context.CreateCPUAccelerator(0);
-        var backend = new CudaBackend(new Device("cuda-emulator", 0), context, accelerator, emulated: true);
+        var backend = new CudaBackend(new Device("cuda-emulator", index), context, accelerator, emulated: true);
         BackendRegistry.Register(backend);
         return backend;
     }
