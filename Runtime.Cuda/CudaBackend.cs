@@ -61,6 +61,12 @@ public sealed class CudaBackend : IBackend, IDisposable
         }
     }
 
+    /// <summary>
+    /// Threads per group of block reductions: 256 on a GPU; 16 on the emulator, whose groups are OS threads (at most
+    /// 16 per group) — so tests exercise the block path on small tensors too.
+    /// </summary>
+    internal int ReductionGroup => IsEmulator ? 16 : 256;
+
     /// <summary>Test seam: replaces each generated kernel method before ILGPU compiles it (to provoke compile failures).</summary>
     internal Func<System.Reflection.MethodInfo, System.Reflection.MethodInfo>? ReplaceKernel { get; set; }
 

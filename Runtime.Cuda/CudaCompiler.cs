@@ -29,6 +29,12 @@ internal sealed class LaunchStep(Kernel kernel, int index, GeneratedKernel code)
     public ILGPU.Runtime.Kernel Loaded { get; set; } = null!;
 
     public override string Describe() => "launch " + Code.Shape;
+
+    /// <summary>How ILGPU sees the entry point (block reductions group their threads explicitly).</summary>
+    public ILGPU.Backends.EntryPoints.EntryPointDescription Entry =>
+        Code.GroupSize > 0
+            ? ILGPU.Backends.EntryPoints.EntryPointDescription.FromExplicitlyGroupedKernel(Method)
+            : ILGPU.Backends.EntryPoints.EntryPointDescription.FromImplicitlyGroupedKernel(Method);
 }
 
 /// <summary>A matrix product through our tiled GEMM kernel (<see cref="GemmKernels"/>), batch on grid z.</summary>
@@ -120,14 +126,14 @@ internal static class CudaCompiler
                         linalg.Inputs, linalg.Results!, linalg.Equation.Op.Name()));
                     break;
                 case LoopKernel loop:
-                    launches.Add(new LaunchStep(loop, i, KernelEmitter.Emit(loop, program.Buffers, checks)));
+                    launches.Add(new LaunchStep(loop, i, KernelEmitter.Emit(loop, program.Buffers, checks, backend.ReductionGroup)));
                     steps.Add(launches[^1]);
                     break;
                 case MatMulKernel mm when mm.DType is DType.Float32 or DType.Float64:
                     steps.Add(new GemmStep(mm, i, backend));
                     break;
                 case MatMulKernel mm:
-                    launches.Add(new LaunchStep(mm, i, KernelEmitter.Emit(mm.ToLoopKernel(), program.Buffers, checks)));
+                    launches.Add(new LaunchStep(mm, i, KernelEmitter.Emit(mm.ToLoopKernel(), program.Buffers, checks, backend.ReductionGroup)));
                     steps.Add(launches[^1]);
                     break;
                 case var k:
@@ -154,6 +160,7 @@ internal static class CudaCompiler
         {
             // On the emulator a small fixed group: each simulated thread is an OS thread, and a group waits for all of its
             // threads; a GPU picks the group size that fills its multiprocessors.
+            if (launch.Code.GroupSize > 0) return backend.Accelerator.LoadKernel(launch.Method)!;
             return backend.IsEmulator
                 ? backend.Accelerator.LoadImplicitlyGroupedKernel(launch.Method, EmulatorGroupSize)!
                 : backend.Accelerator.LoadAutoGroupedKernel(launch.Method)!;

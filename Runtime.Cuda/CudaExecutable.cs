@@ -157,7 +157,8 @@ internal sealed class CudaExecutable : IExecutable
         foreach (int b in code.Buffers) args[a++] = table[b]!.View;
         try
         {
-            launch.Loaded.Launch(backend.Stream, new Index1D(code.Threads), args);
+            if (code.GroupSize > 0) launch.Loaded.Launch(backend.Stream, new KernelConfig(code.Threads, code.GroupSize), args);
+            else launch.Loaded.Launch(backend.Stream, new Index1D(code.Threads), args);
         }
         catch (Exception e) when (e is AcceleratorException or InvalidOperationException)
         {
@@ -226,7 +227,7 @@ internal sealed class CudaExecutable : IExecutable
             {
                 var entry = step switch
                 {
-                    LaunchStep launch => EntryPointDescription.FromImplicitlyGroupedKernel(launch.Method),
+                    LaunchStep launch => launch.Entry,
                     GemmStep gemm => EntryPointDescription.FromExplicitlyGroupedKernel(
                         typeof(GemmKernels).GetMethod(gemm.MatMul.DType == DType.Float32 ? nameof(GemmKernels.GemmF32) : nameof(GemmKernels.GemmF64))!),
                     _ => (EntryPointDescription?)null,

@@ -7,7 +7,13 @@ using Tracer.Runtime.Cpu;
 namespace Tracer.Runtime.Cuda;
 
 /// <summary>A loop kernel as a GPU kernel body: the expression tree, its parameters' buffers and its launch size.</summary>
-internal sealed record GeneratedKernel(LambdaExpression Lambda, int[] Buffers, bool UsesErrors, int Threads, string Shape);
+/// <param name="Lambda">The kernel body, parameters first the error slot (when used) and then the buffers' views.</param>
+/// <param name="Buffers">The buffers bound to the view parameters, in order.</param>
+/// <param name="UsesErrors">Whether it takes the index-check slot.</param>
+/// <param name="Shape">The launch shape, for the printed program.</param>
+/// <param name="Threads">Threads to launch (implicitly grouped), or groups when <paramref name="GroupSize"/> is non-zero.</param>
+/// <param name="GroupSize">Threads per group of an explicitly grouped kernel (block reductions); 0 otherwise.</param>
+internal sealed record GeneratedKernel(LambdaExpression Lambda, int[] Buffers, bool UsesErrors, int Threads, string Shape, int GroupSize = 0);
 
 /// <summary>
 /// Turns one <see cref="LoopKernel"/> into the body of an implicitly grouped ILGPU kernel: one GPU thread per
@@ -19,6 +25,9 @@ internal sealed record GeneratedKernel(LambdaExpression Lambda, int[] Buffers, b
 /// the CPU does), one store per thread;</item>
 /// <item>an accumulating kernel whose output address depends on the point only through its own axes (column sums):
 /// those axes parallel, the rest looped, so no two threads touch one element and no atomics are needed;</item>
+/// <item>a register reduction over at least a group's worth of elements: one group per kept point instead, its
+/// threads striding over the reduced points (consecutive threads on consecutive elements, so loads coalesce) and
+/// combining their partial results in shared memory by a tree;</item>
 /// <item>a scatter (data-dependent output address): one thread runs the whole domain in order, which is exact and
 /// race-free but serial.</item>
 /// </list>
@@ -36,8 +45,11 @@ internal sealed class KernelEmitter
     private readonly ParameterExpression[] axis;
     private bool usesErrors;
 
-    private KernelEmitter(LoopKernel kernel, IReadOnlyList<BufferInfo> info, List<(string What, int Extent)> checks)
+    private readonly int groupSize;
+
+    private KernelEmitter(LoopKernel kernel, IReadOnlyList<BufferInfo> info, List<(string What, int Extent)> checks, int groupSize)
     {
+        this.groupSize = groupSize;
         this.kernel = kernel;
         this.info = info;
         this.checks = checks;
@@ -53,8 +65,9 @@ internal sealed class KernelEmitter
     /// <param name="kernel">The kernel to emit.</param>
     /// <param name="info">The program's buffers.</param>
     /// <param name="checks">The program's index checks so far; this kernel's are appended (an error code is position + 1).</param>
-    public static GeneratedKernel Emit(LoopKernel kernel, IReadOnlyList<BufferInfo> info, List<(string What, int Extent)> checks) =>
-        new KernelEmitter(kernel, info, checks).Build();
+    /// <param name="groupSize">Threads per group of block reductions (a power of two).</param>
+    public static GeneratedKernel Emit(LoopKernel kernel, IReadOnlyList<BufferInfo> info, List<(string What, int Extent)> checks, int groupSize) =>
+        new KernelEmitter(kernel, info, checks, groupSize).Build();
 
     private GeneratedKernel Build()
     {
@@ -62,6 +75,7 @@ internal sealed class KernelEmitter
         foreach (int b in used) views[b] = Expression.Parameter(ViewType(info[b].DType), "b" + b);
 
         var (parallel, serial, style) = Partition();
+        if (style == Style.Register && kernel.IsRegisterReduction && kernel.DType != DType.Bool && Count(serial) >= groupSize) return BuildBlock(parallel, serial);
         long threads = 1;
         foreach (int d in parallel) threads *= kernel.Domain[d];
         var body = new List<Expression>();
@@ -95,6 +109,89 @@ internal sealed class KernelEmitter
         var lambda = Expression.Lambda(Expression.Block(typeof(void), axis, body), "kernel", parameters);
         string shape = $"{threads} threads" + (serial.Count > 0 ? $", {Loops(serial)} per thread" : "");
         return new GeneratedKernel(lambda, [.. used], usesErrors, checked((int)threads), shape);
+    }
+
+    private long Count(List<int> axes)
+    {
+        long n = 1;
+        foreach (int d in axes) n *= kernel.Domain[d];
+        return n;
+    }
+
+    /// <summary>Kept axes from a flat index (row-major, innermost fastest): i_d = rest % extent; rest /= extent.</summary>
+    private void Decompose(List<Expression> body, List<int> axes, Expression flat)
+    {
+        Expression rest = flat;
+        for (int k = axes.Count - 1; k >= 0; k--)
+        {
+            int d = axes[k];
+            if (k == 0)
+            {
+                body.Add(Expression.Assign(axis[d], rest));
+                break;
+            }
+            body.Add(Expression.Assign(axis[d], Expression.Modulo(rest, Expression.Constant(kernel.Domain[d]))));
+            rest = Expression.Divide(rest, Expression.Constant(kernel.Domain[d]));
+        }
+    }
+
+    /// <summary>One group per kept point: strided partial reductions, then a tree in shared memory; thread 0 stores.</summary>
+    private GeneratedKernel BuildBlock(List<int> kept, List<int> reduced)
+    {
+        var op = kernel.ReduceOp!.Value;
+        var accType = kernel.DType == DType.Float32 && op is OpCode.ReduceSum or OpCode.ReduceProd ? DType.Float64 : kernel.DType;
+        var accClr = ScalarCodegen.ClrType(accType);
+        var sharedType = typeof(ArrayView<>).MakeGenericType(accClr);
+        var acc = Expression.Variable(accClr, "acc");
+        var tid = Expression.Variable(typeof(int), "tid");
+        var r = Expression.Variable(typeof(int), "r");
+        var stride = Expression.Variable(typeof(int), "half");
+        var shared = Expression.Variable(sharedType, "partial");
+        var body = new List<Expression>();
+        Decompose(body, kept, Expression.Property(null, typeof(Grid).GetProperty(nameof(Grid.IdxX))!));
+        body.Add(Expression.Assign(tid, Expression.Property(null, typeof(Group).GetProperty(nameof(Group.IdxX))!)));
+        body.Add(Expression.Assign(acc, ScalarCodegen.Constant(LoopKernel.Identity(op, kernel.DType), accType)));
+        // for (r = tid; r < count; r += groupSize) acc = combine(acc, value at reduced point r)
+        var point = new List<Expression>();
+        Decompose(point, reduced, r);
+        point.Add(Expression.Assign(acc, Combine(op, acc, ScalarCodegen.Cast(Value(), accType))));
+        body.Add(Expression.Assign(r, tid));
+        body.Add(While(Expression.LessThan(r, Expression.Constant(checked((int)Count(reduced)))),
+            Expression.Block(point), Expression.AddAssign(r, Expression.Constant(groupSize))));
+        var allocate = typeof(SharedMemory).GetMethod(nameof(SharedMemory.Allocate), 1, [typeof(int)])!.MakeGenericMethod(accClr);
+        body.Add(Expression.Assign(shared, Expression.Call(allocate, Expression.Constant(groupSize))));
+        body.Add(StoreAt(shared, accType, tid, acc));
+        var barrier = Expression.Call(typeof(Group).GetMethod(nameof(Group.Barrier), Type.EmptyTypes)!);
+        body.Add(barrier);
+        // for (half = groupSize / 2; half > 0; half /= 2) { if (tid < half) p[tid] = combine(p[tid], p[tid + half]); barrier }
+        body.Add(Expression.Assign(stride, Expression.Constant(groupSize / 2)));
+        body.Add(While(Expression.GreaterThan(stride, Expression.Constant(0)),
+            Expression.Block(
+                Expression.IfThen(Expression.LessThan(tid, stride),
+                    StoreAt(shared, accType, tid, Combine(op, LoadAt(shared, accType, tid), LoadAt(shared, accType, Expression.Add(tid, stride))))),
+                barrier),
+            Expression.DivideAssign(stride, Expression.Constant(2))));
+        var at = Expression.Variable(typeof(int), "at");
+        body.Add(Expression.IfThen(Expression.Equal(tid, Expression.Constant(0)),
+            Expression.Block([at],
+                Expression.Assign(at, Address(kernel.OutMap, [])),
+                StoreAt(views[kernel.Output], kernel.DType, at, ScalarCodegen.Cast(LoadAt(shared, accType, Expression.Constant(0)), kernel.DType)))));
+
+        // Parameters as Build orders them: the error slot, then the buffers in ascending order (views was filled so).
+        var parameters = new List<ParameterExpression>();
+        if (usesErrors) parameters.Add(errors);
+        parameters.AddRange(views.Values);
+        var locals = new List<ParameterExpression>(axis) { acc, tid, r, stride, shared };
+        var lambda = Expression.Lambda(Expression.Block(typeof(void), locals, body), "kernel", parameters);
+        long groups = Count(kept);
+        int[] buffers = [.. views.Keys];
+        return new GeneratedKernel(lambda, buffers, usesErrors, checked((int)groups), $"{groups} groups of {groupSize} threads, {Count(reduced)} elements per group, tree in shared memory", groupSize);
+    }
+
+    private static Expression While(Expression condition, Expression body, Expression step)
+    {
+        var exit = Expression.Label();
+        return Expression.Loop(Expression.IfThenElse(condition, Expression.Block(body, step), Expression.Break(exit)), exit);
     }
 
     private string Loops(List<int> serial)

@@ -115,15 +115,18 @@ public class DeviceTests
     [TestMethod]
     public void DisposedOutputsGoBackToThePoolAndAreReused()
     {
-        var backend = TestDevice.Backend;
-        var x = Tensor.FromArray(new float[] { 1, 2, 3, 4, 5, 7 }, 2, 3).To(Target);
+        // A device of its own: tests running in parallel on the shared one would move its pool.
+        using var backend = TestDevice.OnGpu ? null : CudaRuntime.CreateEmulator(8);
+        var device = backend?.Device ?? Target;
+        var pool = backend ?? TestDevice.Backend;
+        var x = Tensor.FromArray(new float[] { 1, 2, 3, 4, 5, 7 }, 2, 3).To(device);
         var f = Jit.Compile((Tensor a) => Exp(a) * 2.0);
         var first = f(x);
-        long before = backend.PooledBytes;
+        long before = pool.PooledBytes;
         first.Dispose();
-        Assert.IsGreaterThan(before, backend.PooledBytes, "a disposed device tensor returns its buffer");
+        Assert.IsGreaterThan(before, pool.PooledBytes, "a disposed device tensor returns its buffer");
         var again = f(x);
-        Assert.AreEqual(before, backend.PooledBytes, "the next output reuses it");
+        Assert.AreEqual(before, pool.PooledBytes, "the next output reuses it");
         CollectionAssert.AreEqual(Exp(x.To(Device.Cpu)).ToFloatArray().Select(v => v * 2).ToArray(), again.ToFloatArray());
     }
 
@@ -135,6 +138,11 @@ public class DeviceTests
         StringAssert.Contains(lowered.Code, "launch 2 threads, 3 iterations per thread");
         StringAssert.Contains(lowered.Code, ".visible .entry");
         StringAssert.Contains(lowered.Code, "// PTX (SM_");
+        // A long reduction gets a group per output: partial sums in threads, a tree in shared memory.
+        var rows = Tensor.FromArray(Enumerable.Range(0, 600).Select(i => (float)Math.Sin(i)).ToArray(), 2, 300).To(Target);
+        var sums = Jit.Lower((Tensor a) => Sum(Exp(a), 1), rows);
+        StringAssert.Contains(sums.Code, $"launch 2 groups of {(TestDevice.OnGpu ? 256 : 16)} threads, 300 elements per group");
+        TestUtil.AssertClose(Sum(Exp(rows.To(Device.Cpu)), 1).ToDoubleArray(), Jit.Compile((Tensor a) => Sum(Exp(a), 1))(rows).ToDoubleArray(), 1e-6, 1e-6, "block sums");
     }
 }
 
