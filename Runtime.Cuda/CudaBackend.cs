@@ -107,6 +107,16 @@ public sealed class CudaBackend : IBackend, IDisposable
         }
     }
 
+    /// <summary>Waits until every kernel and copy queued on the device has finished (for timing; reading values waits anyway).</summary>
+    public void Synchronize()
+    {
+        lock (Gate)
+        {
+            Accelerator.Bind();
+            Stream.Synchronize();
+        }
+    }
+
     /// <summary>Device memory held by the pool, in bytes (for tests and diagnostics).</summary>
     public long PooledBytes
     {
