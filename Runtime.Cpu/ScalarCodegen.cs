@@ -28,6 +28,9 @@ internal static class ScalarCodegen
         _ => Expression.Constant(value != 0),
     };
 
+    /// <summary>The C# expression that computes the scalar expression <paramref name="e"/> for one element.</summary>
+    /// <param name="e">The scalar expression of a kernel body.</param>
+    /// <param name="load">Emits the read of one <see cref="LoadExpr"/> (the caller knows the loop indices and buffers).</param>
     /// <param name="shared">Already computed sub-expressions (shared nodes hoisted into locals), by reference.</param>
     public static Expression Emit(ScalarExpr e, Func<LoadExpr, Expression> load, IReadOnlyDictionary<ScalarExpr, ParameterExpression>? shared = null) =>
         shared is not null && shared.TryGetValue(e, out var local) ? local : e switch

@@ -136,12 +136,31 @@ public enum OpCode
     // Dense linear algebra on the last two axes, batched over the leading ones (float only). Decompositions with
     // several results (slogdet, eigh, qr, svd) are one equation per result with Attrs.Index naming it, as for
     // control flow; backends compute the decomposition once for all its live results.
+    /// <summary>
+    /// cholesky(a): the lower Cholesky factor L of symmetric positive definite matrices [..., n, n], L L^T = a (NaNs
+    /// when not positive definite).
+    /// </summary>
     Cholesky,
+    /// <summary>
+    /// triangular_solve[lower, transpose_a](a, b): X with op(a) X = b for triangular a [..., n, n] and b [..., n, k].
+    /// </summary>
     TriangularSolve,
+    /// <summary>
+    /// solve(a, b): X = a^-1 b for square a [..., n, n] and b [..., n, k] (LU with partial pivoting).
+    /// </summary>
     Solve,
+    /// <summary>slogdet(a): result 0 = the sign of det(a), result 1 = log|det(a)|, per matrix of [..., n, n].</summary>
     SlogDet,
+    /// <summary>
+    /// eigh(a): result 0 = ascending eigenvalues [..., n], result 1 = orthonormal eigenvectors [..., n, n] of a
+    /// symmetric matrix.
+    /// </summary>
     Eigh,
+    /// <summary>
+    /// qr(a): reduced QR of [..., m, n]: result 0 = Q [..., m, k], result 1 = R [..., k, n], k = min(m, n).
+    /// </summary>
     Qr,
+    /// <summary>svd(a): reduced SVD of [..., m, n]: result 0 = U, result 1 = S (descending), result 2 = Vh.</summary>
     Svd,
 }
 
@@ -170,6 +189,9 @@ public enum OpKind
     Custom,
     /// <summary>Scan, while and switch.</summary>
     ControlFlow,
+    /// <summary>
+    /// Dense linear algebra on the last two axes (cholesky, triangular_solve, solve, slogdet, eigh, qr, svd).
+    /// </summary>
     Linalg,
 }
 
