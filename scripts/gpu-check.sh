@@ -25,6 +25,9 @@ if [[ $build_only == 1 || ! -f $out/tests/Tracer.Runtime.Cuda.Tests.dll || ! -f 
   echo "== build (Release) into $out"
   dotnet publish Tests/Runtime.Cuda.Tests -c Release -o "$out/tests" -nodeReuse:false -v quiet
   dotnet publish Benchmarks/GpuBench -c Release -o "$out/bench" -nodeReuse:false -v quiet
+  # Only what runs the tests on linux-x64: the folder is carried to the GPU machine (and must stay small).
+  find "$out/tests/runtimes" -mindepth 1 -maxdepth 1 ! -name linux-x64 -exec rm -rf {} +
+  rm -rf "$out/tests/Microsoft.CodeCoverage"
 fi
 if [[ $build_only == 1 ]]; then
   du -sh "$out"
@@ -41,7 +44,11 @@ fi
 
 echo "== conformance suite on $mode"
 status=0
-timeout 270 dotnet "$out/tests/Tracer.Runtime.Cuda.Tests.dll" || status=$?
+tests_rc=0
+timeout 270 dotnet test "$out/tests/Tracer.Runtime.Cuda.Tests.dll" --logger "console;verbosity=normal" > "$out/tests.log" 2>&1 || tests_rc=$?
+# Failures with their messages, skipped (Inconclusive) tests with their reasons, and the summary; all in tests.log.
+grep -E "^\s*(Failed|Skipped) |Error Message|^\s+(Assert|Expected)|^Test Run|^Total tests|^\s+(Passed|Failed|Skipped):|no CUDA GPU" "$out/tests.log" || true
+[[ $tests_rc == 0 ]] || status=$tests_rc
 
 echo "== benchmarks on $mode"
 timeout 180 dotnet "$out/bench/Tracer.GpuBench.dll" "${bench_args[@]}" || status=$?

@@ -28,4 +28,20 @@ public class PtxTests
             }
         }
     }
+
+    [TestMethod]
+    public void BlockReductionsAndTheGemmCompileToPtxWithBarriers()
+    {
+        foreach (var dtype in new[] { DType.Float32, DType.Float64, DType.Int32 })
+        {
+            var x = Cast(Tensor.FromArray(Enumerable.Range(0, 1200).Select(i => Math.Sin(i) * 3).ToArray(), 4, 300), dtype).To(CudaRuntime.Emulator);
+            var lowered = Jit.Lower((Tensor t) => Sum(t) + Max(t, 1)[0] + Min(t * t, 1)[1] + Prod(Sign(t) * t, 1)[2], x);
+            StringAssert.Contains(lowered.Code, "groups of 16 threads", dtype.ToString());
+            StringAssert.Contains(lowered.Code, "bar.sync", $"{dtype}: a block reduction synchronises its group");
+        }
+        var m = Tensor.FromArray(new float[12], 3, 4).To(CudaRuntime.Emulator);
+        var gemm = Jit.Lower((Tensor a) => MatMul(a, Transpose(a)), m);
+        StringAssert.Contains(gemm.Code, "(gemm f32 grid");
+        StringAssert.Contains(gemm.Code, "bar.sync");
+    }
 }
