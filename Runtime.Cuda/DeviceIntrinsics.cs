@@ -42,6 +42,18 @@ public static class DeviceIntrinsics
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(ArrayView<byte> view, int index, bool value) => view[index] = value ? (byte)1 : (byte)0;
 
+    /// <summary>view[index] += value, atomically (scatter-add: several threads may add to one element).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AtomicAdd(ArrayView<float> view, int index, float value) => Atomic.Add(ref view[index], value);
+
+    /// <summary>view[index] += value, atomically.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AtomicAdd(ArrayView<double> view, int index, double value) => Atomic.Add(ref view[index], value);
+
+    /// <summary>view[index] += value, atomically (wrapping, as the CPU's integer addition).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AtomicAdd(ArrayView<int> view, int index, int value) => Atomic.Add(ref view[index], value);
+
     /// <summary>
     /// A gather/scatter index checked against its axis. A GPU thread cannot throw, so an index out of range records
     /// <paramref name="code"/> and the index (which the host turns into the CPU's exception after the call) and reads

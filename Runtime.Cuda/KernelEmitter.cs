@@ -28,8 +28,10 @@ internal sealed record GeneratedKernel(LambdaExpression Lambda, int[] Buffers, b
 /// <item>a register reduction over at least a group's worth of elements: one group per kept point instead, its
 /// threads striding over the reduced points (consecutive threads on consecutive elements, so loads coalesce) and
 /// combining their partial results in shared memory by a tree;</item>
-/// <item>a scatter (data-dependent output address): one thread runs the whole domain in order, which is exact and
-/// race-free but serial.</item>
+/// <item>a scatter-add (data-dependent output address, f32/f64/i32): one thread per point, adding atomically, as the
+/// lowering's write-conflict flag asks for;</item>
+/// <item>any other scatter (max/min, bool): one thread runs the whole domain in order, exact and race-free but
+/// serial.</item>
 /// </list>
 /// Scalar operations come from the CPU runtime's <see cref="ScalarCodegen"/>, so both backends compute the same
 /// expressions; only loads, stores and index checks differ.
@@ -99,6 +101,7 @@ internal sealed class KernelEmitter
         body.Add(style switch
         {
             Style.Pointwise => Point(),
+            Style.Atomic => AtomicPoint(),
             Style.Register => RegisterLoop(serial),
             _ => Loops(serial, 0, Point()),
         });
@@ -107,7 +110,7 @@ internal sealed class KernelEmitter
         if (usesErrors) parameters.Add(errors);
         foreach (int b in used) parameters.Add(views[b]);
         var lambda = Expression.Lambda(Expression.Block(typeof(void), axis, body), "kernel", parameters);
-        string shape = $"{threads} threads" + (serial.Count > 0 ? $", {Loops(serial)} per thread" : "");
+        string shape = $"{threads} threads" + (serial.Count > 0 ? $", {Loops(serial)} per thread" : "") + (style == Style.Atomic ? ", atomic adds" : "");
         return new GeneratedKernel(lambda, [.. used], usesErrors, checked((int)threads), shape);
     }
 
@@ -204,6 +207,7 @@ internal sealed class KernelEmitter
     private enum Style
     {
         Pointwise,
+        Atomic,
         Register,
         Serial,
     }
@@ -215,6 +219,8 @@ internal sealed class KernelEmitter
         for (int d = 0; d < rank; d++) all.Add(d);
         if (kernel.Mode == WriteMode.Store && kernel.ReduceOp is null) return (all, [], Style.Pointwise);
         if (kernel.IsRegisterReduction) return (all[..kernel.KeptAxes], all[kernel.KeptAxes..], Style.Register);
+        if (kernel.OutDynamic.Length > 0 && kernel.ReduceOp is null or OpCode.ReduceSum && kernel.DType is DType.Float32 or DType.Float64 or DType.Int32)
+            return (all, [], Style.Atomic);
         if (kernel.OutDynamic.Length == 0 && DistinctAddresses(out var own))
         {
             var serial = new List<int>();
@@ -298,6 +304,14 @@ internal sealed class KernelEmitter
         var old = LoadAt(outView, kernel.DType, at);
         var combined = kernel.ReduceOp is { } op ? Combine(op, old, Value()) : ScalarCodegen.Binary(OpCode.Add, old, Value());
         return Expression.Block([at], Expression.Assign(at, Address(kernel.OutMap, kernel.OutDynamic)), StoreAt(outView, kernel.DType, at, combined));
+    }
+
+    /// <summary>out[address] += value, atomically: other threads may add to the same element.</summary>
+    private Expression AtomicPoint()
+    {
+        var outView = views[kernel.Output];
+        var add = typeof(DeviceIntrinsics).GetMethod(nameof(DeviceIntrinsics.AtomicAdd), [outView.Type, typeof(int), ScalarCodegen.ClrType(kernel.DType)])!;
+        return Expression.Call(add, outView, Address(kernel.OutMap, kernel.OutDynamic), Value());
     }
 
     private static Expression Combine(OpCode op, Expression acc, Expression value) => op switch

@@ -143,6 +143,12 @@ public class DeviceTests
         var sums = Jit.Lower((Tensor a) => Sum(Exp(a), 1), rows);
         StringAssert.Contains(sums.Code, $"launch 2 groups of {(TestDevice.OnGpu ? 256 : 16)} threads, 300 elements per group");
         TestUtil.AssertClose(Sum(Exp(rows.To(Device.Cpu)), 1).ToDoubleArray(), Jit.Compile((Tensor a) => Sum(Exp(a), 1))(rows).ToDoubleArray(), 1e-6, 1e-6, "block sums");
+        // The gradient of a gather is a scatter-add: one thread per update, atomic adds where indices repeat.
+        var table = Tensor.FromArray(new float[] { 1, 2, 3, 4, 5, 6 }, 3, 2).To(Target);
+        var ids = Tensor.FromArray(new[] { 2, 0, 2, 2 }, 4).To(Target);
+        Func<Tensor, Tensor, Tensor> lookup = (t, i) => Sum(Take(t, i, 0) * Take(t, i, 0));
+        StringAssert.Contains(Jit.Lower(Jit.Grad(lookup), table, ids).Code, "atomic adds");
+        CollectionAssert.AreEqual(Jit.Grad(lookup)(table.To(Device.Cpu), ids.To(Device.Cpu)).ToFloatArray(), Jit.Grad(lookup)(table, ids).ToFloatArray());
     }
 }
 
