@@ -40,6 +40,9 @@ public sealed class RuleTable : IRuleSet
         .. ScanRule.Create(),
         .. WhileRule.Create(),
         .. SwitchRule.Create(),
+        // more elementwise (ops-elem family)
+        .. SpecialRules.Create(),
+        .. BitwiseRules.Create(),   // bitwise and logical family (jitergo)
     ]);
 
     /// <summary>The rule of <paramref name="op"/>, or null for leaves (input, literal, constant), which have none.</summary>

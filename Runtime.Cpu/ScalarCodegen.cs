@@ -110,6 +110,25 @@ internal static class ScalarCodegen
             OpCode.Tan => Call(MathType(t), "Tan", x),
             OpCode.Tanh => Call(MathType(t), "Tanh", x),
             OpCode.Logistic => Call(typeof(ScalarMath), "Logistic", x),
+            // more elementwise (ops-elem family): Math/MathF where their semantics match the reference exactly
+            // (rounding is exact in any precision), the shared special functions otherwise.
+            OpCode.Asin => Call(MathType(t), "Asin", x),
+            OpCode.Acos => Call(MathType(t), "Acos", x),
+            OpCode.Atan => Call(MathType(t), "Atan", x),
+            OpCode.Sinh => Call(MathType(t), "Sinh", x),
+            OpCode.Cosh => Call(MathType(t), "Cosh", x),
+            OpCode.Asinh => Call(MathType(t), "Asinh", x),
+            OpCode.Acosh => Call(MathType(t), "Acosh", x),
+            OpCode.Atanh => Call(MathType(t), "Atanh", x),
+            OpCode.Erf => Call(typeof(SpecialMath), "Erf", x),
+            OpCode.Erfc => Call(typeof(SpecialMath), "Erfc", x),
+            OpCode.Lgamma => Call(typeof(SpecialMath), "Lgamma", x),
+            OpCode.Floor => Call(MathType(t), "Floor", x),
+            OpCode.Ceil => Call(MathType(t), "Ceiling", x),
+            OpCode.Round => Call(MathType(t), "Round", x),
+            OpCode.Trunc => Call(MathType(t), "Truncate", x),
+            // bitwise and logical family (jitergo): Not is the complement of an int, the negation of a bool
+            OpCode.BitwiseNot => Expression.Not(x),
             _ => throw new NotSupportedException($"cpu: unary {op.Name()}"),
         };
     }
@@ -127,6 +146,17 @@ internal static class ScalarCodegen
             OpCode.Pow => Call(MathType(t), "Pow", a, b),
             OpCode.Max => Call(typeof(Math), "Max", a, b),
             OpCode.Min => Call(typeof(Math), "Min", a, b),
+            // more elementwise (ops-elem family)
+            OpCode.Atan2 => Call(typeof(SpecialMath), "Atan2", a, b),
+            OpCode.Mod => Call(typeof(SpecialMath), "Mod", a, b),
+            OpCode.Polygamma => Call(typeof(SpecialMath), "Polygamma", a, b),
+            // bitwise and logical family (jitergo): And/Or/ExclusiveOr are bitwise on ints, logical (non-short-circuit)
+            // on bools; shifts go through helpers that give XLA's 0 for amounts outside [0, 32)
+            OpCode.BitwiseAnd => Expression.And(a, b),
+            OpCode.BitwiseOr => Expression.Or(a, b),
+            OpCode.BitwiseXor => Expression.ExclusiveOr(a, b),
+            OpCode.ShiftLeft => Call(typeof(BitwiseMath), "ShiftLeft", a, b),
+            OpCode.ShiftRightLogical => Call(typeof(BitwiseMath), "ShiftRightLogical", a, b),
             _ => throw new NotSupportedException($"cpu: binary {op.Name()}"),
         };
     }

@@ -10,7 +10,7 @@ namespace Tracer.Runtime.Cpu;
 /// tiny and aggressively inlined into the kernel. Loads and stores skip bounds checks: the code generator proves every
 /// address of a vectorised loop in range once, when it builds the kernel.
 /// </summary>
-public static class Simd512
+public static partial class Simd512
 {
     /// <summary>
     /// Loads the Vector512&lt;T&gt;.Count elements of <paramref name="a"/> starting at <paramref name="i"/>. No
@@ -244,7 +244,7 @@ public static class Simd512
 }
 
 /// <summary>The same operations as <see cref="Simd512"/> at 256 bits (machines without AVX-512).</summary>
-public static class Simd256
+public static partial class Simd256
 {
     /// <summary>
     /// Loads the Vector256&lt;T&gt;.Count elements of <paramref name="a"/> starting at <paramref name="i"/>. No

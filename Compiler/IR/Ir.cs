@@ -110,6 +110,28 @@ public static class Ir
     /// <summary>Emits elementwise <c>a &gt;= b</c> with broadcasting.</summary>
     public static Node Ge(Node a, Node b) => Binary(OpCode.Ge, a, b);
 
+    // ---- bitwise and logical family (jitergo) ----
+
+    /// <summary>Emits elementwise bitwise (i32) or logical (bool) and, with broadcasting.</summary>
+    public static Node BitwiseAnd(Node a, Node b) => Binary(OpCode.BitwiseAnd, a, b);
+
+    /// <summary>Emits elementwise bitwise (i32) or logical (bool) or, with broadcasting.</summary>
+    public static Node BitwiseOr(Node a, Node b) => Binary(OpCode.BitwiseOr, a, b);
+
+    /// <summary>Emits elementwise bitwise (i32) or logical (bool) exclusive or, with broadcasting.</summary>
+    public static Node BitwiseXor(Node a, Node b) => Binary(OpCode.BitwiseXor, a, b);
+
+    /// <summary>Emits the elementwise bitwise complement (i32) or logical negation (bool).</summary>
+    public static Node BitwiseNot(Node x) => Unary(OpCode.BitwiseNot, x);
+
+    /// <summary>Emits the elementwise i32 left shift (amounts outside [0, 32) give 0).</summary>
+    public static Node ShiftLeft(Node a, Node b) => Binary(OpCode.ShiftLeft, a, b);
+
+    /// <summary>Emits the elementwise i32 zero-filling right shift (amounts outside [0, 32) give 0).</summary>
+    public static Node ShiftRightLogical(Node a, Node b) => Binary(OpCode.ShiftRightLogical, a, b);
+
+    // ---- end bitwise and logical family ----
+
     /// <summary>Elementwise <paramref name="a"/> where <paramref name="cond"/> is true, else <paramref name="b"/>.</summary>
     public static Node Select(Node cond, Node a, Node b) => B.Emit(OpCode.Select, Attrs.None, cond, a, b);
 
@@ -122,6 +144,29 @@ public static class Ir
 
     /// <summary>The identity, opaque to the optimiser (see <see cref="OpCode.OptimizationBarrier"/>).</summary>
     public static Node OptimizationBarrier(Node x) => Unary(OpCode.OptimizationBarrier, x);
+
+    // ---- more elementwise (ops-elem family) ----
+
+    /// <summary>Emits elementwise <c>erf(x)</c>.</summary>
+    public static Node Erf(Node x) => Unary(OpCode.Erf, x);
+
+    /// <summary>Emits elementwise <c>floor(x)</c>.</summary>
+    public static Node Floor(Node x) => Unary(OpCode.Floor, x);
+
+    /// <summary>Emits elementwise <c>cosh(x)</c>.</summary>
+    public static Node Cosh(Node x) => Unary(OpCode.Cosh, x);
+
+    /// <summary>Emits elementwise <c>sinh(x)</c>.</summary>
+    public static Node Sinh(Node x) => Unary(OpCode.Sinh, x);
+
+    /// <summary>Emits elementwise NumPy <c>mod(a, b)</c> (the sign of b) with broadcasting.</summary>
+    public static Node Mod(Node a, Node b) => Binary(OpCode.Mod, a, b);
+
+    /// <summary>Emits elementwise <c>atan2(y, x)</c> with broadcasting.</summary>
+    public static Node Atan2(Node y, Node x) => Binary(OpCode.Atan2, y, x);
+
+    /// <summary>Emits elementwise <c>polygamma(n, x)</c> with broadcasting; <paramref name="n"/> holds integer values.</summary>
+    public static Node Polygamma(Node n, Node x) => Binary(OpCode.Polygamma, n, x);
 
     /// <summary>Emits the reduction <paramref name="op"/> over <paramref name="axes"/>; no axes returns the input.</summary>
     public static Node Reduce(OpCode op, Node x, int[] axes) =>

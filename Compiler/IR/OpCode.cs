@@ -162,6 +162,60 @@ public enum OpCode
     Qr,
     /// <summary>svd(a): reduced SVD of [..., m, n]: result 0 = U, result 1 = S (descending), result 2 = Vh.</summary>
     Svd,
+
+    // ---- more elementwise (ops-elem family): unary float functions, then binary ones with broadcasting ----
+    /// <summary>Elementwise arcsine.</summary>
+    Asin,
+    /// <summary>Elementwise arccosine.</summary>
+    Acos,
+    /// <summary>Elementwise arctangent.</summary>
+    Atan,
+    /// <summary>Elementwise hyperbolic sine.</summary>
+    Sinh,
+    /// <summary>Elementwise hyperbolic cosine.</summary>
+    Cosh,
+    /// <summary>Elementwise inverse hyperbolic sine.</summary>
+    Asinh,
+    /// <summary>Elementwise inverse hyperbolic cosine.</summary>
+    Acosh,
+    /// <summary>Elementwise inverse hyperbolic tangent.</summary>
+    Atanh,
+    /// <summary>Elementwise error function.</summary>
+    Erf,
+    /// <summary>Elementwise complementary error function, 1 - erf(x), accurate where erf(x) is near 1.</summary>
+    Erfc,
+    /// <summary>Elementwise log of the absolute value of the gamma function.</summary>
+    Lgamma,
+    /// <summary>Elementwise round toward minus infinity (zero derivative).</summary>
+    Floor,
+    /// <summary>Elementwise round toward plus infinity (zero derivative).</summary>
+    Ceil,
+    /// <summary>Elementwise round to the nearest integer, halves to even (zero derivative).</summary>
+    Round,
+    /// <summary>Elementwise round toward zero (zero derivative).</summary>
+    Trunc,
+    /// <summary>Elementwise atan2(y, x): the angle of the point (x, y), in (-pi, pi].</summary>
+    Atan2,
+    /// <summary>Elementwise NumPy mod: a - floor(a / b) * b, with the sign of b (float and i32).</summary>
+    Mod,
+    /// <summary>Elementwise polygamma(n, x): the n-th derivative of the digamma function (n a non-negative integer value).</summary>
+    Polygamma,
+    // ---- Bitwise and logical family (jitergo) ----
+    // Elementwise with broadcasting, no gradient. and/or/xor/not take i32 (bitwise) or bool (logical); the shifts
+    // take i32 and follow XLA: a shift amount outside [0, 32) gives 0. Kinds: not is unary, the others binary.
+    /// <summary>Elementwise bitwise and (logical and for bool).</summary>
+    BitwiseAnd,
+    /// <summary>Elementwise bitwise or (logical or for bool).</summary>
+    BitwiseOr,
+    /// <summary>Elementwise bitwise exclusive or (logical xor for bool).</summary>
+    BitwiseXor,
+    /// <summary>Elementwise bitwise complement (logical not for bool).</summary>
+    BitwiseNot,
+    /// <summary>Elementwise i32 left shift; amounts outside [0, 32) give 0.</summary>
+    ShiftLeft,
+    /// <summary>Elementwise i32 logical (zero-filling) right shift; amounts outside [0, 32) give 0.</summary>
+    ShiftRightLogical,
+    // ---- end bitwise and logical family ----
 }
 
 /// <summary>Families of primitives that share shape rules, lowering and printing.</summary>
@@ -259,6 +313,32 @@ public static class OpInfo
         OpCode.Eigh => "eigh",
         OpCode.Qr => "qr",
         OpCode.Svd => "svd",
+        // more elementwise (ops-elem family)
+        OpCode.Asin => "asin",
+        OpCode.Acos => "acos",
+        OpCode.Atan => "atan",
+        OpCode.Sinh => "sinh",
+        OpCode.Cosh => "cosh",
+        OpCode.Asinh => "asinh",
+        OpCode.Acosh => "acosh",
+        OpCode.Atanh => "atanh",
+        OpCode.Erf => "erf",
+        OpCode.Erfc => "erfc",
+        OpCode.Lgamma => "lgamma",
+        OpCode.Floor => "floor",
+        OpCode.Ceil => "ceil",
+        OpCode.Round => "round",
+        OpCode.Trunc => "trunc",
+        OpCode.Atan2 => "atan2",
+        OpCode.Mod => "mod",
+        OpCode.Polygamma => "polygamma",
+        // bitwise and logical family (jitergo)
+        OpCode.BitwiseAnd => "and",
+        OpCode.BitwiseOr => "or",
+        OpCode.BitwiseXor => "xor",
+        OpCode.BitwiseNot => "not",
+        OpCode.ShiftLeft => "shift_left",
+        OpCode.ShiftRightLogical => "shift_right_logical",
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 
@@ -266,6 +346,9 @@ public static class OpInfo
     public static OpKind Kind(this OpCode op) => op switch
     {
         OpCode.Input or OpCode.Literal or OpCode.Constant => OpKind.Leaf,
+        // bitwise and logical family (jitergo): declared after the ranges below, so named one by one
+        OpCode.BitwiseNot => OpKind.Unary,
+        OpCode.BitwiseAnd or OpCode.BitwiseOr or OpCode.BitwiseXor or OpCode.ShiftLeft or OpCode.ShiftRightLogical => OpKind.Binary,
         >= OpCode.Neg and <= OpCode.Logistic => OpKind.Unary,
         >= OpCode.Add and <= OpCode.Min => OpKind.Binary,
         >= OpCode.Eq and <= OpCode.Ge => OpKind.Compare,
@@ -276,6 +359,9 @@ public static class OpInfo
         OpCode.Custom => OpKind.Custom,
         OpCode.Scan or OpCode.While or OpCode.Switch => OpKind.ControlFlow,
         >= OpCode.Cholesky and <= OpCode.Svd => OpKind.Linalg,
+        // more elementwise (ops-elem family)
+        >= OpCode.Asin and <= OpCode.Trunc => OpKind.Unary,
+        OpCode.Atan2 or OpCode.Mod or OpCode.Polygamma => OpKind.Binary,
         _ => OpKind.Structural,
     };
 

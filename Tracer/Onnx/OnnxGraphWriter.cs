@@ -120,6 +120,33 @@ internal sealed partial class OnnxGraphWriter
             case OpCode.ScatterAdd: ScatterAdd(eq, args[0], args[1], output); break;
             case OpCode.MatMul: Node("MatMul", args, output); break;
             case OpCode.Scan or OpCode.While or OpCode.Switch: ControlFlow(eq, args); break;
+            // more elementwise (ops-elem family); atan2, lgamma and polygamma have no ONNX operator (default case)
+            case OpCode.Asin: Node("Asin", args, output); break;
+            case OpCode.Acos: Node("Acos", args, output); break;
+            case OpCode.Atan: Node("Atan", args, output); break;
+            case OpCode.Sinh: Node("Sinh", args, output); break;
+            case OpCode.Cosh: Node("Cosh", args, output); break;
+            case OpCode.Asinh: Node("Asinh", args, output); break;
+            case OpCode.Acosh: Node("Acosh", args, output); break;
+            case OpCode.Atanh: Node("Atanh", args, output); break;
+            case OpCode.Erf: Node("Erf", args, output); break;
+            case OpCode.Erfc: Node("Sub", [Scalar(1, eq.DType), Node("Erf", args)], output); break;
+            case OpCode.Floor: Node("Floor", args, output); break;
+            case OpCode.Ceil: Node("Ceil", args, output); break;
+            case OpCode.Round: Node("Round", args, output); break;   // ONNX Round is half to even too
+            // trunc(x) = sign(x) floor(|x|)
+            case OpCode.Trunc: Node("Mul", [Node("Sign", args), Node("Floor", [Node("Abs", args)])], output); break;
+            // ONNX Mod with fmod = 0 is floored (the sign of the divisor) for integers only; floats spell it out.
+            case OpCode.Mod when eq.DType == DType.Int32: Node("Mod", args, output); break;
+            case OpCode.Mod:
+                Node("Sub", [args[0], Node("Mul", [Node("Floor", [Node("Div", args)]), args[1]])], output);
+                break;
+            // bitwise and logical family (jitergo): bool uses ONNX's logical ops, i32 the opset-18 bitwise ones; ONNX's
+            // BitShift is unsigned-only, so the i32 shifts are not written (the default case names them)
+            case OpCode.BitwiseAnd: Node(eq.DType == DType.Bool ? "And" : "BitwiseAnd", args, output); break;
+            case OpCode.BitwiseOr: Node(eq.DType == DType.Bool ? "Or" : "BitwiseOr", args, output); break;
+            case OpCode.BitwiseXor: Node(eq.DType == DType.Bool ? "Xor" : "BitwiseXor", args, output); break;
+            case OpCode.BitwiseNot: Node(eq.DType == DType.Bool ? "Not" : "BitwiseNot", args, output); break;
             default:
                 throw new NotSupportedException(
                     $"Onnx.Export: primitive '{eq.Op.Name()}' ({eq.Type}) has no ONNX equivalent that the exporter writes; " +
