@@ -125,6 +125,9 @@ internal static class CudaCompiler
                     steps.Add(new HostStep(linalg, i, LinalgKernels.Compile(linalg, VectorCodegen.Best, Environment.ProcessorCount),
                         linalg.Inputs, linalg.Results!, linalg.Equation.Op.Name()));
                     break;
+                case LoopKernel loop when HostOnly(loop) is { } why:
+                    steps.Add(OnHost(loop, i, program, why));
+                    break;
                 case LoopKernel loop:
                     launches.Add(new LaunchStep(loop, i, KernelEmitter.Emit(loop, program.Buffers, checks, backend.ReductionGroup)));
                     steps.Add(launches[^1]);
@@ -182,6 +185,33 @@ internal static class CudaCompiler
     {
         while (e.InnerException is { } inner) e = inner;
         return e;
+    }
+
+    /// <summary>
+    /// Why a loop kernel must run on the host, or null. Polygamma's series for negative arguments allocates arrays
+    /// of a data-dependent size, which GPU code cannot; ILGPU would reject the kernel.
+    /// </summary>
+    private static string? HostOnly(LoopKernel loop)
+    {
+        bool found = false;
+        void Visit(ScalarExpr e)
+        {
+            if (e is not OpExpr op) return;
+            found |= op.Op == OpCode.Polygamma;
+            foreach (var a in op.Args) Visit(a);
+        }
+        Visit(loop.Body);
+        return found ? "polygamma allocates arrays, which GPU code cannot" : null;
+    }
+
+    /// <summary>A loop kernel compiled by the CPU backend's code generator and run on copies of its buffers.</summary>
+    private static HostStep OnHost(LoopKernel loop, int index, KernelProgram program, string why)
+    {
+        var code = LoopCodegen.Build(loop, program.Buffers).Compile();
+        int extent = loop.Domain.Length > 0 ? loop.Domain[0] : 1;
+        // The output is read too: a kernel may write part of it, or accumulate into it.
+        var inputs = new SortedSet<int>(loop.Reads()) { loop.Output };
+        return new HostStep(loop, index, table => code(table, 0, extent), [.. inputs], [(0, loop.Output)], "on the host: " + why);
     }
 
     /// <summary>A scan, while or switch: bodies compiled for the same device, the loop driven by the host.</summary>

@@ -188,7 +188,7 @@ internal sealed class CudaExecutable : IExecutable
         foreach (var (_, b) in step.Results)
         {
             var info = program.Buffers[b];
-            host[b] = info.DType.NewArray(info.Length);
+            host[b] ??= info.DType.NewArray(info.Length);   // unless read as an input too
         }
         step.Run(host);
         foreach (var (_, b) in step.Results) ElementOps.For(program.Buffers[b].DType).Upload(stream, table[b]!.View, host[b]);

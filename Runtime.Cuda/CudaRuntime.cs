@@ -48,7 +48,7 @@ public static class CudaRuntime
         lock (Gpus)
         {
             if (Gpus.TryGetValue(index, out var backend)) return backend;
-            var context = Context.Create(builder => builder.Cuda().Math(MathMode.Default).EnableAlgorithms());
+            var context = Context.Create(builder => Configure(builder.Cuda()));
             var accelerator = context.CreateCudaAccelerator(index);
             backend = new CudaBackend(new Device("cuda", index), context, accelerator, emulated: false);
             BackendRegistry.Register(backend);
@@ -62,12 +62,20 @@ public static class CudaRuntime
     /// <summary>A further emulator device, <c>cuda-emulator:<paramref name="index"/></c>, with its own context (tests).</summary>
     internal static CudaBackend CreateEmulator(int index)
     {
-        var context = Context.Create(builder => builder.CPU().Math(MathMode.Default).EnableAlgorithms());
+        var context = Context.Create(builder => Configure(builder.CPU()));
         var accelerator = context.CreateCPUAccelerator(0);
         var backend = new CudaBackend(new Device("cuda-emulator", index), context, accelerator, emulated: true);
         BackendRegistry.Register(backend);
         return backend;
     }
+
+    /// <summary>
+    /// What every context needs: ILGPU.Algorithms' math functions (PTX has no exp, log, sin... of its own), and the
+    /// coefficient tables of the shared scalar functions (lgamma's, say: static readonly arrays, which .NET cannot
+    /// make immutable) inlined into the kernels as constants.
+    /// </summary>
+    private static Context.Builder Configure(Context.Builder builder) =>
+        builder.Math(MathMode.Default).Arrays(ArrayMode.InlineMutableStaticArrays).EnableAlgorithms();
 
     private static int CountDevices()
     {
