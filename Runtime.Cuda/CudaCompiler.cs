@@ -189,19 +189,21 @@ internal static class CudaCompiler
 
     /// <summary>
     /// Why a loop kernel must run on the host, or null. Polygamma's series for negative arguments allocates arrays
-    /// of a data-dependent size, which GPU code cannot; ILGPU would reject the kernel.
+    /// of a data-dependent size, which GPU code cannot; ILGPU 1.5.3's PTX backend fails on erfc's branches (an
+    /// internal compiler error; the CPU accelerator compiles it). ILGPU would reject both kernels on a GPU.
     /// </summary>
     private static string? HostOnly(LoopKernel loop)
     {
-        bool found = false;
+        string? why = null;
         void Visit(ScalarExpr e)
         {
             if (e is not OpExpr op) return;
-            found |= op.Op == OpCode.Polygamma;
+            if (op.Op == OpCode.Polygamma) why = "polygamma allocates arrays, which GPU code cannot";
+            if (op.Op == OpCode.Erfc) why ??= "ILGPU's PTX backend cannot compile erfc";
             foreach (var a in op.Args) Visit(a);
         }
         Visit(loop.Body);
-        return found ? "polygamma allocates arrays, which GPU code cannot" : null;
+        return why;
     }
 
     /// <summary>A loop kernel compiled by the CPU backend's code generator and run on copies of its buffers.</summary>
