@@ -82,18 +82,7 @@ internal sealed class KernelEmitter
         foreach (int d in parallel) threads *= kernel.Domain[d];
         var body = new List<Expression>();
         // Thread index -> parallel axis indices, innermost fastest (row-major over the parallel axes).
-        Expression rest = Expression.Convert(index, typeof(int));
-        for (int k = parallel.Count - 1; k >= 0; k--)
-        {
-            int d = parallel[k];
-            if (k == 0)
-            {
-                body.Add(Expression.Assign(axis[d], rest));
-                break;
-            }
-            body.Add(Expression.Assign(axis[d], Expression.Modulo(rest, Expression.Constant(kernel.Domain[d]))));
-            rest = Expression.Divide(rest, Expression.Constant(kernel.Domain[d]));
-        }
+        Decompose(body, parallel, Expression.Convert(index, typeof(int)));
         for (int d = 0; d < axis.Length; d++)
         {
             if (!parallel.Contains(d)) body.Add(Expression.Assign(axis[d], Expression.Constant(0)));
@@ -121,7 +110,7 @@ internal sealed class KernelEmitter
         return n;
     }
 
-    /// <summary>Kept axes from a flat index (row-major, innermost fastest): i_d = rest % extent; rest /= extent.</summary>
+    /// <summary>Indices of <paramref name="axes"/> from a flat index (row-major, innermost fastest): i_d = rest % extent; rest /= extent.</summary>
     private void Decompose(List<Expression> body, List<int> axes, Expression flat)
     {
         Expression rest = flat;
