@@ -41,14 +41,15 @@ public static class DigitsCnnExample
         var opt = new AdamW(learningRate: 3e-3, weightDecay: 1e-3);
         var state = opt.Init(model);
 
-        // Forward, backward and the AdamW update in one compiled graph; the dropout mask comes in as data.
+        // Forward, backward and the AdamW update in one compiled graph; the dropout mask comes in as data. The step
+        // consumes the old model, optimiser state and mask (donate): the next step's outputs reuse their memory.
         var valueAndGrad = Jit.ValueAndGrad((CnnModel m, Tensor xb, Tensor yb, Tensor mask) => Losses.CrossEntropy(m.Logits(xb, mask), yb));
         var step = Jit.Compile((CnnModel m, OptimiserState<CnnModel> s, (Tensor X, Tensor Y) batch, Tensor mask) =>
         {
             var (loss, grads) = valueAndGrad(m, batch.X, batch.Y, mask);
             var (next, nextState) = opt.Update(m, grads, s);
             return (next, nextState, loss);
-        });
+        }, donate: [0, 1, 3]);
 
         int perEpoch = trainX.Shape[0] / BatchSize;
         List<(Tensor X, Tensor Y)> batches = [];

@@ -43,11 +43,14 @@ public sealed class RuleTableTests
     }
 
     [TestMethod]
-    public void OnlyComparisonsAndStopGradientAreMarkedNonDifferentiable()
+    public void OnlyComparisonsStopGradientAndBitwiseOpsAreMarkedNonDifferentiable()
     {
         foreach (var op in OpInfo.Primitives())
         {
-            bool expected = op.Kind() == OpKind.Compare || op == OpCode.StopGradient;
+            // The bitwise and logical family (jitergo) computes integers and bools only.
+            bool bitwise = op is OpCode.BitwiseAnd or OpCode.BitwiseOr or OpCode.BitwiseXor or OpCode.BitwiseNot
+                or OpCode.ShiftLeft or OpCode.ShiftRightLogical;
+            bool expected = op.Kind() == OpKind.Compare || op == OpCode.StopGradient || bitwise;
             Assert.AreEqual(expected, RuleTable.Default.Get(op).IsNonDifferentiable, op.Name());
         }
     }

@@ -250,6 +250,13 @@ public sealed class ProgramTests
             [OpCode.Eigh] = xs => LinalgIr.Result(OpCode.Eigh, 0, SpdOf(xs[0])),
             [OpCode.Qr] = xs => Ir.Mul(LinalgIr.Result(OpCode.Qr, 1, xs[0]), LinalgIr.Result(OpCode.Qr, 1, xs[0])),
             [OpCode.Svd] = xs => LinalgIr.Result(OpCode.Svd, 1, xs[0]),
+            // bitwise and logical family (jitergo): integer bits of the float inputs, and their signs as bools
+            [OpCode.BitwiseAnd] = xs => Ir.BitwiseAnd(Bits(xs[0]), Bits(xs[1])),
+            [OpCode.BitwiseOr] = xs => Ir.BitwiseOr(Ir.Gt(xs[0], Ir.Lit(0, xs[0].DType)), Ir.Lt(xs[1], Ir.Lit(0, xs[1].DType))),
+            [OpCode.BitwiseXor] = xs => Ir.BitwiseXor(Bits(xs[0]), Bits(xs[1])),
+            [OpCode.BitwiseNot] = xs => Ir.BitwiseNot(Bits(xs[0])),
+            [OpCode.ShiftLeft] = xs => Ir.ShiftLeft(Bits(xs[0]), Ir.Cast(Ir.Mul(xs[1], Ir.Lit(20, xs[1].DType)), DType.Int32)),
+            [OpCode.ShiftRightLogical] = xs => Ir.ShiftRightLogical(Bits(xs[0]), Ir.Cast(Ir.Mul(xs[1], Ir.Lit(20, xs[1].DType)), DType.Int32)),
             // conv family: x [1,3,4] and w [2,3,2] from the inputs, y [1,2,3] from part of one.
             [OpCode.Conv] = xs => Ir.Conv(Ir.Reshape(xs[0], new Shape(1, 3, 4)), Ir.Reshape(Ir.Slice(xs[1], [0, 0], [3, 4]), new Shape(2, 3, 2)), ConvSample),
             [OpCode.ConvTranspose] = xs => Ir.ConvTranspose(Ir.Reshape(Ir.Slice(xs[0], [0, 0], [3, 2]), new Shape(1, 2, 3)),
@@ -257,9 +264,10 @@ public sealed class ProgramTests
             [OpCode.ConvWeightGrad] = xs => Ir.ConvWeightGrad(Ir.Reshape(xs[0], new Shape(1, 3, 4)),
                 Ir.Reshape(Ir.Slice(xs[1], [0, 0], [3, 2]), new Shape(1, 2, 3)), ConvSample, new Shape(2, 3, 2)),
         };
+        static Node Bits(Node x) => Ir.Cast(Ir.Mul(x, Ir.Lit(1e6, x.DType)), DType.Int32);
         foreach (var op in OpInfo.Primitives())
         {
-            Func<Node[], Node>? sample = op.Kind() switch
+            Func<Node[], Node>? sample = samples.GetValueOrDefault(op) ?? op.Kind() switch
             {
                 OpKind.Unary => xs => Ir.Unary(op, xs[0]),
                 OpKind.Binary or OpKind.Compare => xs => Ir.Binary(op, xs[0], xs[1]),

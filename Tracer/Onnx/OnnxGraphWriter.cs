@@ -141,6 +141,12 @@ internal sealed partial class OnnxGraphWriter
             case OpCode.Mod:
                 Node("Sub", [args[0], Node("Mul", [Node("Floor", [Node("Div", args)]), args[1]])], output);
                 break;
+            // bitwise and logical family (jitergo): bool uses ONNX's logical ops, i32 the opset-18 bitwise ones; ONNX's
+            // BitShift is unsigned-only, so the i32 shifts are not written (the default case names them)
+            case OpCode.BitwiseAnd: Node(eq.DType == DType.Bool ? "And" : "BitwiseAnd", args, output); break;
+            case OpCode.BitwiseOr: Node(eq.DType == DType.Bool ? "Or" : "BitwiseOr", args, output); break;
+            case OpCode.BitwiseXor: Node(eq.DType == DType.Bool ? "Xor" : "BitwiseXor", args, output); break;
+            case OpCode.BitwiseNot: Node(eq.DType == DType.Bool ? "Not" : "BitwiseNot", args, output); break;
             // conv family: ONNX Conv/ConvTranspose share PyTorch's layouts; pads are [begins..., ends...].
             case OpCode.Conv: Node("Conv", args, output, ConvOnnxAttrs(eq, false)); break;
             case OpCode.ConvTranspose: Node("ConvTranspose", args, output, ConvOnnxAttrs(eq, true)); break;
