@@ -59,6 +59,9 @@ public sealed class Attrs : IEquatable<Attrs>
     /// <summary>triangular_solve: solve with the matrix transposed.</summary>
     public bool TransposeA { get; init; }
 
+    /// <summary>cumsum: accumulate from the end of the axis; argsort: descending order (ops-shape family).</summary>
+    public bool Reverse { get; init; }
+
     /// <inheritdoc/>
     public bool Equals(Attrs? other)
     {
@@ -68,7 +71,7 @@ public sealed class Attrs : IEquatable<Attrs>
             && Same(Starts, other.Starts) && Same(Ends, other.Ends) && Axis == other.Axis && BatchDims == other.BatchDims && DType == other.DType
             && Value.Equals(other.Value) && ReferenceEquals(Data, other.Data) && Index == other.Index
             && ReferenceEquals(Custom, other.Custom) && ReferenceEquals(Control, other.Control)
-            && Lower == other.Lower && TransposeA == other.TransposeA;
+            && Lower == other.Lower && TransposeA == other.TransposeA && Reverse == other.Reverse;
     }
 
     /// <inheritdoc/>
@@ -93,6 +96,7 @@ public sealed class Attrs : IEquatable<Attrs>
         h.Add(Control is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Control));
         h.Add(Lower);
         h.Add(TransposeA);
+        h.Add(Reverse);
         return h.ToHashCode();
     }
 
@@ -156,6 +160,15 @@ public sealed class Attrs : IEquatable<Attrs>
                 break;
             case OpCode.SlogDet or OpCode.Eigh or OpCode.Qr or OpCode.Svd:
                 parts.Add($"result={Index}");
+                break;
+            // ops-shape family
+            case OpCode.CumSum:
+                parts.Add($"axis={Axis}");
+                parts.Add($"reverse={Reverse}");
+                break;
+            case OpCode.ArgSort:
+                parts.Add($"dimension={Axis}");
+                parts.Add($"descending={Reverse}");
                 break;
         }
         return parts.Count == 0 ? "" : "[" + string.Join(" ", parts) + "]";

@@ -143,6 +143,15 @@ public enum OpCode
     Eigh,
     Qr,
     Svd,
+
+    // Scans and sorting along one axis (ops-shape family). Both run as host kernels on whole buffers.
+    /// <summary>Inclusive prefix sum along <see cref="Attrs.Axis"/> (from the end when <see cref="Attrs.Reverse"/>).</summary>
+    CumSum,
+    /// <summary>
+    /// The i32 permutation that stably sorts each line along <see cref="Attrs.Axis"/> (descending when
+    /// <see cref="Attrs.Reverse"/>; NaN after every number ascending, before every number descending).
+    /// </summary>
+    ArgSort,
 }
 
 /// <summary>Families of primitives that share shape rules, lowering and printing.</summary>
@@ -237,6 +246,9 @@ public static class OpInfo
         OpCode.Eigh => "eigh",
         OpCode.Qr => "qr",
         OpCode.Svd => "svd",
+        // ops-shape family
+        OpCode.CumSum => "cumsum",
+        OpCode.ArgSort => "argsort",
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 

@@ -120,6 +120,19 @@ internal sealed partial class OnnxGraphWriter
             case OpCode.ScatterAdd: ScatterAdd(eq, args[0], args[1], output); break;
             case OpCode.MatMul: Node("MatMul", args, output); break;
             case OpCode.Scan or OpCode.While or OpCode.Switch: ControlFlow(eq, args); break;
+            // ops-shape family: ONNX CumSum takes its axis as a scalar input; argsort is TopK over the whole axis,
+            // whose ties go to the lower index (the stable order), with its int64 indices cast to i32.
+            case OpCode.CumSum:
+                Node("CumSum", [args[0], Int64Scalar(eq.Attrs.Axis)], output, Attr.Int("reverse", eq.Attrs.Reverse ? 1 : 0));
+                break;
+            case OpCode.ArgSort:
+            {
+                string values = Fresh("topk_values"), indices = Fresh("topk_indices");
+                Node("TopK", [args[0], Int64s([eq.Shape[eq.Attrs.Axis]])], [values, indices],
+                    Attr.Int("axis", eq.Attrs.Axis), Attr.Int("largest", eq.Attrs.Reverse ? 1 : 0), Attr.Int("sorted", 1));
+                Node("Cast", [indices], output, Attr.Int("to", DataInt32));
+                break;
+            }
             default:
                 throw new NotSupportedException(
                     $"Onnx.Export: primitive '{eq.Op.Name()}' ({eq.Type}) has no ONNX equivalent that the exporter writes; " +
