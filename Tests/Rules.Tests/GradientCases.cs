@@ -138,5 +138,6 @@ internal static class GradientCases
         new("matmul [1,2,3] @ [2,3,2]", OpCode.MatMul, [[1, 2, 3], [2, 3, 2]], xs => MatMul(xs[0], xs[1])),
 
         .. LinalgCases.All,
+        .. SequenceCases.Gradients,   // ops-shape family: cumsum
     ];
 }

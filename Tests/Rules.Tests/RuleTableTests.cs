@@ -43,11 +43,12 @@ public sealed class RuleTableTests
     }
 
     [TestMethod]
-    public void OnlyComparisonsAndStopGradientAreMarkedNonDifferentiable()
+    public void OnlyComparisonsStopGradientAndArgSortAreMarkedNonDifferentiable()
     {
         foreach (var op in OpInfo.Primitives())
         {
-            bool expected = op.Kind() == OpKind.Compare || op == OpCode.StopGradient;
+            // argsort (ops-shape family) has an integer result: sort's gradient flows through the gather it feeds.
+            bool expected = op.Kind() == OpKind.Compare || op == OpCode.StopGradient || op == OpCode.ArgSort;
             Assert.AreEqual(expected, RuleTable.Default.Get(op).IsNonDifferentiable, op.Name());
         }
     }
