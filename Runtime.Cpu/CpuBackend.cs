@@ -14,6 +14,14 @@ public enum CpuCompiler
 
     /// <summary>System.Linq.Expressions' own <c>Compile()</c>: slower to compile; a cross-check against FEC bugs.</summary>
     System,
+
+    /// <summary>
+    /// No code generation for loop kernels: each runs in the kernel interpreter (the scalar functions of the
+    /// generated code, evaluated point by point). Slow to run, instant to prepare; the backend picks it by itself
+    /// for small kernels of large programs (<see cref="CpuBackendOptions.InterpretBelowWork"/>), and tests use it to
+    /// check the interpreter against the generated code.
+    /// </summary>
+    Interpreted,
 }
 
 /// <summary>Options of <see cref="CpuBackend"/>.</summary>
@@ -73,6 +81,33 @@ public sealed record CpuBackendOptions
 
     private readonly int kernelsPerMethod = 32;
 
+    /// <summary>
+    /// In a program of at least <see cref="InterpretFromKernels"/> loop kernels, a kernel whose work (points times
+    /// one plus its body's operations) is below this runs in the kernel interpreter instead of being compiled. Compiling
+    /// a kernel costs 0.3-1 ms however small it is, so a program of thousands of tiny kernels (a long unrolled chain)
+    /// would spend seconds in code generation and the JIT to save microseconds per call. 0 compiles everything.
+    /// </summary>
+    public long InterpretBelowWork
+    {
+        get => interpretBelowWork;
+        init => interpretBelowWork = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(InterpretBelowWork), value, "must not be negative");
+    }
+
+    private readonly long interpretBelowWork = 4096;
+
+    /// <summary>
+    /// How many loop kernels a program needs before its small kernels are interpreted (see
+    /// <see cref="InterpretBelowWork"/>): smaller programs, which are cheap to compile and called many times, compile
+    /// every kernel. 0 interprets small kernels in every program.
+    /// </summary>
+    public int InterpretFromKernels
+    {
+        get => interpretFromKernels;
+        init => interpretFromKernels = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(InterpretFromKernels), value, "must not be negative");
+    }
+
+    private readonly int interpretFromKernels = 256;
+
     private static int DefaultThreads() =>
         int.TryParse(Environment.GetEnvironmentVariable("TRACER_CPU_THREADS"), out int n) && n >= 1 ? n : Environment.ProcessorCount;
 }
@@ -121,11 +156,13 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
     private CpuExecutable Compile(KernelProgram program, LoweredProgram lowered)
     {
         int count = program.Kernels.Count;
-        var lambdas = new Expression<Action<Array[], int, int>>[count];
+        var lambdas = new Expression<Action<Array[], int, int>>?[count];
         var delegates = new Action<Array[], int, int>?[count];
         var compiledBy = new CpuCompiler[count];
         var steps = new KernelStep[count];
         var vectorized = new bool[count];
+        bool interpretAll = options.Compiler == CpuCompiler.Interpreted;
+        bool interpretSmall = options.InterpretBelowWork > 0 && LoopKernels(program) >= options.InterpretFromKernels;
         for (int i = 0; i < count; i++)
         {
             var buffers = Expression.Parameter(typeof(Array[]), "buffers");
@@ -168,8 +205,14 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
                 MatMulKernel m => m.ToLoopKernel(),
                 var k => throw new NotSupportedException($"cpu: kernel {k.GetType().Name} is not supported"),
             };
-            lambdas[i] = LoopCodegen.Build(loop, program.Buffers, options.Vectors, out vectorized[i], options.MinVectors);
             steps[i] = KernelStep.For(loop, options);
+            if ((interpretAll || interpretSmall && Work(loop) < options.InterpretBelowWork) && KernelInterpreter.TryCreate(loop) is { } interpreted)
+            {
+                delegates[i] = interpreted;
+                compiledBy[i] = CpuCompiler.Interpreted;
+                continue;
+            }
+            lambdas[i] = LoopCodegen.Build(loop, program.Buffers, options.Vectors, out vectorized[i], options.MinVectors);
         }
 
         // Loop kernels are compiled in runs of consecutive single-threaded ones, one method per run.
@@ -196,7 +239,7 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
             {
                 while (end < count && end - i < options.KernelsPerMethod && !skip[end] && delegates[end] is null && steps[end].Chunks == 1) end++;
             }
-            var lambda = end - i == 1 ? lambdas[i] : Sequence(lambdas, steps, i, end);
+            var lambda = end - i == 1 ? lambdas[i]! : Sequence(lambdas, steps, i, end);
             var (code, by) = CompileLambda(lambda);
             for (int k = i; k < end; k++)
             {
@@ -207,6 +250,21 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
             i = end;
         }
         return new CpuExecutable(program, lambdas, runs.ToArray(), runOf, compiledBy, steps, skip) { Vectorized = vectorized };
+    }
+
+    private static int LoopKernels(KernelProgram program)
+    {
+        int n = 0;
+        foreach (var k in program.Kernels) n += k is LoopKernel ? 1 : 0;
+        return n;
+    }
+
+    /// <summary>Points of the domain times one plus the body's operations: the kernel's cost model.</summary>
+    private static long Work(LoopKernel k)
+    {
+        long points = 1;
+        foreach (int d in k.Domain) points *= d;
+        return points * (1 + k.Body.Size);
     }
 
     private (Action<Array[], int, int> Code, CpuCompiler By) CompileLambda(Expression<Action<Array[], int, int>> lambda)
@@ -221,7 +279,7 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
     /// Kernels [first, end) as one method: each kernel's body in its own block, its parameters bound as locals
     /// (the buffer table, and its whole outermost range).
     /// </summary>
-    private static Expression<Action<Array[], int, int>> Sequence(Expression<Action<Array[], int, int>>[] lambdas, KernelStep[] steps, int first, int end)
+    private static Expression<Action<Array[], int, int>> Sequence(Expression<Action<Array[], int, int>>?[] lambdas, KernelStep[] steps, int first, int end)
     {
         var buffers = Expression.Parameter(typeof(Array[]), "buffers");
         var lo = Expression.Parameter(typeof(int), "lo");
@@ -229,12 +287,12 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
         var parts = new Expression[end - first];
         for (int k = first; k < end; k++)
         {
-            var p = lambdas[k].Parameters;
+            var p = lambdas[k]!.Parameters;
             parts[k - first] = Expression.Block(p,
                 Expression.Assign(p[0], buffers),
                 Expression.Assign(p[1], Expression.Constant(0)),
                 Expression.Assign(p[2], Expression.Constant(steps[k].Extent)),
-                lambdas[k].Body);
+                lambdas[k]!.Body);
         }
         return Expression.Lambda<Action<Array[], int, int>>(Expression.Block(typeof(void), parts), $"kernels_{first}_{end - 1}", [buffers, lo, hi]);
     }
@@ -247,7 +305,7 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
 /// </summary>
 public sealed class CpuExecutable : IExecutable
 {
-    private readonly Expression<Action<Array[], int, int>>[] lambdas;
+    private readonly Expression<Action<Array[], int, int>>?[] lambdas;
     private readonly Method[] runs;
     private readonly int[] runOf;
     private readonly KernelStep[] steps;
@@ -270,7 +328,7 @@ public sealed class CpuExecutable : IExecutable
     private readonly bool[] freshZeroed;    // false: the first kernel to write it overwrites all of it
     private Array[]? idle;                  // the buffer table of the last finished call, ready for reuse
 
-    internal CpuExecutable(KernelProgram program, Expression<Action<Array[], int, int>>[] lambdas, Method[] runs, int[] runOf,
+    internal CpuExecutable(KernelProgram program, Expression<Action<Array[], int, int>>?[] lambdas, Method[] runs, int[] runOf,
         CpuCompiler[] compiledBy, KernelStep[] steps, bool[] skip)
     {
         this.steps = steps;
@@ -499,7 +557,8 @@ public sealed class CpuExecutable : IExecutable
             if (Vectorized.Count > i && Vectorized[i]) sb.Append(" (vectorised)");
             if (steps[i].Chunks > 1) sb.Append(" (").Append(steps[i].Chunks).Append(" threads)");
             if (runOf[i] >= 0) sb.Append(" (method ").Append(runOf[i]).Append(')');
-            sb.Append('\n').Append(lambdas[i].ToCSharpString()).Append('\n');
+            if (lambdas[i] is { } lambda) sb.Append('\n').Append(lambda.ToCSharpString()).Append('\n');
+            else sb.Append(" (interpreted)\n").Append(k).Append('\n');
         }
         return sb.ToString();
     }

@@ -56,22 +56,18 @@ public sealed class MemoryPlan
         Array.Fill(slotOf, -1);
         var types = new List<DType>();
         var lengths = new List<int>();
-        var free = new List<int>();
+        // Free slots per dtype, grouped by length, with the distinct lengths kept sorted: finding the best slot is a
+        // binary search over the few distinct lengths a program has, so programs of many thousands of temporaries
+        // plan in near-linear time (scanning a list of free slots made them quadratic).
+        var free = new Dictionary<DType, FreeSlots>();
         for (int k = 0; k < program.Kernels.Count; k++)
         {
             foreach (int b in starting[k])
             {
                 var info = program.Buffers[b];
-                int best = -1;
-                foreach (int s in free)
+                int best;
+                if (free.TryGetValue(info.DType, out var slots) && slots.TryTake(info.Length, out best))
                 {
-                    if (types[s] != info.DType) continue;
-                    // Prefer the smallest slot that fits, else the largest one (which then grows).
-                    if (best < 0 || Better(lengths[s], lengths[best], info.Length)) best = s;
-                }
-                if (best >= 0)
-                {
-                    free.Remove(best);
                     lengths[best] = Math.Max(lengths[best], info.Length);
                 }
                 else
@@ -83,15 +79,46 @@ public sealed class MemoryPlan
                 slotOf[b] = best;
             }
             // Slots are released only after kernel k ran, so no kernel reads and writes one slot.
-            foreach (int b in ending[k]) free.Add(slotOf[b]);
+            foreach (int b in ending[k])
+            {
+                int s = slotOf[b];
+                if (!free.TryGetValue(types[s], out var slots)) free[types[s]] = slots = new FreeSlots();
+                slots.Add(lengths[s], s);
+            }
         }
         return new MemoryPlan(slotOf, types.ToArray(), lengths.ToArray());
     }
 
-    private static bool Better(int candidate, int current, int need)
+    /// <summary>The free slots of one dtype by length.</summary>
+    private sealed class FreeSlots
     {
-        bool fits = candidate >= need, currentFits = current >= need;
-        if (fits != currentFits) return fits;
-        return fits ? candidate < current : candidate > current;
+        private readonly Dictionary<int, Stack<int>> byLength = [];
+        private readonly List<int> lengths = [];   // sorted; only lengths with a free slot
+
+        public void Add(int length, int slot)
+        {
+            if (!byLength.TryGetValue(length, out var stack)) byLength[length] = stack = new Stack<int>();
+            if (stack.Count == 0)
+            {
+                int at = lengths.BinarySearch(length);
+                lengths.Insert(~at, length);
+            }
+            stack.Push(slot);
+        }
+
+        /// <summary>The smallest free slot that fits <paramref name="need"/> elements, else the largest (which then grows).</summary>
+        public bool TryTake(int need, out int slot)
+        {
+            slot = -1;
+            if (lengths.Count == 0) return false;
+            int at = lengths.BinarySearch(need);
+            if (at < 0) at = ~at;
+            if (at == lengths.Count) at = lengths.Count - 1;
+            int length = lengths[at];
+            var stack = byLength[length];
+            slot = stack.Pop();
+            if (stack.Count == 0) lengths.RemoveAt(at);
+            return true;
+        }
     }
 }

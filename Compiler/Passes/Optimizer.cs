@@ -41,7 +41,7 @@ public static class Optimizer
                 expanded = true;
                 continue;
             }
-            var simplified = Simplifier.TrySimplify(eq, args, options);
+            var simplified = Simplifier.TrySimplify(eq, args, options) ?? Distribute(eq, args, cse, builder);
             if (simplified is not null)
             {
                 anySimplified = true;
@@ -64,6 +64,29 @@ public static class Optimizer
         if (expanded) return Run(result, options);
         // A simplification can leave the equations it bypassed dead (the ones of a folded x*1): drop them.
         return anySimplified ? RemoveDead(result) : result;
+    }
+
+    /// <summary>
+    /// reduce_sum(neg x) = neg(reduce_sum x): the backward pass of a subtraction sums the negated cotangent, often of
+    /// a value whose plain sum the graph already has (the gradient of a mean and of a broadcast operand of sub), so
+    /// the reduction becomes a duplicate that CSE merges, and the negation runs on the reduced (smaller) value.
+    /// Both equations go through the CSE table.
+    /// </summary>
+    private static Node? Distribute(Node eq, Node[] args, Dictionary<CseKey, Node> cse, GraphBuilder builder)
+    {
+        if (eq.Op != OpCode.ReduceSum || args[0].Op != OpCode.Neg) return null;
+        builder.SourceHint = eq.Source;
+        var sum = Shared(OpCode.ReduceSum, eq.Attrs, [args[0].InputArray[0]]);
+        var result = Shared(OpCode.Neg, Attrs.None, [sum]);
+        builder.SourceHint = null;
+        return result;
+
+        Node Shared(OpCode op, Attrs attrs, Node[] inputs)
+        {
+            var key = new CseKey(op, attrs, inputs);
+            if (!cse.TryGetValue(key, out var node)) cse[key] = node = builder.Emit(op, attrs, inputs);
+            return node;
+        }
     }
 
     /// <summary>

@@ -51,6 +51,20 @@ public class PipelineTests
         StringAssert.Contains(printed, "add a a", printed);
     }
 
+    /// <summary>
+    /// Regression (compile scale): the backward pass of a subtraction summed the negated cotangent in a reduction of
+    /// its own, next to the plain sum of the same cotangent: one more kernel per step of a long chain.
+    /// </summary>
+    [TestMethod]
+    public void TheSumOfANegationIsTheNegationOfTheSumAndSharesIt()
+    {
+        var g = Jit.Trace((Tensor t) => Sum(Sin(t)) * Sum(-Sin(t)), Tensor.Zeros(DType.Float32, 4));
+        var o = Optimizer.Run(g, new OptimizeOptions(Final: true));
+        Verifier.Verify(o);
+        Assert.AreEqual(1, o.Equations.Count(e => e.Op == OpCode.ReduceSum), o.ToString());
+        Assert.AreEqual(-16 * Math.Pow(Math.Sin(0.5), 2), Jit.Compile((Tensor t) => Sum(Sin(t)) * Sum(-Sin(t)))(Tensor.Full(DType.Float64, 0.5, 4)).Item(), 1e-12);
+    }
+
     [TestMethod]
     public void ScalarLiteralArithmeticIsFolded()
     {
