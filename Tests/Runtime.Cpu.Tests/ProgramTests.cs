@@ -250,6 +250,9 @@ public sealed class ProgramTests
             [OpCode.Eigh] = xs => LinalgIr.Result(OpCode.Eigh, 0, SpdOf(xs[0])),
             [OpCode.Qr] = xs => Ir.Mul(LinalgIr.Result(OpCode.Qr, 1, xs[0]), LinalgIr.Result(OpCode.Qr, 1, xs[0])),
             [OpCode.Svd] = xs => LinalgIr.Result(OpCode.Svd, 1, xs[0]),
+            // ops-shape family: host kernels along one axis
+            [OpCode.CumSum] = xs => Ir.CumSum(Ir.Mul(xs[0], xs[1]), 1, reverse: true),
+            [OpCode.ArgSort] = xs => Ir.ArgSort(xs[0], 0, descending: true),
         };
         foreach (var op in OpInfo.Primitives())
         {
