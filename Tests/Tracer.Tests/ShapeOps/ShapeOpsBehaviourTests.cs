@@ -141,6 +141,19 @@ public sealed class ShapeOpsBehaviourTests
     }
 
     [TestMethod]
+    public void ZeroRepeatsAndEmptyAxes()
+    {
+        var x = Tensor.FromArray(new[] { 1f, 2, 3 }, 3);
+        Assert.AreEqual("f32[0]", Repeat(x, 0, 0).Type.ToString());
+        Assert.AreEqual("f32[2,0]", Tile(x, 2, 0).Type.ToString());
+        Assert.AreEqual("f32[0]", Sort(Tensor.Zeros(DType.Float32, 0)).Type.ToString());
+        Assert.AreEqual("f32[2,0]", CumSum(Tensor.Zeros(DType.Float32, 2, 0), 1).Type.ToString());
+        Assert.AreEqual("f32[2,0]", TopK(Tensor.Zeros(DType.Float32, 2, 4), 0).Values.Type.ToString());
+        Assert.AreEqual(x.Type, Roll(x, 3, 0).Type);
+        CollectionAssert.AreEqual(new[] { 1f, 2, 3 }, Roll(x, -3, 0).ToFloatArray());
+    }
+
+    [TestMethod]
     public void Factories()
     {
         Assert.AreEqual("i32[5] [0, 1, 2, 3, 4]", Tensor.Arange(DType.Int32, 0, 5).ToString());
