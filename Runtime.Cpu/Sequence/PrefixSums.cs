@@ -54,7 +54,7 @@ internal static class PrefixSums
             ForLines(l, (o, lo, hi, offset) => ScanLine(x, y, o * l.N, lo, hi, offset, l.Reverse), (o, lo, hi) => SumLine(x, o * l.N, lo, hi));
             return;
         }
-        Parallel(l, o => Rows(x, y, o, l, static (a, b) => a + b));
+        Parallel(l, o => Rows(x, y, o, l));
     }
 
     public static void Run(int[] x, int[] y, Lines l)
@@ -64,11 +64,11 @@ internal static class PrefixSums
             ForLines(l, (o, lo, hi, offset) => ScanLine(x, y, o * l.N, lo, hi, unchecked((int)(long)offset), l.Reverse), (o, lo, hi) => SumLine(x, o * l.N, lo, hi));
             return;
         }
-        Parallel(l, o => Rows(x, y, o, l, static (a, b) => a + b));
+        Parallel(l, o => Rows(x, y, o, l));
     }
 
     /// <summary>Each row is the previous output row plus this input row (exact for f64 and i32, so no wider accumulator).</summary>
-    private static void Rows<T>(T[] x, T[] y, int o, Lines l, Func<Vector<T>, Vector<T>, Vector<T>> add) where T : struct, INumber<T>
+    private static void Rows<T>(T[] x, T[] y, int o, Lines l) where T : struct, INumber<T>
     {
         int first = (o * l.N + (l.Reverse ? l.N - 1 : 0)) * l.Inner;
         Array.Copy(x, first, y, first, l.Inner);
