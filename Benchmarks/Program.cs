@@ -71,6 +71,8 @@ internal static class Quick
             string id = n == 4 ? "W2 n=4" : $"W1 n={n:0e0}".Replace("e+", "e");
             Measure(id, "tracer", () => b.Tracer());
             Measure(id, "handwritten", () => b.HandWritten());
+            // As a loop that gives each result back once used: the next call's output reuses its array.
+            if (n >= 1_000_000) Measure(id + ", result disposed", "tracer", () => b.TracerDisposed());
         }
         var mlp = new MlpStep();
         mlp.Setup();
@@ -100,16 +102,21 @@ internal static class Quick
         Measure("E5 eager matmul 1000^3", "tracer", () => e.MatMul());
         Measure("E6 eager add n=4", "tracer", () => e.AddSmall());
         Measure("E7 eager add 1e6, result disposed", "tracer", () => e.AddDisposed());
-        if (Environment.GetEnvironmentVariable("TRACER_CPU_THREADS") == "1")   // once per run: the cache does not depend on threads
+        if (Environment.GetEnvironmentVariable("TRACER_CPU_THREADS") == "1" && Environment.GetEnvironmentVariable("DOTNET_EnableAVX512") != "0")   // once per run: the cache depends on neither threads nor vectors
             CacheScaling.Run((workload, impl, value, unit) => Write(workload, impl, value, unit, samples: 1));
     }
+
+    /// <summary>The widest vectors this process uses (DOTNET_EnableAVX512=0 turns AVX-512 off for a whole run).</summary>
+    private static string Isa =>
+        System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "AVX-512"
+        : System.Runtime.Intrinsics.X86.Avx2.IsSupported ? "AVX2" : "SSE";
 
     /// <summary>One JSON line of results (median_us holds the value; unit says when it is not microseconds).</summary>
     private static void Write(string workload, string impl, double value, string unit, int samples)
     {
         string threads = Environment.GetEnvironmentVariable("TRACER_CPU_THREADS") ?? Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture);
         string line = string.Create(CultureInfo.InvariantCulture,
-            $"{{\"workload\": \"{workload}\", \"impl\": \"{impl}\", \"threads\": {threads}, \"median_us\": {value:R}, \"unit\": \"{unit}\", \"samples\": {samples}}}");
+            $"{{\"workload\": \"{workload}\", \"impl\": \"{impl}\", \"threads\": {threads}, \"isa\": \"{Isa}\", \"median_us\": {value:R}, \"unit\": \"{unit}\", \"samples\": {samples}}}");
         Console.WriteLine(line);
         output!.WriteLine(line);
         output.Flush();

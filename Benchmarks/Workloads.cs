@@ -42,6 +42,10 @@ public class ElementwiseGradient
     [Benchmark]
     public Tensor Tracer() => grad(x);
 
+    /// <summary>The gradient as a loop that disposes each result once used (its array goes to the next output).</summary>
+    [Benchmark]
+    public void TracerDisposed() => grad(x).Dispose();
+
     [Benchmark(Baseline = true)]
     public float[] HandWritten()
     {

@@ -40,6 +40,8 @@ public sealed class RuleTable : IRuleSet
         .. ScanRule.Create(),
         .. WhileRule.Create(),
         .. SwitchRule.Create(),
+        // more elementwise (ops-elem family)
+        .. SpecialRules.Create(),
         // ops-shape family: cumsum, argsort
         .. SequenceRules.Create(),
     ]);

@@ -27,10 +27,21 @@ public enum CpuCompiler
 /// <summary>Options of <see cref="CpuBackend"/>.</summary>
 public sealed record CpuBackendOptions
 {
+    /// <summary>
+    /// The options <see cref="CpuBackend"/> uses when given none: default lowering, FastExpressionCompiler, the
+    /// widest vector ISA the machine accelerates, every core (or <c>TRACER_CPU_THREADS</c> threads).
+    /// </summary>
     public static readonly CpuBackendOptions Default = new();
 
+    /// <summary>
+    /// How graphs are lowered to kernels for this backend: the fusion limits of <see cref="LoweringOptions"/>.
+    /// </summary>
     public LoweringOptions Lowering { get; init; } = LoweringOptions.Default;
 
+    /// <summary>
+    /// Which expression compiler turns kernels into delegates; <see cref="CpuCompiler.System"/> is slower to compile
+    /// and exists to cross-check FastExpressionCompiler.
+    /// </summary>
     public CpuCompiler Compiler { get; init; } = CpuCompiler.Fast;
 
     /// <summary>Vector width of generated loops: the widest the hardware accelerates unless set (tests force each).</summary>
@@ -121,10 +132,15 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
 {
     private readonly CpuBackendOptions options = options ?? CpuBackendOptions.Default;
 
+    /// <inheritdoc/>
     public string Name => "cpu";
 
+    /// <inheritdoc/>
     public Device Device => Device.Cpu;
 
+    /// <summary>
+    /// The options this backend was created with (<see cref="CpuBackendOptions.Default"/> when none were given).
+    /// </summary>
     public CpuBackendOptions Options => options;
 
     IExecutable IBackend.Compile(LoweredProgram program) => Compile(program);
@@ -142,8 +158,16 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
     /// <summary>The pipeline options that compile for this backend with its lowering knobs.</summary>
     public PipelineOptions PipelineOptions() => new(this) { Lowering = options.Lowering };
 
+    /// <summary>
+    /// A host storage holding a copy of <paramref name="data"/>: the caller may reuse or mutate its array afterwards
+    /// without changing the tensor.
+    /// </summary>
     public Storage FromHost(Array data) => new HostStorage((Array)data.Clone());
 
+    /// <summary>
+    /// The storage's own array, not a copy (CPU storage already lives on the host); callers must not mutate it.
+    /// Throws <see cref="InvalidCastException"/> for a storage of another device.
+    /// </summary>
     public Array ToHost(Storage storage) => ((HostStorage)storage).Data;
 
     /// <summary>A disposed tensor's array goes to the pool that outputs are allocated from.</summary>
@@ -375,6 +399,9 @@ public sealed class CpuExecutable : IExecutable
         }
     }
 
+    /// <summary>
+    /// The kernel program this executable runs (buffers, kernels, outputs), for inspection and tests.
+    /// </summary>
     public KernelProgram Program { get; }
 
     /// <summary>Which compiler produced each kernel (FEC silently declines some trees; tests check it did not).</summary>
@@ -541,6 +568,10 @@ public sealed class CpuExecutable : IExecutable
         return skip;
     }
 
+    /// <summary>
+    /// The kernel program followed by each kernel's generated code as C#-like text, with notes on which kernels were
+    /// skipped, vectorised, split across threads or merged into one method: for debugging and performance work.
+    /// </summary>
     public string Describe()
     {
         var sb = new StringBuilder(Program.ToString());

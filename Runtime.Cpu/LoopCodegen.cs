@@ -57,6 +57,14 @@ internal sealed class LoopCodegen
     public static Expression<Action<Array[], int, int>> Build(LoopKernel kernel, IReadOnlyList<BufferInfo> bufferInfo,
         VectorIsa isa = VectorIsa.None) => Build(kernel, bufferInfo, isa, out _);
 
+    /// <summary>
+    /// Builds the kernel as a lambda <c>(buffers, lo, hi)</c> over the outermost loop's range [lo, hi), vectorising the
+    /// innermost loop with <paramref name="isa"/> where the kernel allows it.
+    /// </summary>
+    /// <param name="kernel">The loop kernel to generate code for.</param>
+    /// <param name="bufferInfo">The program's buffers (dtypes and lengths), indexed by buffer id.</param>
+    /// <param name="isa">The widest vector instructions to use; <see cref="VectorIsa.None"/> generates scalar loops only.</param>
+    /// <param name="vectorized">Set to whether a vector loop was actually emitted.</param>
     /// <param name="minVectors">Vectorise an innermost loop only when it runs at least this many whole vectors.</param>
     public static Expression<Action<Array[], int, int>> Build(LoopKernel kernel, IReadOnlyList<BufferInfo> bufferInfo,
         VectorIsa isa, out bool vectorized, int minVectors = 1)

@@ -28,6 +28,9 @@ internal static class ScalarCodegen
         _ => Expression.Constant(value != 0),
     };
 
+    /// <summary>The C# expression that computes the scalar expression <paramref name="e"/> for one element.</summary>
+    /// <param name="e">The scalar expression of a kernel body.</param>
+    /// <param name="load">Emits the read of one <see cref="LoadExpr"/> (the caller knows the loop indices and buffers).</param>
     /// <param name="shared">Already computed sub-expressions (shared nodes hoisted into locals), by reference.</param>
     public static Expression Emit(ScalarExpr e, Func<LoadExpr, Expression> load, IReadOnlyDictionary<ScalarExpr, ParameterExpression>? shared = null) =>
         shared is not null && shared.TryGetValue(e, out var local) ? local : e switch
@@ -107,6 +110,23 @@ internal static class ScalarCodegen
             OpCode.Tan => Call(MathType(t), "Tan", x),
             OpCode.Tanh => Call(MathType(t), "Tanh", x),
             OpCode.Logistic => Call(typeof(ScalarMath), "Logistic", x),
+            // more elementwise (ops-elem family): Math/MathF where their semantics match the reference exactly
+            // (rounding is exact in any precision), the shared special functions otherwise.
+            OpCode.Asin => Call(MathType(t), "Asin", x),
+            OpCode.Acos => Call(MathType(t), "Acos", x),
+            OpCode.Atan => Call(MathType(t), "Atan", x),
+            OpCode.Sinh => Call(MathType(t), "Sinh", x),
+            OpCode.Cosh => Call(MathType(t), "Cosh", x),
+            OpCode.Asinh => Call(MathType(t), "Asinh", x),
+            OpCode.Acosh => Call(MathType(t), "Acosh", x),
+            OpCode.Atanh => Call(MathType(t), "Atanh", x),
+            OpCode.Erf => Call(typeof(SpecialMath), "Erf", x),
+            OpCode.Erfc => Call(typeof(SpecialMath), "Erfc", x),
+            OpCode.Lgamma => Call(typeof(SpecialMath), "Lgamma", x),
+            OpCode.Floor => Call(MathType(t), "Floor", x),
+            OpCode.Ceil => Call(MathType(t), "Ceiling", x),
+            OpCode.Round => Call(MathType(t), "Round", x),
+            OpCode.Trunc => Call(MathType(t), "Truncate", x),
             _ => throw new NotSupportedException($"cpu: unary {op.Name()}"),
         };
     }
@@ -124,6 +144,10 @@ internal static class ScalarCodegen
             OpCode.Pow => Call(MathType(t), "Pow", a, b),
             OpCode.Max => Call(typeof(Math), "Max", a, b),
             OpCode.Min => Call(typeof(Math), "Min", a, b),
+            // more elementwise (ops-elem family)
+            OpCode.Atan2 => Call(typeof(SpecialMath), "Atan2", a, b),
+            OpCode.Mod => Call(typeof(SpecialMath), "Mod", a, b),
+            OpCode.Polygamma => Call(typeof(SpecialMath), "Polygamma", a, b),
             _ => throw new NotSupportedException($"cpu: binary {op.Name()}"),
         };
     }

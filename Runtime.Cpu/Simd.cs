@@ -10,34 +10,52 @@ namespace Tracer.Runtime.Cpu;
 /// tiny and aggressively inlined into the kernel. Loads and stores skip bounds checks: the code generator proves every
 /// address of a vectorised loop in range once, when it builds the kernel.
 /// </summary>
-public static class Simd512
+public static partial class Simd512
 {
+    /// <summary>
+    /// Loads the Vector512&lt;T&gt;.Count elements of <paramref name="a"/> starting at <paramref name="i"/>. No
+    /// bounds check: the code generator has proved the whole vector lies inside the array.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Load<T>(T[] a, int i) =>
         Vector512.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(a), (nuint)i);
 
+    /// <summary>
+    /// Stores <paramref name="v"/> into <paramref name="a"/> starting at <paramref name="i"/>, unchecked like
+    /// <see cref="Load{T}(T[], int)"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store<T>(T[] a, int i, Vector512<T> v) =>
         v.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(a), (nuint)i);
 
+    /// <summary>
+    /// A vector with every lane <paramref name="x"/> (16 floats or 8 doubles): how constants and loop-invariant
+    /// scalars enter a vectorised kernel.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Splat<T>(T x) => Vector512.Create(x);
 
+    /// <summary>Lane-wise a + b (the Add primitive).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Add<T>(Vector512<T> a, Vector512<T> b) => a + b;
 
+    /// <summary>Lane-wise a - b (the Sub primitive).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Sub<T>(Vector512<T> a, Vector512<T> b) => a - b;
 
+    /// <summary>Lane-wise a · b (the Mul primitive).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Mul<T>(Vector512<T> a, Vector512<T> b) => a * b;
 
+    /// <summary>Lane-wise a / b with IEEE semantics for floats (x/0 is ±inf or NaN, as in the reference).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Div<T>(Vector512<T> a, Vector512<T> b) => a / b;
 
+    /// <summary>Lane-wise -a (flips the sign bit for floats, so -0 and NaN behave as in the reference).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Neg<T>(Vector512<T> a) => -a;
 
+    /// <summary>Lane-wise |a| (the Abs primitive).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Abs<T>(Vector512<T> a) => Vector512.Abs(a);
 
@@ -45,12 +63,18 @@ public static class Simd512
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Max<T>(Vector512<T> a, Vector512<T> b) => Vector512.Max(a, b);
 
+    /// <summary>IEEE minimum: NaN propagates and -0 &lt; +0, as Math.Min (the Min primitive).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Min<T>(Vector512<T> a, Vector512<T> b) => Vector512.Min(a, b);
 
+    /// <summary>Lane-wise square root, correctly rounded (hardware sqrt); negative lanes give NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Sqrt<T>(Vector512<T> a) => Vector512.Sqrt(a);
 
+    /// <summary>
+    /// Lane-wise 1 / sqrt(a), computed as a division rather than the approximate rsqrt instruction, so that compiled
+    /// code agrees with the reference implementation to rounding.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Rsqrt<T>(Vector512<T> a) => Vector512<T>.One / Vector512.Sqrt(a);
 
@@ -60,48 +84,71 @@ public static class Simd512
         Vector512.ConditionalSelect(Vector512.GreaterThan(a, Vector512<T>.Zero), Vector512<T>.One,
             Vector512.ConditionalSelect(Vector512.LessThan(a, Vector512<T>.Zero), -Vector512<T>.One, a));
 
+    /// <summary>
+    /// Lane-wise mask ? a : b (the Select primitive). <paramref name="mask"/> must be all-ones or all-zeros per lane,
+    /// as the comparison methods of this class produce.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Select<T>(Vector512<T> mask, Vector512<T> a, Vector512<T> b) => Vector512.ConditionalSelect(mask, a, b);
 
+    /// <summary>Lane-wise a &lt; b as a mask (all bits set where true); false where either lane is NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Lt<T>(Vector512<T> a, Vector512<T> b) => Vector512.LessThan(a, b);
 
+    /// <summary>Lane-wise a ≤ b as a mask (all bits set where true); false where either lane is NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Le<T>(Vector512<T> a, Vector512<T> b) => Vector512.LessThanOrEqual(a, b);
 
+    /// <summary>Lane-wise a &gt; b as a mask (all bits set where true); false where either lane is NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Gt<T>(Vector512<T> a, Vector512<T> b) => Vector512.GreaterThan(a, b);
 
+    /// <summary>Lane-wise a ≥ b as a mask (all bits set where true); false where either lane is NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Ge<T>(Vector512<T> a, Vector512<T> b) => Vector512.GreaterThanOrEqual(a, b);
 
+    /// <summary>Lane-wise a == b as a mask (all bits set where true); NaN equals nothing, and +0 == -0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Eq<T>(Vector512<T> a, Vector512<T> b) => Vector512.Equals(a, b);
 
+    /// <summary>
+    /// Lane-wise a != b as a mask: the complement of <see cref="Eq{T}"/>, so NaN lanes are not-equal.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Ne<T>(Vector512<T> a, Vector512<T> b) => ~Vector512.Equals(a, b);
 
+    /// <summary>
+    /// Lane-wise f32 e^x (the BCL's vector exp). Not inlined: transcendental bodies are large, and one call per
+    /// vector keeps the generated kernel small.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<float> Exp(Vector512<float> x) => Vector512.Exp(x);
 
+    /// <summary>Lane-wise f64 e^x (the BCL's vector exp); not inlined, like the f32 overload.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<double> Exp(Vector512<double> x) => Vector512.Exp(x);
 
+    /// <summary>Lane-wise f32 natural logarithm (the BCL's vector log): log(0) = -inf, negative lanes NaN.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<float> Log(Vector512<float> x) => Vector512.Log(x);
 
+    /// <summary>Lane-wise f64 natural logarithm (the BCL's vector log): log(0) = -inf, negative lanes NaN.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<double> Log(Vector512<double> x) => Vector512.Log(x);
 
+    /// <summary>Lane-wise f32 sine: the sine half of <see cref="SinCos(Vector512{float})"/>.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<float> Sin(Vector512<float> x) => SinCos(x).Sin;
 
+    /// <summary>Lane-wise f64 sine (the BCL's vector sin, computed in f64).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<double> Sin(Vector512<double> x) => Vector512.Sin(x);
 
+    /// <summary>Lane-wise f32 cosine: the cosine half of <see cref="SinCos(Vector512{float})"/>.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<float> Cos(Vector512<float> x) => SinCos(x).Cos;
 
+    /// <summary>Lane-wise f64 cosine (the BCL's vector cos, computed in f64).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<double> Cos(Vector512<double> x) => Vector512.Cos(x);
 
@@ -117,6 +164,7 @@ public static class Simd512
         return (Vector512.Create(sl, su), Vector512.Create(cl, cu));
     }
 
+    /// <summary>f64 sine and cosine together (the BCL's vector SinCos), for symmetry with the f32 overload.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static (Vector512<double> Sin, Vector512<double> Cos) SinCos(Vector512<double> x) => Vector512.SinCos(x);
 
@@ -132,6 +180,10 @@ public static class Simd512
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<float> Logistic(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-x));
 
+    /// <summary>
+    /// f64 logistic sigmoid 1 / (1 + exp(-x)), the same formula as the reference (0 for very negative x, 1 for very
+    /// positive).
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<double> Logistic(Vector512<double> x) => Vector512<double>.One / (Vector512<double>.One + Vector512.Exp(-x));
 
@@ -139,12 +191,23 @@ public static class Simd512
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<double> WidenLower(Vector512<float> x) => Vector512.WidenLower(x);
 
+    /// <summary>
+    /// The upper half of an f32 vector widened to f64 lanes; the companion of <see cref="WidenLower"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<double> WidenUpper(Vector512<float> x) => Vector512.WidenUpper(x);
 
+    /// <summary>
+    /// The horizontal sum of the lanes, used once per reduction after the vector loop to fold the accumulator into a
+    /// scalar.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum<T>(Vector512<T> v) => Vector512.Sum(v);
 
+    /// <summary>
+    /// The horizontal maximum of the lanes with Math.Max semantics (NaN propagates, +0 beats -0): a max-reduction's
+    /// vector accumulator folded into a scalar.
+    /// </summary>
     public static float HMax(Vector512<float> v)
     {
         float r = v.GetElement(0);
@@ -152,6 +215,7 @@ public static class Simd512
         return r;
     }
 
+    /// <summary>The horizontal maximum of the lanes with Math.Max semantics (NaN propagates, +0 beats -0).</summary>
     public static double HMax(Vector512<double> v)
     {
         double r = v.GetElement(0);
@@ -159,6 +223,10 @@ public static class Simd512
         return r;
     }
 
+    /// <summary>
+    /// The horizontal minimum of the lanes with Math.Min semantics (NaN propagates, -0 beats +0): a min-reduction's
+    /// vector accumulator folded into a scalar.
+    /// </summary>
     public static float HMin(Vector512<float> v)
     {
         float r = v.GetElement(0);
@@ -166,6 +234,7 @@ public static class Simd512
         return r;
     }
 
+    /// <summary>The horizontal minimum of the lanes with Math.Min semantics (NaN propagates, -0 beats +0).</summary>
     public static double HMin(Vector512<double> v)
     {
         double r = v.GetElement(0);
@@ -175,34 +244,52 @@ public static class Simd512
 }
 
 /// <summary>The same operations as <see cref="Simd512"/> at 256 bits (machines without AVX-512).</summary>
-public static class Simd256
+public static partial class Simd256
 {
+    /// <summary>
+    /// Loads the Vector256&lt;T&gt;.Count elements of <paramref name="a"/> starting at <paramref name="i"/>. No
+    /// bounds check: the code generator has proved the whole vector lies inside the array.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Load<T>(T[] a, int i) =>
         Vector256.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(a), (nuint)i);
 
+    /// <summary>
+    /// Stores <paramref name="v"/> into <paramref name="a"/> starting at <paramref name="i"/>, unchecked like
+    /// <see cref="Load{T}(T[], int)"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store<T>(T[] a, int i, Vector256<T> v) =>
         v.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(a), (nuint)i);
 
+    /// <summary>
+    /// A vector with every lane <paramref name="x"/> (8 floats or 4 doubles): how constants and loop-invariant
+    /// scalars enter a vectorised kernel.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Splat<T>(T x) => Vector256.Create(x);
 
+    /// <summary>Lane-wise a + b (the Add primitive).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Add<T>(Vector256<T> a, Vector256<T> b) => a + b;
 
+    /// <summary>Lane-wise a - b (the Sub primitive).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Sub<T>(Vector256<T> a, Vector256<T> b) => a - b;
 
+    /// <summary>Lane-wise a · b (the Mul primitive).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Mul<T>(Vector256<T> a, Vector256<T> b) => a * b;
 
+    /// <summary>Lane-wise a / b with IEEE semantics for floats (x/0 is ±inf or NaN, as in the reference).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Div<T>(Vector256<T> a, Vector256<T> b) => a / b;
 
+    /// <summary>Lane-wise -a (flips the sign bit for floats, so -0 and NaN behave as in the reference).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Neg<T>(Vector256<T> a) => -a;
 
+    /// <summary>Lane-wise |a| (the Abs primitive).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Abs<T>(Vector256<T> a) => Vector256.Abs(a);
 
@@ -210,12 +297,18 @@ public static class Simd256
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Max<T>(Vector256<T> a, Vector256<T> b) => Vector256.Max(a, b);
 
+    /// <summary>IEEE minimum: NaN propagates and -0 &lt; +0, as Math.Min (the Min primitive).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Min<T>(Vector256<T> a, Vector256<T> b) => Vector256.Min(a, b);
 
+    /// <summary>Lane-wise square root, correctly rounded (hardware sqrt); negative lanes give NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Sqrt<T>(Vector256<T> a) => Vector256.Sqrt(a);
 
+    /// <summary>
+    /// Lane-wise 1 / sqrt(a), computed as a division rather than the approximate rsqrt instruction, so that compiled
+    /// code agrees with the reference implementation to rounding.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Rsqrt<T>(Vector256<T> a) => Vector256<T>.One / Vector256.Sqrt(a);
 
@@ -225,48 +318,71 @@ public static class Simd256
         Vector256.ConditionalSelect(Vector256.GreaterThan(a, Vector256<T>.Zero), Vector256<T>.One,
             Vector256.ConditionalSelect(Vector256.LessThan(a, Vector256<T>.Zero), -Vector256<T>.One, a));
 
+    /// <summary>
+    /// Lane-wise mask ? a : b (the Select primitive). <paramref name="mask"/> must be all-ones or all-zeros per lane,
+    /// as the comparison methods of this class produce.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Select<T>(Vector256<T> mask, Vector256<T> a, Vector256<T> b) => Vector256.ConditionalSelect(mask, a, b);
 
+    /// <summary>Lane-wise a &lt; b as a mask (all bits set where true); false where either lane is NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Lt<T>(Vector256<T> a, Vector256<T> b) => Vector256.LessThan(a, b);
 
+    /// <summary>Lane-wise a ≤ b as a mask (all bits set where true); false where either lane is NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Le<T>(Vector256<T> a, Vector256<T> b) => Vector256.LessThanOrEqual(a, b);
 
+    /// <summary>Lane-wise a &gt; b as a mask (all bits set where true); false where either lane is NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Gt<T>(Vector256<T> a, Vector256<T> b) => Vector256.GreaterThan(a, b);
 
+    /// <summary>Lane-wise a ≥ b as a mask (all bits set where true); false where either lane is NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Ge<T>(Vector256<T> a, Vector256<T> b) => Vector256.GreaterThanOrEqual(a, b);
 
+    /// <summary>Lane-wise a == b as a mask (all bits set where true); NaN equals nothing, and +0 == -0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Eq<T>(Vector256<T> a, Vector256<T> b) => Vector256.Equals(a, b);
 
+    /// <summary>
+    /// Lane-wise a != b as a mask: the complement of <see cref="Eq{T}"/>, so NaN lanes are not-equal.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Ne<T>(Vector256<T> a, Vector256<T> b) => ~Vector256.Equals(a, b);
 
+    /// <summary>
+    /// Lane-wise f32 e^x (the BCL's vector exp). Not inlined: transcendental bodies are large, and one call per
+    /// vector keeps the generated kernel small.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<float> Exp(Vector256<float> x) => Vector256.Exp(x);
 
+    /// <summary>Lane-wise f64 e^x (the BCL's vector exp); not inlined, like the f32 overload.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<double> Exp(Vector256<double> x) => Vector256.Exp(x);
 
+    /// <summary>Lane-wise f32 natural logarithm (the BCL's vector log): log(0) = -inf, negative lanes NaN.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<float> Log(Vector256<float> x) => Vector256.Log(x);
 
+    /// <summary>Lane-wise f64 natural logarithm (the BCL's vector log): log(0) = -inf, negative lanes NaN.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<double> Log(Vector256<double> x) => Vector256.Log(x);
 
+    /// <summary>Lane-wise f32 sine: the sine half of <see cref="SinCos(Vector256{float})"/>.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<float> Sin(Vector256<float> x) => SinCos(x).Sin;
 
+    /// <summary>Lane-wise f64 sine (the BCL's vector sin, computed in f64).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<double> Sin(Vector256<double> x) => Vector256.Sin(x);
 
+    /// <summary>Lane-wise f32 cosine: the cosine half of <see cref="SinCos(Vector256{float})"/>.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<float> Cos(Vector256<float> x) => SinCos(x).Cos;
 
+    /// <summary>Lane-wise f64 cosine (the BCL's vector cos, computed in f64).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<double> Cos(Vector256<double> x) => Vector256.Cos(x);
 
@@ -306,6 +422,7 @@ public static class Simd256
         return ((sin.AsInt32() ^ sinSign).AsSingle(), (cos.AsInt32() ^ cosSign).AsSingle());
     }
 
+    /// <summary>f64 sine and cosine together (the BCL's vector SinCos), for symmetry with the f32 overload.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static (Vector256<double> Sin, Vector256<double> Cos) SinCos(Vector256<double> x) => Vector256.SinCos(x);
 
@@ -359,6 +476,10 @@ public static class Simd256
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<float> Logistic(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(-x));
 
+    /// <summary>
+    /// f64 logistic sigmoid 1 / (1 + exp(-x)), the same formula as the reference (0 for very negative x, 1 for very
+    /// positive).
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<double> Logistic(Vector256<double> x) => Vector256<double>.One / (Vector256<double>.One + Vector256.Exp(-x));
 
@@ -366,12 +487,23 @@ public static class Simd256
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<double> WidenLower(Vector256<float> x) => Vector256.WidenLower(x);
 
+    /// <summary>
+    /// The upper half of an f32 vector widened to f64 lanes; the companion of <see cref="WidenLower"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<double> WidenUpper(Vector256<float> x) => Vector256.WidenUpper(x);
 
+    /// <summary>
+    /// The horizontal sum of the lanes, used once per reduction after the vector loop to fold the accumulator into a
+    /// scalar.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum<T>(Vector256<T> v) => Vector256.Sum(v);
 
+    /// <summary>
+    /// The horizontal maximum of the lanes with Math.Max semantics (NaN propagates, +0 beats -0): a max-reduction's
+    /// vector accumulator folded into a scalar.
+    /// </summary>
     public static float HMax(Vector256<float> v)
     {
         float r = v.GetElement(0);
@@ -379,6 +511,7 @@ public static class Simd256
         return r;
     }
 
+    /// <summary>The horizontal maximum of the lanes with Math.Max semantics (NaN propagates, +0 beats -0).</summary>
     public static double HMax(Vector256<double> v)
     {
         double r = v.GetElement(0);
@@ -386,6 +519,10 @@ public static class Simd256
         return r;
     }
 
+    /// <summary>
+    /// The horizontal minimum of the lanes with Math.Min semantics (NaN propagates, -0 beats +0): a min-reduction's
+    /// vector accumulator folded into a scalar.
+    /// </summary>
     public static float HMin(Vector256<float> v)
     {
         float r = v.GetElement(0);
@@ -393,6 +530,7 @@ public static class Simd256
         return r;
     }
 
+    /// <summary>The horizontal minimum of the lanes with Math.Min semantics (NaN propagates, -0 beats +0).</summary>
     public static double HMin(Vector256<double> v)
     {
         double r = v.GetElement(0);

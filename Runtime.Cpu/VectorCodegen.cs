@@ -121,7 +121,9 @@ internal sealed class VectorCodegen
                 {
                     case OpKind.Unary:
                         if (op.Op is not (OpCode.Neg or OpCode.Abs or OpCode.Sign or OpCode.Exp or OpCode.Log or OpCode.Sqrt
-                            or OpCode.Rsqrt or OpCode.Sin or OpCode.Cos or OpCode.Tanh or OpCode.Logistic)) return false;
+                            or OpCode.Rsqrt or OpCode.Sin or OpCode.Cos or OpCode.Tanh or OpCode.Logistic
+                            // more elementwise (ops-elem family)
+                            or OpCode.Floor or OpCode.Ceil or OpCode.Round or OpCode.Trunc or OpCode.Erf)) return false;
                         break;
                     case OpKind.Binary:
                         if (op.Op is not (OpCode.Add or OpCode.Sub or OpCode.Mul or OpCode.Div or OpCode.Max or OpCode.Min)) return false;
@@ -353,6 +355,12 @@ internal sealed class VectorCodegen
         OpCode.Cos => "Cos",
         OpCode.Tanh => "Tanh",
         OpCode.Logistic => "Logistic",
+        // more elementwise (ops-elem family)
+        OpCode.Floor => "Floor",
+        OpCode.Ceil => "Ceil",
+        OpCode.Round => "Round",
+        OpCode.Trunc => "Trunc",
+        OpCode.Erf => "Erf",
         _ => throw new NotSupportedException($"cpu: no vector form of {op.Name()}"),
     };
 

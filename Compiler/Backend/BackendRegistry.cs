@@ -17,6 +17,10 @@ public static class BackendRegistry
         Backends[backend.Device] = backend;
     }
 
+    /// <summary>
+    /// Looks up the backend of <paramref name="device"/> without throwing: false (and <paramref name="backend"/>
+    /// unset) when none is registered, e.g. a CUDA device before Tracer.Runtime.Cuda registered it.
+    /// </summary>
     public static bool TryGet(Device device, out IBackend backend) => Backends.TryGetValue(device, out backend!);
 
     /// <summary>The backend of <paramref name="device"/>, or a <see cref="NotSupportedException"/> that says which devices exist.</summary>

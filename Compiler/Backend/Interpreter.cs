@@ -8,13 +8,22 @@ namespace Tracer.Compiler;
 /// </summary>
 public sealed class Interpreter(IRuleSet rules, Device? device = null) : IBackend
 {
+    /// <inheritdoc/>
     public string Name => "interpreter";
 
+    /// <summary>
+    /// The device whose tensors this interpreter owns: <see cref="Device.Reference"/> unless another was given (a
+    /// test can make it stand in for another host device).
+    /// </summary>
     public Device Device { get; } = device ?? Device.Reference;
 
     /// <summary>The interpreter runs the optimised graph itself: no kernels needed.</summary>
     public bool ConsumesKernels => false;
 
+    /// <summary>
+    /// An executable that interprets <paramref name="program"/>'s optimised graph on every call (kernels are ignored).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The graph still captures values from an enclosing trace.</exception>
     public IExecutable Compile(LoweredProgram program)
     {
         if (program.Graph.CaptureArray.Length > 0)
@@ -22,8 +31,13 @@ public sealed class Interpreter(IRuleSet rules, Device? device = null) : IBacken
         return new Executable(rules, program.Graph, Device);
     }
 
+    /// <summary>
+    /// A host storage of this interpreter's device holding a copy of <paramref name="data"/> (the caller may reuse
+    /// its array).
+    /// </summary>
     public Storage FromHost(Array data) => new HostStorage((Array)data.Clone(), Device);
 
+    /// <summary>The storage's own host array, not a copy; callers must not mutate it.</summary>
     public Array ToHost(Storage storage) => ((HostStorage)storage).Data;
 
     /// <summary>Evaluates <paramref name="graph"/> once on host arrays.</summary>

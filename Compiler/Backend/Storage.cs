@@ -7,10 +7,13 @@ namespace Tracer.Compiler;
 /// </summary>
 public abstract class Storage
 {
+    /// <summary>The device whose backend owns this memory; only that backend's executables may read it.</summary>
     public abstract Device Device { get; }
 
+    /// <summary>The element type of the data.</summary>
     public abstract DType DType { get; }
 
+    /// <summary>The number of elements (the product of the tensor's shape; 1 for a scalar).</summary>
     public abstract int Length { get; }
 
     /// <summary>
@@ -25,6 +28,11 @@ public sealed class HostStorage : Storage
 {
     private readonly Device device;
 
+    /// <summary>
+    /// Wraps <paramref name="data"/> without copying: the caller hands the array over and must not mutate it afterwards.
+    /// </summary>
+    /// <param name="data">A float[], double[], int[] or bool[] in row-major order.</param>
+    /// <param name="device">The host device it belongs to; <see cref="Device.Cpu"/> when null.</param>
     public HostStorage(Array data, Device? device = null)
     {
         Data = data;
@@ -41,11 +49,18 @@ public sealed class HostStorage : Storage
 
     private readonly DType? dtypeCache;
 
+    /// <summary>The row-major host array (float[], double[], int[] or bool[]); shared, so never mutated.</summary>
     public Array Data { get; }
 
+    /// <inheritdoc/>
     public override Device Device => device;
 
+    /// <summary>
+    /// The dtype of <see cref="Data"/>, known at construction on the compiled-call path or read from the array's
+    /// element type.
+    /// </summary>
     public override DType DType => dtypeCache ?? DTypeExtensions.OfArray(Data);
 
+    /// <inheritdoc/>
     public override int Length => Data.Length;
 }

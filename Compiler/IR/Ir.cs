@@ -123,6 +123,29 @@ public static class Ir
     /// <summary>The identity, opaque to the optimiser (see <see cref="OpCode.OptimizationBarrier"/>).</summary>
     public static Node OptimizationBarrier(Node x) => Unary(OpCode.OptimizationBarrier, x);
 
+    // ---- more elementwise (ops-elem family) ----
+
+    /// <summary>Emits elementwise <c>erf(x)</c>.</summary>
+    public static Node Erf(Node x) => Unary(OpCode.Erf, x);
+
+    /// <summary>Emits elementwise <c>floor(x)</c>.</summary>
+    public static Node Floor(Node x) => Unary(OpCode.Floor, x);
+
+    /// <summary>Emits elementwise <c>cosh(x)</c>.</summary>
+    public static Node Cosh(Node x) => Unary(OpCode.Cosh, x);
+
+    /// <summary>Emits elementwise <c>sinh(x)</c>.</summary>
+    public static Node Sinh(Node x) => Unary(OpCode.Sinh, x);
+
+    /// <summary>Emits elementwise NumPy <c>mod(a, b)</c> (the sign of b) with broadcasting.</summary>
+    public static Node Mod(Node a, Node b) => Binary(OpCode.Mod, a, b);
+
+    /// <summary>Emits elementwise <c>atan2(y, x)</c> with broadcasting.</summary>
+    public static Node Atan2(Node y, Node x) => Binary(OpCode.Atan2, y, x);
+
+    /// <summary>Emits elementwise <c>polygamma(n, x)</c> with broadcasting; <paramref name="n"/> holds integer values.</summary>
+    public static Node Polygamma(Node n, Node x) => Binary(OpCode.Polygamma, n, x);
+
     /// <summary>Emits the reduction <paramref name="op"/> over <paramref name="axes"/>; no axes returns the input.</summary>
     public static Node Reduce(OpCode op, Node x, int[] axes) =>
         axes.Length == 0 ? x : B.Emit(op, new Attrs { Axes = axes }, x);

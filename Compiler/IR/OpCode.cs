@@ -136,14 +136,70 @@ public enum OpCode
     // Dense linear algebra on the last two axes, batched over the leading ones (float only). Decompositions with
     // several results (slogdet, eigh, qr, svd) are one equation per result with Attrs.Index naming it, as for
     // control flow; backends compute the decomposition once for all its live results.
+    /// <summary>
+    /// cholesky(a): the lower Cholesky factor L of symmetric positive definite matrices [..., n, n], L L^T = a (NaNs
+    /// when not positive definite).
+    /// </summary>
     Cholesky,
+    /// <summary>
+    /// triangular_solve[lower, transpose_a](a, b): X with op(a) X = b for triangular a [..., n, n] and b [..., n, k].
+    /// </summary>
     TriangularSolve,
+    /// <summary>
+    /// solve(a, b): X = a^-1 b for square a [..., n, n] and b [..., n, k] (LU with partial pivoting).
+    /// </summary>
     Solve,
+    /// <summary>slogdet(a): result 0 = the sign of det(a), result 1 = log|det(a)|, per matrix of [..., n, n].</summary>
     SlogDet,
+    /// <summary>
+    /// eigh(a): result 0 = ascending eigenvalues [..., n], result 1 = orthonormal eigenvectors [..., n, n] of a
+    /// symmetric matrix.
+    /// </summary>
     Eigh,
+    /// <summary>
+    /// qr(a): reduced QR of [..., m, n]: result 0 = Q [..., m, k], result 1 = R [..., k, n], k = min(m, n).
+    /// </summary>
     Qr,
+    /// <summary>svd(a): reduced SVD of [..., m, n]: result 0 = U, result 1 = S (descending), result 2 = Vh.</summary>
     Svd,
 
+    // ---- more elementwise (ops-elem family): unary float functions, then binary ones with broadcasting ----
+    /// <summary>Elementwise arcsine.</summary>
+    Asin,
+    /// <summary>Elementwise arccosine.</summary>
+    Acos,
+    /// <summary>Elementwise arctangent.</summary>
+    Atan,
+    /// <summary>Elementwise hyperbolic sine.</summary>
+    Sinh,
+    /// <summary>Elementwise hyperbolic cosine.</summary>
+    Cosh,
+    /// <summary>Elementwise inverse hyperbolic sine.</summary>
+    Asinh,
+    /// <summary>Elementwise inverse hyperbolic cosine.</summary>
+    Acosh,
+    /// <summary>Elementwise inverse hyperbolic tangent.</summary>
+    Atanh,
+    /// <summary>Elementwise error function.</summary>
+    Erf,
+    /// <summary>Elementwise complementary error function, 1 - erf(x), accurate where erf(x) is near 1.</summary>
+    Erfc,
+    /// <summary>Elementwise log of the absolute value of the gamma function.</summary>
+    Lgamma,
+    /// <summary>Elementwise round toward minus infinity (zero derivative).</summary>
+    Floor,
+    /// <summary>Elementwise round toward plus infinity (zero derivative).</summary>
+    Ceil,
+    /// <summary>Elementwise round to the nearest integer, halves to even (zero derivative).</summary>
+    Round,
+    /// <summary>Elementwise round toward zero (zero derivative).</summary>
+    Trunc,
+    /// <summary>Elementwise atan2(y, x): the angle of the point (x, y), in (-pi, pi].</summary>
+    Atan2,
+    /// <summary>Elementwise NumPy mod: a - floor(a / b) * b, with the sign of b (float and i32).</summary>
+    Mod,
+    /// <summary>Elementwise polygamma(n, x): the n-th derivative of the digamma function (n a non-negative integer value).</summary>
+    Polygamma,
     // Scans and sorting along one axis (ops-shape family). Both run as host kernels on whole buffers.
     /// <summary>Inclusive prefix sum along <see cref="Attrs.Axis"/> (from the end when <see cref="Attrs.Reverse"/>).</summary>
     CumSum,
@@ -179,6 +235,9 @@ public enum OpKind
     Custom,
     /// <summary>Scan, while and switch.</summary>
     ControlFlow,
+    /// <summary>
+    /// Dense linear algebra on the last two axes (cholesky, triangular_solve, solve, slogdet, eigh, qr, svd).
+    /// </summary>
     Linalg,
 }
 
@@ -246,6 +305,25 @@ public static class OpInfo
         OpCode.Eigh => "eigh",
         OpCode.Qr => "qr",
         OpCode.Svd => "svd",
+        // more elementwise (ops-elem family)
+        OpCode.Asin => "asin",
+        OpCode.Acos => "acos",
+        OpCode.Atan => "atan",
+        OpCode.Sinh => "sinh",
+        OpCode.Cosh => "cosh",
+        OpCode.Asinh => "asinh",
+        OpCode.Acosh => "acosh",
+        OpCode.Atanh => "atanh",
+        OpCode.Erf => "erf",
+        OpCode.Erfc => "erfc",
+        OpCode.Lgamma => "lgamma",
+        OpCode.Floor => "floor",
+        OpCode.Ceil => "ceil",
+        OpCode.Round => "round",
+        OpCode.Trunc => "trunc",
+        OpCode.Atan2 => "atan2",
+        OpCode.Mod => "mod",
+        OpCode.Polygamma => "polygamma",
         // ops-shape family
         OpCode.CumSum => "cumsum",
         OpCode.ArgSort => "argsort",
@@ -266,6 +344,9 @@ public static class OpInfo
         OpCode.Custom => OpKind.Custom,
         OpCode.Scan or OpCode.While or OpCode.Switch => OpKind.ControlFlow,
         >= OpCode.Cholesky and <= OpCode.Svd => OpKind.Linalg,
+        // more elementwise (ops-elem family)
+        >= OpCode.Asin and <= OpCode.Trunc => OpKind.Unary,
+        OpCode.Atan2 or OpCode.Mod or OpCode.Polygamma => OpKind.Binary,
         _ => OpKind.Structural,
     };
 

@@ -8,7 +8,19 @@ namespace Tracer.Compiler.Lowering;
 /// </summary>
 public static class KernelNormalizer
 {
+    /// <summary>
+    /// A loop kernel computing <paramref name="body"/> over <paramref name="domain"/>, normalised: reduced axes moved
+    /// last, size-1 axes dropped and contiguous axes merged, with every map permuted to match.
+    /// </summary>
+    /// <param name="output">The buffer written.</param>
+    /// <param name="domain">Extent of each loop axis, in any order.</param>
     /// <param name="reduced">Per domain axis, whether it is reduced (null: none).</param>
+    /// <param name="outMap">The output address of each domain point (stride 0 on reduced axes).</param>
+    /// <param name="outDynamic">Data-dependent output address terms (scatter_add); empty otherwise.</param>
+    /// <param name="body">The value computed at each point, its loads' maps over the same domain.</param>
+    /// <param name="mode">Store or accumulate into the output.</param>
+    /// <param name="reduceOp">The reduction over the reduced axes, or null for a map kernel.</param>
+    /// <param name="label">The graph nodes the kernel computes, for comments in printed code.</param>
     public static LoopKernel Create(int output, int[] domain, bool[]? reduced, IndexMap outMap, DynamicIndex[] outDynamic,
         ScalarExpr body, WriteMode mode = WriteMode.Store, OpCode? reduceOp = null, string label = "")
     {

@@ -2,6 +2,10 @@ using System.Text;
 
 namespace Tracer.Compiler.Lowering;
 
+/// <summary>
+/// What a buffer of a <see cref="KernelProgram"/> holds, which decides who allocates it and whether kernels may write
+/// it.
+/// </summary>
 public enum BufferKind
 {
     /// <summary>A graph input, passed in by the caller; never written.</summary>
@@ -23,6 +27,7 @@ public enum BufferKind
 /// </summary>
 public sealed record BufferInfo(int Id, BufferKind Kind, DType DType, int Length, int Index = -1, Array? Data = null)
 {
+    /// <summary>The buffer in one line, e.g. <c>b3: f32[1024] temp</c>.</summary>
     public override string ToString()
     {
         string what = Kind switch
@@ -42,8 +47,15 @@ public sealed record BufferInfo(int Id, BufferKind Kind, DType DType, int Length
 /// </summary>
 public sealed class KernelProgram(BufferInfo[] buffers, Kernel[] kernels, int[] inputs, int[] outputs, TensorType[] outputTypes)
 {
+    /// <summary>
+    /// Every buffer of the program, indexed by buffer id (kernels and maps refer to buffers by that id).
+    /// </summary>
     public IReadOnlyList<BufferInfo> Buffers { get; } = buffers;
 
+    /// <summary>
+    /// The kernels in execution order; each writes one buffer and reads only buffers written before it (or inputs and
+    /// constants).
+    /// </summary>
     public IReadOnlyList<Kernel> Kernels { get; } = kernels;
 
     /// <summary>Buffer of each graph input, in order.</summary>
@@ -52,8 +64,14 @@ public sealed class KernelProgram(BufferInfo[] buffers, Kernel[] kernels, int[] 
     /// <summary>Buffer of each graph output, in order (distinct output buffers).</summary>
     public IReadOnlyList<int> Outputs { get; } = outputs;
 
+    /// <summary>
+    /// The shape and dtype of each graph output, in order (one per graph output, even when outputs share a buffer).
+    /// </summary>
     public IReadOnlyList<TensorType> OutputTypes { get; } = outputTypes;
 
+    /// <summary>
+    /// The buffers then the kernels, one per line, each kernel followed by the graph nodes it computes.
+    /// </summary>
     public override string ToString()
     {
         var sb = new StringBuilder("kernel program\n");

@@ -71,6 +71,18 @@ public enum WriteMode
 /// </summary>
 public sealed class LoopKernel : Kernel
 {
+    /// <summary>
+    /// A loop kernel exactly as given; code that builds kernels should use <see cref="KernelNormalizer.Create"/>, which
+    /// puts reduced axes last and coalesces axes.
+    /// </summary>
+    /// <param name="output">The buffer written.</param>
+    /// <param name="domain">Extent of each loop axis, outermost first; the last <paramref name="reducedAxes"/> are reduced.</param>
+    /// <param name="outMap">The output address of each domain point (stride 0 on reduced axes).</param>
+    /// <param name="outDynamic">Data-dependent output address terms (scatter_add); empty otherwise.</param>
+    /// <param name="body">The value computed at each point.</param>
+    /// <param name="mode">Store or accumulate into the output.</param>
+    /// <param name="reduceOp">The reduction (reduce_sum, reduce_max, reduce_min, reduce_prod), or null for a map.</param>
+    /// <param name="reducedAxes">How many trailing domain axes are reduced into a register.</param>
     public LoopKernel(int output, int[] domain, IndexMap outMap, DynamicIndex[] outDynamic, ScalarExpr body,
         WriteMode mode = WriteMode.Store, OpCode? reduceOp = null, int reducedAxes = 0)
     {
@@ -84,19 +96,29 @@ public sealed class LoopKernel : Kernel
         ReducedAxes = reducedAxes;
     }
 
+    /// <summary>The buffer this kernel writes (the same as <see cref="Output"/>).</summary>
     public int OutputBuffer { get; }
 
+    /// <inheritdoc/>
     public override int Output => OutputBuffer;
 
     /// <summary>Extent of each loop axis, outermost first.</summary>
     public int[] Domain { get; }
 
+    /// <summary>Where each domain point writes: an affine map over the domain, stride 0 on reduced axes.</summary>
     public IndexMap OutMap { get; }
 
+    /// <summary>Data-dependent terms added to the output address (scatter_add); empty for every other kernel.</summary>
     public DynamicIndex[] OutDynamic { get; }
 
+    /// <summary>
+    /// The value computed at each domain point (fused elementwise operations over loads); its dtype is the output's.
+    /// </summary>
     public ScalarExpr Body { get; }
 
+    /// <summary>
+    /// Whether each point stores its value or combines it into the output (see <see cref="WriteMode"/>).
+    /// </summary>
     public WriteMode Mode { get; }
 
     /// <summary>reduce_sum, reduce_max, reduce_min or reduce_prod; null for a map kernel.</summary>
@@ -105,6 +127,9 @@ public sealed class LoopKernel : Kernel
     /// <summary>How many trailing domain axes are reduced.</summary>
     public int ReducedAxes { get; }
 
+    /// <summary>
+    /// How many leading domain axes are kept (not reduced): each point of them writes one output element.
+    /// </summary>
     public int KeptAxes => Domain.Length - ReducedAxes;
 
     /// <summary>A reduction whose accumulator lives in a register across the trailing reduced axes.</summary>
@@ -117,6 +142,7 @@ public sealed class LoopKernel : Kernel
     /// </summary>
     public bool HasWriteConflicts => Mode == WriteMode.Accumulate;
 
+    /// <summary>The dtype of the value written (the body's dtype).</summary>
     public DType DType => Body.DType;
 
     /// <summary>A storing kernel whose kept axes map one to one onto the whole buffer.</summary>
@@ -124,6 +150,9 @@ public sealed class LoopKernel : Kernel
         Mode == WriteMode.Store && OutDynamic.Length == 0
         && CoversContiguously(OutMap.Offset, Domain.AsSpan(0, KeptAxes), OutMap.Strides.AsSpan(0, KeptAxes), length);
 
+    /// <summary>
+    /// Every buffer the body and the dynamic output terms load, plus the output itself when accumulating; sorted.
+    /// </summary>
     public override IEnumerable<int> Reads()
     {
         var set = new SortedSet<int>();
@@ -137,6 +166,11 @@ public sealed class LoopKernel : Kernel
     public double ReduceIdentity() =>
         Identity(ReduceOp ?? throw new InvalidOperationException("not a reduction kernel"), DType);
 
+    /// <summary>
+    /// The identity of <paramref name="reduceOp"/> in <paramref name="dtype"/>: 0 for sum, 1 for product, -inf/+inf for
+    /// max/min (int.MinValue/int.MaxValue for int32), the value an accumulating reduction's output is filled with first.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="reduceOp"/> is not a reduction.</exception>
     public static double Identity(OpCode reduceOp, DType dtype) => reduceOp switch
     {
         OpCode.ReduceSum => 0,
@@ -146,6 +180,10 @@ public sealed class LoopKernel : Kernel
         _ => throw new ArgumentException($"{reduceOp.Name()} is not a reduction"),
     };
 
+    /// <summary>
+    /// The kernel in one line: domain, reduction, output buffer and address map, write mode and body, e.g. <c>loop
+    /// [64] : b2[0+(1)] = add(b0[0+(1)], b1[0+(1)])</c>.
+    /// </summary>
     public override string ToString()
     {
         var sb = new StringBuilder();
@@ -162,6 +200,9 @@ public sealed class LoopKernel : Kernel
 /// <summary>A strided matrix operand or result: matrices at Offset + batch strides, elements at row/col strides.</summary>
 public sealed record MatrixRef(int Buffer, int Offset, int[] BatchStrides, int RowStride, int ColStride)
 {
+    /// <summary>
+    /// The operand as <c>b{buffer}[offset+batch(strides) row r col c]</c>, for printed kernel programs.
+    /// </summary>
     public override string ToString() =>
         $"b{Buffer}[{Offset}+batch({string.Join(",", BatchStrides)}) row {RowStride} col {ColStride}]";
 }
@@ -172,30 +213,43 @@ public sealed record MatrixRef(int Buffer, int Offset, int[] BatchStrides, int R
 /// </summary>
 public sealed class MatMulKernel(int[] batch, int m, int n, int k, MatrixRef a, MatrixRef b, MatrixRef c, DType dtype) : Kernel
 {
+    /// <summary>The broadcast batch shape the product runs over (empty for a single product).</summary>
     public int[] Batch { get; } = batch;
 
+    /// <summary>Rows of A and C.</summary>
     public int M { get; } = m;
 
+    /// <summary>Columns of B and C.</summary>
     public int N { get; } = n;
 
+    /// <summary>The contracted dimension: columns of A and rows of B (C is all zeros when it is 0).</summary>
     public int K { get; } = k;
 
+    /// <summary>
+    /// The left operand, M x K per batch element, as a strided view (a transpose is just swapped strides).
+    /// </summary>
     public MatrixRef A { get; } = a;
 
+    /// <summary>The right operand, K x N per batch element, as a strided view.</summary>
     public MatrixRef B { get; } = b;
 
+    /// <summary>The result, M x N per batch element; its buffer is the kernel's output.</summary>
     public MatrixRef C { get; } = c;
 
+    /// <summary>The dtype of A, B and C (float32 or float64).</summary>
     public DType DType { get; } = dtype;
 
+    /// <inheritdoc/>
     public override int Output => C.Buffer;
 
     /// <summary>Every product stores its whole C (zeros when K = 0), so a C view covering the buffer overwrites it.</summary>
     public override bool OverwritesOutput(int length) =>
         CoversContiguously(C.Offset, [.. Batch, M, N], [.. C.BatchStrides, C.RowStride, C.ColStride], length);
 
+    /// <summary>The buffers of A and B (once when both view the same buffer).</summary>
     public override IEnumerable<int> Reads() => A.Buffer == B.Buffer ? [A.Buffer] : [A.Buffer, B.Buffer];
 
+    /// <summary>The product in one line: batch, sizes and the three operand views.</summary>
     public override string ToString() =>
         $"matmul batch {Shape.Format(Batch)} m={M} n={N} k={K}: {C} = {A} @ {B}";
 
@@ -232,6 +286,10 @@ public sealed class MatMulKernel(int[] batch, int m, int n, int k, MatrixRef a, 
 /// </summary>
 public sealed class HostKernel(Node equation, int[] inputs, int output, (int Index, int Buffer)[]? results = null) : Kernel
 {
+    /// <summary>
+    /// The scan, while or switch equation this kernel runs; its sub-graphs are compiled separately
+    /// (<see cref="LoweredProgram.Bodies"/>).
+    /// </summary>
     public Node Equation { get; } = equation;
 
     /// <summary>
@@ -240,12 +298,16 @@ public sealed class HostKernel(Node equation, int[] inputs, int output, (int Ind
     /// </summary>
     public (int Index, int Buffer)[]? Results { get; } = results;
 
+    /// <summary>The buffers of the equation's inputs, in operand order, each whole and contiguous.</summary>
     public int[] Inputs { get; } = inputs;
 
+    /// <inheritdoc/>
     public override int Output => output;
 
+    /// <summary>The input buffers (<see cref="Inputs"/>).</summary>
     public override IEnumerable<int> Reads() => Inputs;
 
+    /// <summary>The equation in jaxpr style over buffer names, e.g. <c>b5 = scan[...](b1, b2)</c>.</summary>
     public override string ToString() =>
         $"b{Output} = {Equation.Op.Name()}{Equation.Attrs.Format(Equation.Op)}({string.Join(", ", Array.ConvertAll(Inputs, i => "b" + i))})";
 }
@@ -258,17 +320,25 @@ public sealed class HostKernel(Node equation, int[] inputs, int output, (int Ind
 /// </summary>
 public sealed class HostOpKernel(Node equation, int[] inputs, int output, (int Index, int Buffer)[]? results) : Kernel
 {
+    /// <summary>The linear-algebra equation this kernel runs (its op, attributes and result index).</summary>
     public Node Equation { get; } = equation;
 
     /// <summary>On the first kernel of a decomposition: (result index, buffer) of every live result; null on the others.</summary>
     public (int Index, int Buffer)[]? Results { get; } = results;
 
+    /// <summary>The buffers of the equation's operands, in order, each whole and contiguous.</summary>
     public int[] Inputs { get; } = inputs;
 
+    /// <inheritdoc/>
     public override int Output => output;
 
+    /// <summary>The operand buffers (<see cref="Inputs"/>).</summary>
     public override IEnumerable<int> Reads() => Inputs;
 
+    /// <summary>
+    /// The equation in jaxpr style over buffer names, plus the other results the first kernel of a decomposition
+    /// writes.
+    /// </summary>
     public override string ToString() =>
         $"b{Output} = {Equation.Op.Name()}{Equation.Attrs.Format(Equation.Op)}({string.Join(", ", Array.ConvertAll(Inputs, i => "b" + i))})"
         + (Results is { Length: > 1 } r ? $" also writing {string.Join(", ", Array.ConvertAll(r[1..], x => $"result {x.Index} to b{x.Buffer}"))}" : "");

@@ -3,6 +3,9 @@ namespace Tracer.Compiler.Lowering;
 /// <summary>Knobs of <see cref="Lowerer"/>.</summary>
 public sealed record LoweringOptions
 {
+    /// <summary>
+    /// The defaults: fuse up to 64 operations per expression, recompute shared values of up to 8 operations.
+    /// </summary>
     public static readonly LoweringOptions Default = new();
 
     /// <summary>
@@ -66,6 +69,13 @@ public sealed partial class Lowerer
         Array.Fill(outputBuffer, -1);
     }
 
+    /// <summary>
+    /// Lowers <paramref name="graph"/> as it is (custom calls replaced by their forward graphs, no other optimisation) to
+    /// buffers and kernels.
+    /// </summary>
+    /// <param name="graph">A closed graph (no values captured from an enclosing trace).</param>
+    /// <param name="options">Fusion limits; <see cref="LoweringOptions.Default"/> when null.</param>
+    /// <exception cref="InvalidOperationException">The graph still captures values; inline it into its parent first.</exception>
     public static KernelProgram Lower(Graph graph, LoweringOptions? options = null)
     {
         if (graph.Captures.Count > 0)

@@ -18,10 +18,17 @@ public sealed class MemoryPlan
     /// <summary>Per buffer, its slot, or -1 for inputs, outputs and constants.</summary>
     public IReadOnlyList<int> SlotOf { get; }
 
+    /// <summary>The dtype of each slot (all its occupants share it).</summary>
     public IReadOnlyList<DType> SlotTypes { get; }
 
+    /// <summary>The length of each slot in elements: the largest of its occupants.</summary>
     public IReadOnlyList<int> SlotLengths { get; }
 
+    /// <summary>
+    /// Plans the temporaries of <paramref name="program"/> from each buffer's first and last use in kernel order.
+    /// Greedy, in kernel order: a starting temporary takes a free slot of its dtype (the smallest that fits, else the
+    /// largest, which grows), and a new slot only when none is free.
+    /// </summary>
     public static MemoryPlan Create(KernelProgram program)
     {
         int n = program.Buffers.Count;

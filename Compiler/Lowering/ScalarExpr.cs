@@ -9,27 +9,37 @@ namespace Tracer.Compiler.Lowering;
 /// </summary>
 public sealed class IndexMap : IEquatable<IndexMap>
 {
+    /// <summary>The map <paramref name="offset"/> + Σ strides[d]·index[d]; the strides array is kept, not copied.</summary>
+    /// <param name="offset">The address of index (0, ..., 0).</param>
+    /// <param name="strides">One stride per axis, in elements; 0 broadcasts along that axis.</param>
     public IndexMap(int offset, int[] strides)
     {
         Offset = offset;
         Strides = strides;
     }
 
+    /// <summary>The element address of the origin (all indices 0).</summary>
     public int Offset { get; }
 
     /// <summary>One stride per axis of the space the map is defined over (a tensor's shape or a kernel's domain).</summary>
     public int[] Strides { get; }
 
+    /// <summary>The number of axes the map is defined over.</summary>
     public int Rank => Strides.Length;
 
     /// <summary>The row-major map of a contiguous tensor of <paramref name="shape"/>.</summary>
     public static IndexMap Contiguous(Shape shape) => new(0, shape.Strides());
 
+    /// <summary>
+    /// Same offset and the same strides in order (maps are compared by value, e.g. to merge identical loads).
+    /// </summary>
     public bool Equals(IndexMap? other) =>
         other is not null && Offset == other.Offset && Strides.AsSpan().SequenceEqual(other.Strides);
 
+    /// <inheritdoc cref="Equals(IndexMap?)"/>
     public override bool Equals(object? obj) => Equals(obj as IndexMap);
 
+    /// <summary>A hash of the offset and every stride, consistent with <see cref="Equals(IndexMap?)"/>.</summary>
     public override int GetHashCode()
     {
         var h = new HashCode();
@@ -38,6 +48,7 @@ public sealed class IndexMap : IEquatable<IndexMap>
         return h.ToHashCode();
     }
 
+    /// <c>offset+(s0,s1,...)</c>, as printed in kernel programs.
     public override string ToString()
     {
         var sb = new StringBuilder();
@@ -64,11 +75,15 @@ public sealed record DynamicIndex(int Stride, int Extent, ScalarExpr Index, stri
 /// </summary>
 public abstract class ScalarExpr(DType dtype)
 {
+    /// <summary>The dtype of the value the expression computes.</summary>
     public DType DType { get; } = dtype;
 
     /// <summary>Number of operations (loads with dynamic indices count their index expressions); the fusion budget.</summary>
     public abstract int Size { get; }
 
+    /// <summary>
+    /// The expression in prefix form, e.g. <c>mul(b0[0+(1)], 2:f32)</c>, as printed in kernel programs.
+    /// </summary>
     public override string ToString()
     {
         var sb = new StringBuilder();
@@ -82,8 +97,10 @@ public abstract class ScalarExpr(DType dtype)
 /// <summary>A scalar literal (broadcast everywhere).</summary>
 public sealed class ConstExpr(double value, DType dtype) : ScalarExpr(dtype)
 {
+    /// <summary>The literal's value, held as a double for every dtype (exact for float32, int32 and bool).</summary>
     public double Value { get; } = value;
 
+    /// <summary>0: a literal costs nothing against the fusion budget.</summary>
     public override int Size => 0;
 
     internal override void Print(StringBuilder sb) =>
@@ -95,15 +112,24 @@ public sealed class ConstExpr(double value, DType dtype) : ScalarExpr(dtype)
 /// </summary>
 public sealed class LoadExpr(int buffer, DType dtype, IndexMap map, DynamicIndex[] dynamic) : ScalarExpr(dtype)
 {
+    /// <summary>The id of the buffer read.</summary>
     public int Buffer { get; } = buffer;
 
+    /// <summary>The affine part of the address, over the kernel's domain.</summary>
     public IndexMap Map { get; } = map;
 
     /// <summary>Data-dependent address terms; empty for plain strided loads.</summary>
     public DynamicIndex[] Dynamic { get; } = dynamic;
 
+    /// <summary>
+    /// True for a plain strided load (no data-dependent terms): the only kind a vectorised loop can load
+    /// contiguously.
+    /// </summary>
     public bool IsStrided => Dynamic.Length == 0;
 
+    /// <summary>
+    /// The cost of the dynamic index expressions (one per term plus its index's size); a strided load is free.
+    /// </summary>
     public override int Size
     {
         get
@@ -134,6 +160,10 @@ public sealed class LoadExpr(int buffer, DType dtype, IndexMap map, DynamicIndex
 /// </summary>
 public sealed class OpExpr : ScalarExpr
 {
+    /// <summary>Applies <paramref name="op"/> to <paramref name="args"/>, giving a value of <paramref name="dtype"/>.</summary>
+    /// <param name="op">An elementwise primitive (unary, binary, compare, select or cast).</param>
+    /// <param name="dtype">The result dtype (bool for comparisons, the target for casts).</param>
+    /// <param name="args">The operands, in the primitive's order.</param>
     public OpExpr(OpCode op, DType dtype, params ScalarExpr[] args) : base(dtype)
     {
         Op = op;
@@ -143,10 +173,13 @@ public sealed class OpExpr : ScalarExpr
         Size = size;
     }
 
+    /// <summary>The elementwise primitive applied.</summary>
     public OpCode Op { get; }
 
+    /// <summary>The operands in the primitive's order (a select's are condition, on-true, on-false).</summary>
     public ScalarExpr[] Args { get; }
 
+    /// <summary>1 plus the size of every operand (a shared operand counts each time it appears).</summary>
     public override int Size { get; }
 
     internal override void Print(StringBuilder sb)

@@ -10,6 +10,10 @@ namespace Tracer.Compiler;
 /// </summary>
 public sealed class LoweredProgram
 {
+    /// <summary>Bundles a lowered graph; the pipeline builds these (see <see cref="Pipeline.Lower"/>).</summary>
+    /// <param name="graph">The optimised graph.</param>
+    /// <param name="kernels">Its kernel program, or null when the backend runs graphs (<see cref="IBackend.ConsumesKernels"/> false).</param>
+    /// <param name="bodies">Every control-flow sub-graph of the program, lowered, keyed by reference.</param>
     public LoweredProgram(Graph graph, KernelProgram? kernels, IReadOnlyDictionary<Graph, LoweredProgram> bodies)
     {
         Graph = graph;
@@ -20,6 +24,9 @@ public sealed class LoweredProgram
     /// <summary>The optimised graph the program was lowered from (the graph itself for graph-running backends).</summary>
     public Graph Graph { get; }
 
+    /// <summary>
+    /// The kernel program, or null for a backend that runs the graph itself (the reference interpreter).
+    /// </summary>
     public KernelProgram? Kernels { get; }
 
     /// <summary>Each control-flow sub-graph of the program (compared by reference), lowered.</summary>
@@ -31,6 +38,7 @@ public sealed class LoweredProgram
             ? body
             : throw new InvalidOperationException("lowering: a control-flow sub-graph was not lowered with its program");
 
+    /// <summary>The kernel program (or the graph), then each control-flow body indented below it.</summary>
     public override string ToString()
     {
         var sb = new StringBuilder();

@@ -44,6 +44,8 @@ internal static class BatchCases
         .. GradientCases.All.Select(FromGradient),
         .. Comparisons(),
         .. Integers(),
+        // more elementwise (ops-elem family)
+        .. SpecialCases.Batch,
 
         // float32
         Case("sin f32", OpCode.Sin, [F32(2, 3)], xs => Sin(xs[0])),

@@ -138,6 +138,8 @@ internal static class GradientCases
         new("matmul [1,2,3] @ [2,3,2]", OpCode.MatMul, [[1, 2, 3], [2, 3, 2]], xs => MatMul(xs[0], xs[1])),
 
         .. LinalgCases.All,
+        // more elementwise (ops-elem family)
+        .. SpecialCases.Gradient,
         .. SequenceCases.Gradients,   // ops-shape family: cumsum
     ];
 }

@@ -46,19 +46,51 @@ public sealed partial class Tensor
     /// <summary>The elementwise quotient with a weakly typed number, which takes the tensor's dtype.</summary>
     public static Tensor operator /(double a, Tensor b) => Ops.Binary(Compiler.OpCode.Div, a, b);
 
+    /// <summary>
+    /// The elementwise sum with a weakly typed int, which takes the tensor's dtype (so an i32 tensor stays i32, and
+    /// bool becomes i32).
+    /// </summary>
     public static Tensor operator +(Tensor a, int b) => Ops.Binary(Compiler.OpCode.Add, a, b);
 
+    /// <summary>
+    /// The elementwise difference with a weakly typed int, which takes the tensor's dtype (so an i32 tensor stays
+    /// i32, and bool becomes i32).
+    /// </summary>
     public static Tensor operator -(Tensor a, int b) => Ops.Binary(Compiler.OpCode.Sub, a, b);
 
+    /// <summary>
+    /// The elementwise product with a weakly typed int, which takes the tensor's dtype (so an i32 tensor stays i32,
+    /// and bool becomes i32).
+    /// </summary>
     public static Tensor operator *(Tensor a, int b) => Ops.Binary(Compiler.OpCode.Mul, a, b);
 
+    /// <summary>
+    /// The elementwise quotient with a weakly typed int, which takes the tensor's dtype (so an i32 tensor stays i32,
+    /// and bool becomes i32) (for an i32 tensor, integer division truncating toward zero; write <c>x / 2.0</c> for a
+    /// float result).
+    /// </summary>
     public static Tensor operator /(Tensor a, int b) => Ops.Binary(Compiler.OpCode.Div, a, b);
 
+    /// <summary>
+    /// The elementwise sum with a weakly typed int on the left, which takes the tensor's dtype (bool becomes i32).
+    /// </summary>
     public static Tensor operator +(int a, Tensor b) => Ops.Binary(Compiler.OpCode.Add, a, b);
 
+    /// <summary>
+    /// The elementwise difference with a weakly typed int on the left, which takes the tensor's dtype (bool becomes
+    /// i32).
+    /// </summary>
     public static Tensor operator -(int a, Tensor b) => Ops.Binary(Compiler.OpCode.Sub, a, b);
 
+    /// <summary>
+    /// The elementwise product with a weakly typed int on the left, which takes the tensor's dtype (bool becomes
+    /// i32).
+    /// </summary>
     public static Tensor operator *(int a, Tensor b) => Ops.Binary(Compiler.OpCode.Mul, a, b);
 
+    /// <summary>
+    /// The elementwise quotient with a weakly typed int on the left, which takes the tensor's dtype (bool becomes
+    /// i32) (for an i32 tensor, integer division truncating toward zero; write <c>x / 2.0</c> for a float result).
+    /// </summary>
     public static Tensor operator /(int a, Tensor b) => Ops.Binary(Compiler.OpCode.Div, a, b);
 }

@@ -45,8 +45,16 @@ public sealed partial class Tensor : IDisposable
 
     internal TensorType Type { get; }
 
+    /// <summary>
+    /// The dimensions, outermost first (row-major); empty for a scalar. Known for symbolic tensors too: shapes are
+    /// static.
+    /// </summary>
     public Shape Shape => Type.Shape;
 
+    /// <summary>
+    /// The element type: <see cref="DType.Float32"/>, <see cref="DType.Float64"/>, <see cref="DType.Int32"/> or
+    /// <see cref="DType.Bool"/>.
+    /// </summary>
     public DType DType => Type.DType;
 
     /// <summary>Where the data lives (<see cref="Device.Cpu"/> unless moved with <see cref="To"/>).</summary>
@@ -93,10 +101,22 @@ public sealed partial class Tensor : IDisposable
     /// <summary>Copies <paramref name="values"/> into a new tensor of <paramref name="shape"/> (1-D when omitted).</summary>
     public static Tensor FromArray(float[] values, params int[] shape) => Create(values, shape);
 
+    /// <summary>
+    /// Copies <paramref name="values"/> into a new f64 tensor of <paramref name="shape"/> (1-D when omitted); the
+    /// number of values must equal the product of the dimensions (<see cref="ArgumentException"/> otherwise).
+    /// </summary>
     public static Tensor FromArray(double[] values, params int[] shape) => Create(values, shape);
 
+    /// <summary>
+    /// Copies <paramref name="values"/> into a new i32 tensor of <paramref name="shape"/> (1-D when omitted), e.g.
+    /// class labels or gather indices.
+    /// </summary>
     public static Tensor FromArray(int[] values, params int[] shape) => Create(values, shape);
 
+    /// <summary>
+    /// Copies <paramref name="values"/> into a new bool tensor of <paramref name="shape"/> (1-D when omitted), e.g. a
+    /// mask for <see cref="Ops.Where(Tensor, Tensor, Tensor)"/>.
+    /// </summary>
     public static Tensor FromArray(bool[] values, params int[] shape) => Create(values, shape);
 
     private static Tensor Create(Array values, int[] shape)
@@ -112,18 +132,38 @@ public sealed partial class Tensor : IDisposable
         return new Tensor((Array)values.Clone(), s);
     }
 
+    /// <summary>A rank-0 f32 tensor holding <paramref name="value"/>.</summary>
     public static Tensor Scalar(float value) => new(new[] { value }, Shape.Scalar);
 
+    /// <summary>
+    /// A rank-0 f64 tensor holding <paramref name="value"/>. (A bare C# number in an operation is weakly typed
+    /// instead; a Scalar tensor has a fixed dtype that promotes.)
+    /// </summary>
     public static Tensor Scalar(double value) => new(new[] { value }, Shape.Scalar);
 
+    /// <summary>A rank-0 i32 tensor holding <paramref name="value"/>.</summary>
     public static Tensor Scalar(int value) => new(new[] { value }, Shape.Scalar);
 
+    /// <summary>A rank-0 bool tensor holding <paramref name="value"/>.</summary>
     public static Tensor Scalar(bool value) => new(new[] { value }, Shape.Scalar);
 
+    /// <summary>
+    /// A new tensor of <paramref name="shape"/> and <paramref name="dtype"/> filled with 0 (false for bool); no shape
+    /// gives a scalar.
+    /// </summary>
     public static Tensor Zeros(DType dtype, params int[] shape) => Full(dtype, 0, shape);
 
+    /// <summary>
+    /// A new tensor of <paramref name="shape"/> and <paramref name="dtype"/> filled with 1 (true for bool); no shape
+    /// gives a scalar.
+    /// </summary>
     public static Tensor Ones(DType dtype, params int[] shape) => Full(dtype, 1, shape);
 
+    /// <summary>
+    /// A new tensor of <paramref name="shape"/> and <paramref name="dtype"/> with every element
+    /// <paramref name="value"/>, converted to the dtype (truncated for i32, non-zero for bool); no shape gives a
+    /// scalar.
+    /// </summary>
     public static Tensor Full(DType dtype, double value, params int[] shape)
     {
         var s = new Shape(shape);
@@ -163,6 +203,11 @@ public sealed partial class Tensor : IDisposable
         _ => throw new InvalidOperationException(),
     };
 
+    /// <summary>
+    /// The values as double (converted from other dtypes; bool as 0 or 1), row-major, in a new array the caller owns.
+    /// Throws <see cref="InvalidOperationException"/> for a symbolic tensor (inside a trace its values are not known
+    /// yet) and <see cref="ObjectDisposedException"/> after <see cref="Dispose"/>.
+    /// </summary>
     public double[] ToDoubleArray() => Data switch
     {
         float[] f => Array.ConvertAll(f, v => (double)v),
@@ -172,6 +217,11 @@ public sealed partial class Tensor : IDisposable
         _ => throw new InvalidOperationException(),
     };
 
+    /// <summary>
+    /// The values as int (floats truncated toward zero; bool as 0 or 1), row-major, in a new array the caller owns.
+    /// Throws <see cref="InvalidOperationException"/> for a symbolic tensor (inside a trace its values are not known
+    /// yet) and <see cref="ObjectDisposedException"/> after <see cref="Dispose"/>.
+    /// </summary>
     public int[] ToInt32Array() => Data switch
     {
         float[] f => Array.ConvertAll(f, v => (int)v),
@@ -181,6 +231,11 @@ public sealed partial class Tensor : IDisposable
         _ => throw new InvalidOperationException(),
     };
 
+    /// <summary>
+    /// The values as bool (non-zero is true), row-major, in a new array the caller owns. Throws
+    /// <see cref="InvalidOperationException"/> for a symbolic tensor (inside a trace its values are not known yet) and
+    /// <see cref="ObjectDisposedException"/> after <see cref="Dispose"/>.
+    /// </summary>
     public bool[] ToBoolArray() => Data switch
     {
         float[] f => Array.ConvertAll(f, v => v != 0),
@@ -224,6 +279,11 @@ public sealed partial class Tensor : IDisposable
             "Ops such as Where for data-dependent choices. See docs/sharp-bits.md.");
     }
 
+    /// <summary>
+    /// The type and values, e.g. <c>f32[2,2] [[1, 2], [3, 4]]</c> (with <c>@device</c> off the CPU); a symbolic
+    /// tensor prints its type and the trace node it stands for, a disposed one <c>&lt;disposed&gt;</c>. Never throws,
+    /// so it is safe in a debugger.
+    /// </summary>
     public override string ToString() =>
         node is not null ? $"{Type} <traced {node.Name}>" : disposed ? $"{Type} <disposed>" : $"{Type}{DeviceSuffix()} {TensorFormat.Format(Data, Shape)}";
 

@@ -20,6 +20,7 @@ public sealed class Lowered
         Times = program.Times;
     }
 
+    /// <summary>The transformed function's name as used in cache events, e.g. <c>Lower(Loss)</c>.</summary>
     public string Function { get; }
 
     /// <summary>The device the arguments live on, which picked the backend.</summary>
@@ -40,6 +41,9 @@ public sealed class Lowered
     /// <summary>trace, transform, optimise, lower and codegen.</summary>
     public IReadOnlyList<StageTime> Times { get; }
 
+    /// <summary>
+    /// Every stage under a <c>=== stage</c> heading: traced graph, optimised graph, kernels, generated code, times.
+    /// </summary>
     public override string ToString() =>
         $"=== {Function} on {Device}\n=== traced\n{Traced}\n=== optimised\n{Optimised}\n=== kernels\n{Kernels}\n=== code\n{Code}\n" +
         $"=== times\n{string.Join(", ", Times)}\n";
@@ -51,12 +55,22 @@ public static partial class Jit
     public static Lowered Lower<T, R>(Func<T, R> f, T x) =>
         Lowering(Stage<ValueTuple<T>, R>("Lower", f, a => f(a.Item1), CompileStage<ValueTuple<T>>.Instance), new ValueTuple<T>(x));
 
+    /// <summary>
+    /// Every compile stage of <paramref name="f"/> for arguments <paramref name="x"/> and <paramref name="a"/>;
+    /// compiles but neither caches nor runs.
+    /// </summary>
     public static Lowered Lower<T, A, R>(Func<T, A, R> f, T x, A a) =>
         Lowering(Stage<(T, A), R>("Lower", f, v => f(v.Item1, v.Item2), CompileStage<(T, A)>.Instance), (x, a));
 
+    /// <summary>
+    /// Every compile stage of <paramref name="f"/> for three arguments; compiles but neither caches nor runs.
+    /// </summary>
     public static Lowered Lower<T, A, B, R>(Func<T, A, B, R> f, T x, A a, B b) =>
         Lowering(Stage<(T, A, B), R>("Lower", f, v => f(v.Item1, v.Item2, v.Item3), CompileStage<(T, A, B)>.Instance), (x, a, b));
 
+    /// <summary>
+    /// Every compile stage of <paramref name="f"/> for four arguments; compiles but neither caches nor runs.
+    /// </summary>
     public static Lowered Lower<T, A, B, C, R>(Func<T, A, B, C, R> f, T x, A a, B b, C c) =>
         Lowering(Stage<(T, A, B, C), R>("Lower", f, v => f(v.Item1, v.Item2, v.Item3, v.Item4), CompileStage<(T, A, B, C)>.Instance), (x, a, b, c));
 

@@ -144,6 +144,12 @@ public static partial class Jit
         return (x, a) => Rebuild(s.Call((x, a)));
     }
 
+    /// <summary>
+    /// Three arguments with one axis each (null: the argument is shared by every example, like JAX's None); at least
+    /// one must be mapped, and every mapped leaf must have the same size along its axis. Results are stacked along
+    /// <paramref name="outAxis"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="inAxes"/> does not have three entries, an axis is out of range, or no argument is mapped.</exception>
     public static Func<T, A, B, R> Vmap<T, A, B, R>(Func<T, A, B, R> f, int?[] inAxes, int outAxis = 0)
     {
         CheckAxes(inAxes, 3);

@@ -9,9 +9,13 @@ namespace Tracer;
 public sealed record CacheMiss(string Function, string Signature, string Explanation);
 
 /// <summary>One finished compile: which function, for which signature, and how long each pipeline stage took.</summary>
+/// <param name="Function">The transformed function, e.g. <c>Compile(Predict)</c>.</param>
+/// <param name="Signature">The argument signature it was compiled for (shapes and dtypes of every argument).</param>
+/// <param name="Device">The device the code was generated for (that of the arguments).</param>
 /// <param name="Times">trace, transform, optimise, lower and codegen, in order.</param>
 public sealed record CompileEvent(string Function, string Signature, Device Device, IReadOnlyList<StageTime> Times)
 {
+    /// <summary>The compile's total time: the sum of its stage times.</summary>
     public TimeSpan Total
     {
         get
@@ -22,6 +26,7 @@ public sealed record CompileEvent(string Function, string Signature, Device Devi
         }
     }
 
+    /// <c>Function(signature) on device: stage times</c>, one line, for logs.
     public override string ToString() => $"{Function}{Signature} on {Device}: {string.Join(", ", Times)}";
 }
 
@@ -54,8 +59,16 @@ public sealed class JitCache
         set => table.Capacity = value;
     }
 
+    /// <summary>
+    /// Calls of transformed functions that found compiled code for their signature, since start-up or the last
+    /// <see cref="Clear"/>.
+    /// </summary>
     public long Hits => Interlocked.Read(ref hits);
 
+    /// <summary>
+    /// Calls that had to trace and compile (a first call or a new signature), since start-up or the last
+    /// <see cref="Clear"/>; each raised <see cref="Miss"/>.
+    /// </summary>
     public long Misses => Interlocked.Read(ref misses);
 
     /// <summary>Raised on every miss (first call or retrace), on the calling thread, before tracing starts.</summary>

@@ -122,6 +122,27 @@ internal sealed partial class OnnxGraphWriter
             case OpCode.Gather or OpCode.ScatterAdd: TakeAlongLastAxis(eq, args, output); break;
             case OpCode.MatMul: Node("MatMul", args, output); break;
             case OpCode.Scan or OpCode.While or OpCode.Switch: ControlFlow(eq, args); break;
+            // more elementwise (ops-elem family); atan2, lgamma and polygamma have no ONNX operator (default case)
+            case OpCode.Asin: Node("Asin", args, output); break;
+            case OpCode.Acos: Node("Acos", args, output); break;
+            case OpCode.Atan: Node("Atan", args, output); break;
+            case OpCode.Sinh: Node("Sinh", args, output); break;
+            case OpCode.Cosh: Node("Cosh", args, output); break;
+            case OpCode.Asinh: Node("Asinh", args, output); break;
+            case OpCode.Acosh: Node("Acosh", args, output); break;
+            case OpCode.Atanh: Node("Atanh", args, output); break;
+            case OpCode.Erf: Node("Erf", args, output); break;
+            case OpCode.Erfc: Node("Sub", [Scalar(1, eq.DType), Node("Erf", args)], output); break;
+            case OpCode.Floor: Node("Floor", args, output); break;
+            case OpCode.Ceil: Node("Ceil", args, output); break;
+            case OpCode.Round: Node("Round", args, output); break;   // ONNX Round is half to even too
+            // trunc(x) = sign(x) floor(|x|)
+            case OpCode.Trunc: Node("Mul", [Node("Sign", args), Node("Floor", [Node("Abs", args)])], output); break;
+            // ONNX Mod with fmod = 0 is floored (the sign of the divisor) for integers only; floats spell it out.
+            case OpCode.Mod when eq.DType == DType.Int32: Node("Mod", args, output); break;
+            case OpCode.Mod:
+                Node("Sub", [args[0], Node("Mul", [Node("Floor", [Node("Div", args)]), args[1]])], output);
+                break;
             // ops-shape family: ONNX CumSum takes its axis as a scalar input; argsort is TopK over the whole axis,
             // whose ties go to the lower index (the stable order), with its int64 indices cast to i32.
             case OpCode.CumSum:

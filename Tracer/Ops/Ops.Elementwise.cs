@@ -13,30 +13,90 @@ public static partial class Ops
 {
     // ---- unary primitives ---------------------------------------------------------------------------------
 
+    /// <summary>
+    /// -x elementwise; same shape and dtype as <paramref name="x"/>. Float or i32 (wrapping: -int.MinValue is
+    /// int.MinValue). The same as the unary <c>-</c> operator.
+    /// </summary>
     public static Tensor Neg(Tensor x) => Unary(OpCode.Neg, x);
 
+    /// <summary>
+    /// |x| elementwise; same shape and dtype as <paramref name="x"/>. Float or i32 (wrapping: |int.MinValue| is
+    /// int.MinValue). Its derivative is sign(x), so 0 at x = 0.
+    /// </summary>
     public static Tensor Abs(Tensor x) => Unary(OpCode.Abs, x);
 
+    /// <summary>
+    /// The sign of x elementwise (-1, 0 or 1); same shape and dtype as <paramref name="x"/>. Float or i32; for
+    /// floats -0 stays -0 and NaN stays NaN. Piecewise constant: its gradient is zero.
+    /// </summary>
     public static Tensor Sign(Tensor x) => Unary(OpCode.Sign, x);
 
+    /// <summary>
+    /// e^x elementwise; same shape and dtype as <paramref name="x"/>. Float tensors only (f32 or f64); an i32 or bool
+    /// tensor is an <see cref="ArgumentException"/>: <c>Cast(x, DType.Float32)</c> first. Overflows to +inf (f32
+    /// above about 88.7).
+    /// </summary>
     public static Tensor Exp(Tensor x) => Unary(OpCode.Exp, x);
 
+    /// <summary>
+    /// The natural logarithm elementwise; same shape and dtype as <paramref name="x"/>. Float tensors only (f32 or
+    /// f64); an i32 or bool tensor is an <see cref="ArgumentException"/>: <c>Cast(x, DType.Float32)</c> first. log(0)
+    /// = -inf and negative x gives NaN, as IEEE says; Log1p is accurate near x = 0.
+    /// </summary>
     public static Tensor Log(Tensor x) => Unary(OpCode.Log, x);
 
+    /// <summary>
+    /// log(1 + x) elementwise, accurate for tiny x, where <c>Log(1 + x)</c> would round 1 + x to 1; same shape and
+    /// dtype as <paramref name="x"/>. Float tensors only (f32 or f64); an i32 or bool tensor is an
+    /// <see cref="ArgumentException"/>: <c>Cast(x, DType.Float32)</c> first.
+    /// </summary>
     public static Tensor Log1p(Tensor x) => Unary(OpCode.Log1p, x);
 
+    /// <summary>
+    /// exp(x) - 1 elementwise, accurate for tiny x, where <c>Exp(x) - 1</c> would cancel; same shape and dtype as
+    /// <paramref name="x"/>. Float tensors only (f32 or f64); an i32 or bool tensor is an
+    /// <see cref="ArgumentException"/>: <c>Cast(x, DType.Float32)</c> first.
+    /// </summary>
     public static Tensor Expm1(Tensor x) => Unary(OpCode.Expm1, x);
 
+    /// <summary>
+    /// The square root elementwise; same shape and dtype as <paramref name="x"/>. Float tensors only (f32 or f64); an
+    /// i32 or bool tensor is an <see cref="ArgumentException"/>: <c>Cast(x, DType.Float32)</c> first. Negative x
+    /// gives NaN; the derivative 1 / (2 sqrt(x)) is +inf at 0.
+    /// </summary>
     public static Tensor Sqrt(Tensor x) => Unary(OpCode.Sqrt, x);
 
+    /// <summary>
+    /// 1 / sqrt(x) elementwise as one primitive (normalisation layers use it); same shape and dtype as
+    /// <paramref name="x"/>. Float tensors only (f32 or f64); an i32 or bool tensor is an
+    /// <see cref="ArgumentException"/>: <c>Cast(x, DType.Float32)</c> first. +inf at 0, NaN below.
+    /// </summary>
     public static Tensor Rsqrt(Tensor x) => Unary(OpCode.Rsqrt, x);
 
+    /// <summary>
+    /// The sine (radians) elementwise; same shape and dtype as <paramref name="x"/>. Float tensors only (f32 or f64);
+    /// an i32 or bool tensor is an <see cref="ArgumentException"/>: <c>Cast(x, DType.Float32)</c> first.
+    /// </summary>
     public static Tensor Sin(Tensor x) => Unary(OpCode.Sin, x);
 
+    /// <summary>
+    /// The cosine (radians) elementwise; same shape and dtype as <paramref name="x"/>. Float tensors only (f32 or
+    /// f64); an i32 or bool tensor is an <see cref="ArgumentException"/>: <c>Cast(x, DType.Float32)</c> first.
+    /// </summary>
     public static Tensor Cos(Tensor x) => Unary(OpCode.Cos, x);
 
+    /// <summary>
+    /// The tangent (radians) elementwise; same shape and dtype as <paramref name="x"/>. Float tensors only (f32 or
+    /// f64); an i32 or bool tensor is an <see cref="ArgumentException"/>: <c>Cast(x, DType.Float32)</c> first. Its
+    /// derivative 1 + tan² reuses the output.
+    /// </summary>
     public static Tensor Tan(Tensor x) => Unary(OpCode.Tan, x);
 
+    /// <summary>
+    /// The hyperbolic tangent elementwise, in [-1, 1]; same shape and dtype as <paramref name="x"/>. Float tensors
+    /// only (f32 or f64); an i32 or bool tensor is an <see cref="ArgumentException"/>: <c>Cast(x, DType.Float32)</c>
+    /// first. Its derivative 1 - tanh² reuses the output.
+    /// </summary>
     public static Tensor Tanh(Tensor x) => Unary(OpCode.Tanh, x);
 
     /// <summary>The logistic function 1 / (1 + exp(-x)).</summary>
@@ -44,6 +104,7 @@ public static partial class Ops
 
     // ---- unary composites ---------------------------------------------------------------------------------
 
+    /// <summary>x · x elementwise (a composite of Multiply, so its gradient is 2x); float or i32.</summary>
     public static Tensor Square(Tensor x) => x * x;
 
     /// <summary>
@@ -55,6 +116,12 @@ public static partial class Ops
     /// <summary>log(1 + exp(x)), computed as max(x, 0) + log1p(exp(-|x|)) so that it never overflows.</summary>
     public static Tensor Softplus(Tensor x) => Maximum(x, 0.0) + Log1p(Exp(-Abs(x)));
 
+    /// <summary>
+    /// Each element of <paramref name="x"/> limited to [<paramref name="lo"/>, <paramref name="hi"/>]: Minimum(Maximum(x, lo), hi), so
+    /// the bounds are weakly typed (they take x's float dtype) and the gradient is 1 inside the range, 0 outside and 1/2 at
+    /// a bound (the tie rule of Maximum and Minimum). NaN stays NaN.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="lo"/> is greater than <paramref name="hi"/>.</exception>
     public static Tensor Clamp(Tensor x, double lo, double hi)
     {
         if (lo > hi) throw new ArgumentException($"Clamp: lo ({lo}) must not exceed hi ({hi})");
@@ -70,100 +137,269 @@ public static partial class Ops
 
     // ---- binary primitives --------------------------------------------------------------------------------
 
+    /// <summary>
+    /// a + b elementwise with NumPy broadcasting: the result has the broadcast shape of <paramref name="a"/> and
+    /// <paramref name="b"/>, and tensors of different dtypes promote to the wider (bool &lt; i32 &lt; f32 &lt; f64).
+    /// Float or i32 (wrapping). The same as the <c>+</c> operator.
+    /// </summary>
     public static Tensor Add(Tensor a, Tensor b) => Binary(OpCode.Add, a, b);
 
+    /// <summary>
+    /// a - b elementwise with NumPy broadcasting: the result has the broadcast shape of <paramref name="a"/> and
+    /// <paramref name="b"/>, and tensors of different dtypes promote to the wider (bool &lt; i32 &lt; f32 &lt; f64).
+    /// Float or i32 (wrapping). The same as the <c>-</c> operator.
+    /// </summary>
     public static Tensor Subtract(Tensor a, Tensor b) => Binary(OpCode.Sub, a, b);
 
+    /// <summary>
+    /// a · b elementwise with NumPy broadcasting: the result has the broadcast shape of <paramref name="a"/> and
+    /// <paramref name="b"/>, and tensors of different dtypes promote to the wider (bool &lt; i32 &lt; f32 &lt; f64).
+    /// Float or i32 (wrapping). The same as the <c>*</c> operator.
+    /// </summary>
     public static Tensor Multiply(Tensor a, Tensor b) => Binary(OpCode.Mul, a, b);
 
+    /// <summary>
+    /// a / b elementwise with NumPy broadcasting: the result has the broadcast shape of <paramref name="a"/> and
+    /// <paramref name="b"/>, and tensors of different dtypes promote to the wider (bool &lt; i32 &lt; f32 &lt; f64).
+    /// Floats follow IEEE (x/0 is ±inf, 0/0 NaN); i32 truncates toward zero, with XLA's results where C# would throw:
+    /// x / 0 = -1 and int.MinValue / -1 = int.MinValue. The same as the <c>/</c> operator.
+    /// </summary>
     public static Tensor Divide(Tensor a, Tensor b) => Binary(OpCode.Div, a, b);
 
+    /// <summary>
+    /// a^b elementwise with NumPy broadcasting and dtype promotion; float only (an i32 result is an
+    /// <see cref="ArgumentException"/>). A negative base with a non-integer exponent gives NaN. Gradients follow JAX:
+    /// d/da is 0 where b = 0 and d/db is 0 where a = 0, instead of NaN.
+    /// </summary>
     public static Tensor Pow(Tensor a, Tensor b) => Binary(OpCode.Pow, a, b);
 
+    /// <summary>
+    /// a^b with a weakly typed exponent (it takes <paramref name="a"/>'s float dtype; an i32 <paramref name="a"/>
+    /// makes the result f32), e.g. <c>Pow(x, 2.5)</c>. Differentiable in <paramref name="a"/>.
+    /// </summary>
     public static Tensor Pow(Tensor a, double b) => Binary(OpCode.Pow, a, b);
 
+    /// <summary>
+    /// a^b with a weakly typed base (it takes <paramref name="b"/>'s float dtype), e.g. <c>Pow(2.0, x)</c>.
+    /// Differentiable in <paramref name="b"/> (log(a) · a^b).
+    /// </summary>
     public static Tensor Pow(double a, Tensor b) => Binary(OpCode.Pow, a, b);
 
+    /// <summary>
+    /// The larger of a and b elementwise, with broadcasting and dtype promotion; float or i32. NaN propagates and +0
+    /// beats -0 (Math.Max). The gradient follows the larger operand; on a tie each gets half (JAX's rule), so
+    /// Maximum(x, x) still has gradient 1.
+    /// </summary>
     public static Tensor Maximum(Tensor a, Tensor b) => Binary(OpCode.Max, a, b);
 
+    /// <summary>
+    /// Maximum with a weakly typed scalar (it takes <paramref name="a"/>'s float dtype; next to i32 the result is
+    /// f32), e.g. <c>Maximum(x, 0.0)</c>.
+    /// </summary>
     public static Tensor Maximum(Tensor a, double b) => Binary(OpCode.Max, a, b);
 
+    /// <summary>Maximum with a weakly typed scalar on the left (it takes <paramref name="b"/>'s float dtype).</summary>
     public static Tensor Maximum(double a, Tensor b) => Binary(OpCode.Max, a, b);
 
+    /// <summary>
+    /// Maximum with a weakly typed int (it takes <paramref name="a"/>'s dtype, so an i32 tensor stays i32).
+    /// </summary>
     public static Tensor Maximum(Tensor a, int b) => Binary(OpCode.Max, a, b);
 
+    /// <summary>Maximum with a weakly typed int on the left (it takes <paramref name="b"/>'s dtype).</summary>
     public static Tensor Maximum(int a, Tensor b) => Binary(OpCode.Max, a, b);
 
+    /// <summary>
+    /// The smaller of a and b elementwise, with broadcasting and dtype promotion; float or i32. NaN propagates and -0
+    /// beats +0 (Math.Min). The gradient follows the smaller operand; on a tie each gets half.
+    /// </summary>
     public static Tensor Minimum(Tensor a, Tensor b) => Binary(OpCode.Min, a, b);
 
+    /// <summary>
+    /// Minimum with a weakly typed scalar (it takes <paramref name="a"/>'s float dtype; next to i32 the result is
+    /// f32).
+    /// </summary>
     public static Tensor Minimum(Tensor a, double b) => Binary(OpCode.Min, a, b);
 
+    /// <summary>Minimum with a weakly typed scalar on the left (it takes <paramref name="b"/>'s float dtype).</summary>
     public static Tensor Minimum(double a, Tensor b) => Binary(OpCode.Min, a, b);
 
+    /// <summary>
+    /// Minimum with a weakly typed int (it takes <paramref name="a"/>'s dtype, so an i32 tensor stays i32).
+    /// </summary>
     public static Tensor Minimum(Tensor a, int b) => Binary(OpCode.Min, a, b);
 
+    /// <summary>Minimum with a weakly typed int on the left (it takes <paramref name="b"/>'s dtype).</summary>
     public static Tensor Minimum(int a, Tensor b) => Binary(OpCode.Min, a, b);
 
     // ---- comparisons and selection ------------------------------------------------------------------------
 
+    /// <summary>
+    /// a == b elementwise as a bool tensor of the broadcast shape; operands of different dtypes promote first; false
+    /// wherever either is NaN. No gradient (the result is bool); use it as the condition of
+    /// <see cref="Where(Tensor, Tensor, Tensor)"/>.
+    /// </summary>
     public static Tensor Equal(Tensor a, Tensor b) => Binary(OpCode.Eq, a, b);
 
+    /// <summary>
+    /// a == b against a weakly typed C# double (it takes <paramref name="a"/>'s float dtype; next to i32 or bool both
+    /// compare as f32).
+    /// </summary>
     public static Tensor Equal(Tensor a, double b) => Binary(OpCode.Eq, a, b);
 
+    /// <summary>
+    /// a == b with a weakly typed C# double on the left (it takes <paramref name="b"/>'s float dtype).
+    /// </summary>
     public static Tensor Equal(double a, Tensor b) => Binary(OpCode.Eq, a, b);
 
+    /// <summary>
+    /// a == b against a weakly typed C# int (it takes <paramref name="a"/>'s dtype, i32 next to bool).
+    /// </summary>
     public static Tensor Equal(Tensor a, int b) => Binary(OpCode.Eq, a, b);
 
+    /// <summary>
+    /// a == b with a weakly typed C# int on the left (it takes <paramref name="b"/>'s dtype, i32 next to bool).
+    /// </summary>
     public static Tensor Equal(int a, Tensor b) => Binary(OpCode.Eq, a, b);
 
+    /// <summary>
+    /// a != b elementwise as a bool tensor of the broadcast shape; operands of different dtypes promote first; NaN is
+    /// unequal to everything, so it is true wherever either is NaN. No gradient (the result is bool); use it as the
+    /// condition of <see cref="Where(Tensor, Tensor, Tensor)"/>.
+    /// </summary>
     public static Tensor NotEqual(Tensor a, Tensor b) => Binary(OpCode.Ne, a, b);
 
+    /// <summary>
+    /// a != b against a weakly typed C# double (it takes <paramref name="a"/>'s float dtype; next to i32 or bool both
+    /// compare as f32).
+    /// </summary>
     public static Tensor NotEqual(Tensor a, double b) => Binary(OpCode.Ne, a, b);
 
+    /// <summary>
+    /// a != b with a weakly typed C# double on the left (it takes <paramref name="b"/>'s float dtype).
+    /// </summary>
     public static Tensor NotEqual(double a, Tensor b) => Binary(OpCode.Ne, a, b);
 
+    /// <summary>
+    /// a != b against a weakly typed C# int (it takes <paramref name="a"/>'s dtype, i32 next to bool).
+    /// </summary>
     public static Tensor NotEqual(Tensor a, int b) => Binary(OpCode.Ne, a, b);
 
+    /// <summary>
+    /// a != b with a weakly typed C# int on the left (it takes <paramref name="b"/>'s dtype, i32 next to bool).
+    /// </summary>
     public static Tensor NotEqual(int a, Tensor b) => Binary(OpCode.Ne, a, b);
 
+    /// <summary>
+    /// a &lt; b elementwise as a bool tensor of the broadcast shape; operands of different dtypes promote first; false
+    /// wherever either is NaN. No gradient (the result is bool); use it as the condition of
+    /// <see cref="Where(Tensor, Tensor, Tensor)"/>.
+    /// </summary>
     public static Tensor Less(Tensor a, Tensor b) => Binary(OpCode.Lt, a, b);
 
+    /// <summary>
+    /// a &lt; b against a weakly typed C# double (it takes <paramref name="a"/>'s float dtype; next to i32 or bool
+    /// both compare as f32).
+    /// </summary>
     public static Tensor Less(Tensor a, double b) => Binary(OpCode.Lt, a, b);
 
+    /// <summary>
+    /// a &lt; b with a weakly typed C# double on the left (it takes <paramref name="b"/>'s float dtype).
+    /// </summary>
     public static Tensor Less(double a, Tensor b) => Binary(OpCode.Lt, a, b);
 
+    /// <summary>
+    /// a &lt; b against a weakly typed C# int (it takes <paramref name="a"/>'s dtype, i32 next to bool).
+    /// </summary>
     public static Tensor Less(Tensor a, int b) => Binary(OpCode.Lt, a, b);
 
+    /// <summary>
+    /// a &lt; b with a weakly typed C# int on the left (it takes <paramref name="b"/>'s dtype, i32 next to bool).
+    /// </summary>
     public static Tensor Less(int a, Tensor b) => Binary(OpCode.Lt, a, b);
 
+    /// <summary>
+    /// a ≤ b elementwise as a bool tensor of the broadcast shape; operands of different dtypes promote first; false
+    /// wherever either is NaN. No gradient (the result is bool); use it as the condition of
+    /// <see cref="Where(Tensor, Tensor, Tensor)"/>.
+    /// </summary>
     public static Tensor LessEqual(Tensor a, Tensor b) => Binary(OpCode.Le, a, b);
 
+    /// <summary>
+    /// a ≤ b against a weakly typed C# double (it takes <paramref name="a"/>'s float dtype; next to i32 or bool both
+    /// compare as f32).
+    /// </summary>
     public static Tensor LessEqual(Tensor a, double b) => Binary(OpCode.Le, a, b);
 
+    /// <summary>
+    /// a ≤ b with a weakly typed C# double on the left (it takes <paramref name="b"/>'s float dtype).
+    /// </summary>
     public static Tensor LessEqual(double a, Tensor b) => Binary(OpCode.Le, a, b);
 
+    /// <summary>
+    /// a ≤ b against a weakly typed C# int (it takes <paramref name="a"/>'s dtype, i32 next to bool).
+    /// </summary>
     public static Tensor LessEqual(Tensor a, int b) => Binary(OpCode.Le, a, b);
 
+    /// <summary>
+    /// a ≤ b with a weakly typed C# int on the left (it takes <paramref name="b"/>'s dtype, i32 next to bool).
+    /// </summary>
     public static Tensor LessEqual(int a, Tensor b) => Binary(OpCode.Le, a, b);
 
+    /// <summary>
+    /// a &gt; b elementwise as a bool tensor of the broadcast shape; operands of different dtypes promote first; false
+    /// wherever either is NaN. No gradient (the result is bool); use it as the condition of
+    /// <see cref="Where(Tensor, Tensor, Tensor)"/>.
+    /// </summary>
     public static Tensor Greater(Tensor a, Tensor b) => Binary(OpCode.Gt, a, b);
 
+    /// <summary>
+    /// a &gt; b against a weakly typed C# double (it takes <paramref name="a"/>'s float dtype; next to i32 or bool
+    /// both compare as f32).
+    /// </summary>
     public static Tensor Greater(Tensor a, double b) => Binary(OpCode.Gt, a, b);
 
+    /// <summary>
+    /// a &gt; b with a weakly typed C# double on the left (it takes <paramref name="b"/>'s float dtype).
+    /// </summary>
     public static Tensor Greater(double a, Tensor b) => Binary(OpCode.Gt, a, b);
 
+    /// <summary>
+    /// a &gt; b against a weakly typed C# int (it takes <paramref name="a"/>'s dtype, i32 next to bool).
+    /// </summary>
     public static Tensor Greater(Tensor a, int b) => Binary(OpCode.Gt, a, b);
 
+    /// <summary>
+    /// a &gt; b with a weakly typed C# int on the left (it takes <paramref name="b"/>'s dtype, i32 next to bool).
+    /// </summary>
     public static Tensor Greater(int a, Tensor b) => Binary(OpCode.Gt, a, b);
 
+    /// <summary>
+    /// a ≥ b elementwise as a bool tensor of the broadcast shape; operands of different dtypes promote first; false
+    /// wherever either is NaN. No gradient (the result is bool); use it as the condition of
+    /// <see cref="Where(Tensor, Tensor, Tensor)"/>.
+    /// </summary>
     public static Tensor GreaterEqual(Tensor a, Tensor b) => Binary(OpCode.Ge, a, b);
 
+    /// <summary>
+    /// a ≥ b against a weakly typed C# double (it takes <paramref name="a"/>'s float dtype; next to i32 or bool both
+    /// compare as f32).
+    /// </summary>
     public static Tensor GreaterEqual(Tensor a, double b) => Binary(OpCode.Ge, a, b);
 
+    /// <summary>
+    /// a ≥ b with a weakly typed C# double on the left (it takes <paramref name="b"/>'s float dtype).
+    /// </summary>
     public static Tensor GreaterEqual(double a, Tensor b) => Binary(OpCode.Ge, a, b);
 
+    /// <summary>
+    /// a ≥ b against a weakly typed C# int (it takes <paramref name="a"/>'s dtype, i32 next to bool).
+    /// </summary>
     public static Tensor GreaterEqual(Tensor a, int b) => Binary(OpCode.Ge, a, b);
 
+    /// <summary>
+    /// a ≥ b with a weakly typed C# int on the left (it takes <paramref name="b"/>'s dtype, i32 next to bool).
+    /// </summary>
     public static Tensor GreaterEqual(int a, Tensor b) => Binary(OpCode.Ge, a, b);
 
     /// <summary><paramref name="a"/> where <paramref name="condition"/> (bool) is true, else <paramref name="b"/>; broadcasting all three.</summary>
@@ -181,16 +417,25 @@ public static partial class Ops
         return Dispatch.Apply(OpCode.Select, Attrs.None, condition, a, b);
     }
 
+    /// <see cref="Where(Tensor, Tensor, Tensor)"/> with a weakly typed scalar for the false branch (it takes <paramref name="a"/>'s float dtype), e.g. <c>Where(mask, x, 0.0)</c>.
     public static Tensor Where(Tensor condition, Tensor a, double b) => Where(condition, a, Weak(b, NotNull(a, "Where", "a")));
 
+    /// <see cref="Where(Tensor, Tensor, Tensor)"/> with a weakly typed scalar for the true branch (it takes <paramref name="b"/>'s float dtype).
     public static Tensor Where(Tensor condition, double a, Tensor b) => Where(condition, Weak(a, NotNull(b, "Where", "b")), b);
 
+    /// <see cref="Where(Tensor, Tensor, Tensor)"/> with a weakly typed int for the false branch (it takes <paramref name="a"/>'s dtype).
     public static Tensor Where(Tensor condition, Tensor a, int b) => Where(condition, a, Weak(b, NotNull(a, "Where", "a")));
 
+    /// <see cref="Where(Tensor, Tensor, Tensor)"/> with a weakly typed int for the true branch (it takes <paramref name="b"/>'s dtype).
     public static Tensor Where(Tensor condition, int a, Tensor b) => Where(condition, Weak(a, NotNull(b, "Where", "b")), b);
 
     // ---- casts --------------------------------------------------------------------------------------------
 
+    /// <summary>
+    /// <paramref name="x"/> converted to <paramref name="dtype"/> (the same tensor when it already has it). Float to i32 truncates
+    /// toward zero, saturating at the int range (NaN gives 0); anything to bool is "non-zero"; f64 to f32 rounds to
+    /// nearest. Gradients flow between float dtypes only: a cast to or from i32 or bool has none.
+    /// </summary>
     public static Tensor Cast(Tensor x, DType dtype) =>
         NotNull(x, "Cast").DType == dtype ? x : Dispatch.Apply(OpCode.Cast, new Attrs { DType = dtype }, x);
 

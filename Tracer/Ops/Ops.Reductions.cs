@@ -89,8 +89,6 @@ public static partial class Ops
             throw new ArgumentException($"{op}: expects a float tensor, got {x.Type}; cast it with Cast(x, DType.Float32)");
     }
 
-    private static Tensor IsFinite(Tensor x) => Less(Abs(x), double.PositiveInfinity);
-
     private static Tensor Reduce(OpCode op, string name, Tensor x, int[]? axes, bool keepDims)
     {
         NotNull(x, name);

@@ -9,7 +9,7 @@ namespace Tracer.Training;
 /// </summary>
 /// <remarks>
 /// The update of a whole tree (every leaf, every slot, the step counter) is one traced function compiled with
-/// <see cref="Jit.Compile{T, A, B, C, R}"/>; it is compiled once per tree signature (structure, shapes, dtypes) and
+/// <see cref="Jit.Compile{T, A, B, C, R}(Func{T, A, B, C, R})"/>; it is compiled once per tree signature (structure, shapes, dtypes) and
 /// reused from the cache afterwards. Hyperparameters are constants of that graph, so an optimiser instance is
 /// immutable: build a new one to change the learning rate. <see cref="Update{T}"/> may also be called inside a
 /// traced function (for example a whole training step under <c>Jit.Compile</c>): it is traced through.
