@@ -42,6 +42,7 @@ public sealed class RuleTable : IRuleSet
         .. SwitchRule.Create(),
         // more elementwise (ops-elem family)
         .. SpecialRules.Create(),
+        .. BitwiseRules.Create(),   // bitwise and logical family (jitergo)
         // ops-shape family: cumsum, argsort
         .. SequenceRules.Create(),
     ]);

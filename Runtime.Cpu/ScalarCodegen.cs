@@ -127,6 +127,8 @@ internal static class ScalarCodegen
             OpCode.Ceil => Call(MathType(t), "Ceiling", x),
             OpCode.Round => Call(MathType(t), "Round", x),
             OpCode.Trunc => Call(MathType(t), "Truncate", x),
+            // bitwise and logical family (jitergo): Not is the complement of an int, the negation of a bool
+            OpCode.BitwiseNot => Expression.Not(x),
             _ => throw new NotSupportedException($"cpu: unary {op.Name()}"),
         };
     }
@@ -148,6 +150,13 @@ internal static class ScalarCodegen
             OpCode.Atan2 => Call(typeof(SpecialMath), "Atan2", a, b),
             OpCode.Mod => Call(typeof(SpecialMath), "Mod", a, b),
             OpCode.Polygamma => Call(typeof(SpecialMath), "Polygamma", a, b),
+            // bitwise and logical family (jitergo): And/Or/ExclusiveOr are bitwise on ints, logical (non-short-circuit)
+            // on bools; shifts go through helpers that give XLA's 0 for amounts outside [0, 32)
+            OpCode.BitwiseAnd => Expression.And(a, b),
+            OpCode.BitwiseOr => Expression.Or(a, b),
+            OpCode.BitwiseXor => Expression.ExclusiveOr(a, b),
+            OpCode.ShiftLeft => Call(typeof(BitwiseMath), "ShiftLeft", a, b),
+            OpCode.ShiftRightLogical => Call(typeof(BitwiseMath), "ShiftRightLogical", a, b),
             _ => throw new NotSupportedException($"cpu: binary {op.Name()}"),
         };
     }

@@ -110,6 +110,28 @@ public static class Ir
     /// <summary>Emits elementwise <c>a &gt;= b</c> with broadcasting.</summary>
     public static Node Ge(Node a, Node b) => Binary(OpCode.Ge, a, b);
 
+    // ---- bitwise and logical family (jitergo) ----
+
+    /// <summary>Emits elementwise bitwise (i32) or logical (bool) and, with broadcasting.</summary>
+    public static Node BitwiseAnd(Node a, Node b) => Binary(OpCode.BitwiseAnd, a, b);
+
+    /// <summary>Emits elementwise bitwise (i32) or logical (bool) or, with broadcasting.</summary>
+    public static Node BitwiseOr(Node a, Node b) => Binary(OpCode.BitwiseOr, a, b);
+
+    /// <summary>Emits elementwise bitwise (i32) or logical (bool) exclusive or, with broadcasting.</summary>
+    public static Node BitwiseXor(Node a, Node b) => Binary(OpCode.BitwiseXor, a, b);
+
+    /// <summary>Emits the elementwise bitwise complement (i32) or logical negation (bool).</summary>
+    public static Node BitwiseNot(Node x) => Unary(OpCode.BitwiseNot, x);
+
+    /// <summary>Emits the elementwise i32 left shift (amounts outside [0, 32) give 0).</summary>
+    public static Node ShiftLeft(Node a, Node b) => Binary(OpCode.ShiftLeft, a, b);
+
+    /// <summary>Emits the elementwise i32 zero-filling right shift (amounts outside [0, 32) give 0).</summary>
+    public static Node ShiftRightLogical(Node a, Node b) => Binary(OpCode.ShiftRightLogical, a, b);
+
+    // ---- end bitwise and logical family ----
+
     /// <summary>Elementwise <paramref name="a"/> where <paramref name="cond"/> is true, else <paramref name="b"/>.</summary>
     public static Node Select(Node cond, Node a, Node b) => B.Emit(OpCode.Select, Attrs.None, cond, a, b);
 

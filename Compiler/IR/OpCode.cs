@@ -200,6 +200,22 @@ public enum OpCode
     Mod,
     /// <summary>Elementwise polygamma(n, x): the n-th derivative of the digamma function (n a non-negative integer value).</summary>
     Polygamma,
+    // ---- Bitwise and logical family (jitergo) ----
+    // Elementwise with broadcasting, no gradient. and/or/xor/not take i32 (bitwise) or bool (logical); the shifts
+    // take i32 and follow XLA: a shift amount outside [0, 32) gives 0. Kinds: not is unary, the others binary.
+    /// <summary>Elementwise bitwise and (logical and for bool).</summary>
+    BitwiseAnd,
+    /// <summary>Elementwise bitwise or (logical or for bool).</summary>
+    BitwiseOr,
+    /// <summary>Elementwise bitwise exclusive or (logical xor for bool).</summary>
+    BitwiseXor,
+    /// <summary>Elementwise bitwise complement (logical not for bool).</summary>
+    BitwiseNot,
+    /// <summary>Elementwise i32 left shift; amounts outside [0, 32) give 0.</summary>
+    ShiftLeft,
+    /// <summary>Elementwise i32 logical (zero-filling) right shift; amounts outside [0, 32) give 0.</summary>
+    ShiftRightLogical,
+    // ---- end bitwise and logical family ----
     // Scans and sorting along one axis (ops-shape family). Both run as host kernels on whole buffers.
     /// <summary>Inclusive prefix sum along <see cref="Attrs.Axis"/> (from the end when <see cref="Attrs.Reverse"/>).</summary>
     CumSum,
@@ -324,6 +340,13 @@ public static class OpInfo
         OpCode.Atan2 => "atan2",
         OpCode.Mod => "mod",
         OpCode.Polygamma => "polygamma",
+        // bitwise and logical family (jitergo)
+        OpCode.BitwiseAnd => "and",
+        OpCode.BitwiseOr => "or",
+        OpCode.BitwiseXor => "xor",
+        OpCode.BitwiseNot => "not",
+        OpCode.ShiftLeft => "shift_left",
+        OpCode.ShiftRightLogical => "shift_right_logical",
         // ops-shape family
         OpCode.CumSum => "cumsum",
         OpCode.ArgSort => "argsort",
@@ -334,6 +357,9 @@ public static class OpInfo
     public static OpKind Kind(this OpCode op) => op switch
     {
         OpCode.Input or OpCode.Literal or OpCode.Constant => OpKind.Leaf,
+        // bitwise and logical family (jitergo): declared after the ranges below, so named one by one
+        OpCode.BitwiseNot => OpKind.Unary,
+        OpCode.BitwiseAnd or OpCode.BitwiseOr or OpCode.BitwiseXor or OpCode.ShiftLeft or OpCode.ShiftRightLogical => OpKind.Binary,
         >= OpCode.Neg and <= OpCode.Logistic => OpKind.Unary,
         >= OpCode.Add and <= OpCode.Min => OpKind.Binary,
         >= OpCode.Eq and <= OpCode.Ge => OpKind.Compare,

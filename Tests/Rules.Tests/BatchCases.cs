@@ -46,6 +46,7 @@ internal static class BatchCases
         .. Integers(),
         // more elementwise (ops-elem family)
         .. SpecialCases.Batch,
+        .. BitwiseCases.Batch(),   // bitwise and logical family (jitergo)
 
         // float32
         Case("sin f32", OpCode.Sin, [F32(2, 3)], xs => Sin(xs[0])),

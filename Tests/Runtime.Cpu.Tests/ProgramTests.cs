@@ -250,13 +250,21 @@ public sealed class ProgramTests
             [OpCode.Eigh] = xs => LinalgIr.Result(OpCode.Eigh, 0, SpdOf(xs[0])),
             [OpCode.Qr] = xs => Ir.Mul(LinalgIr.Result(OpCode.Qr, 1, xs[0]), LinalgIr.Result(OpCode.Qr, 1, xs[0])),
             [OpCode.Svd] = xs => LinalgIr.Result(OpCode.Svd, 1, xs[0]),
+            // bitwise and logical family (jitergo): integer bits of the float inputs, and their signs as bools
+            [OpCode.BitwiseAnd] = xs => Ir.BitwiseAnd(Bits(xs[0]), Bits(xs[1])),
+            [OpCode.BitwiseOr] = xs => Ir.BitwiseOr(Ir.Gt(xs[0], Ir.Lit(0, xs[0].DType)), Ir.Lt(xs[1], Ir.Lit(0, xs[1].DType))),
+            [OpCode.BitwiseXor] = xs => Ir.BitwiseXor(Bits(xs[0]), Bits(xs[1])),
+            [OpCode.BitwiseNot] = xs => Ir.BitwiseNot(Bits(xs[0])),
+            [OpCode.ShiftLeft] = xs => Ir.ShiftLeft(Bits(xs[0]), Ir.Cast(Ir.Mul(xs[1], Ir.Lit(20, xs[1].DType)), DType.Int32)),
+            [OpCode.ShiftRightLogical] = xs => Ir.ShiftRightLogical(Bits(xs[0]), Ir.Cast(Ir.Mul(xs[1], Ir.Lit(20, xs[1].DType)), DType.Int32)),
             // ops-shape family: host kernels along one axis
             [OpCode.CumSum] = xs => Ir.CumSum(Ir.Mul(xs[0], xs[1]), 1, reverse: true),
             [OpCode.ArgSort] = xs => Ir.ArgSort(xs[0], 0, descending: true),
         };
+        static Node Bits(Node x) => Ir.Cast(Ir.Mul(x, Ir.Lit(1e6, x.DType)), DType.Int32);
         foreach (var op in OpInfo.Primitives())
         {
-            Func<Node[], Node>? sample = op.Kind() switch
+            Func<Node[], Node>? sample = samples.GetValueOrDefault(op) ?? op.Kind() switch
             {
                 OpKind.Unary => xs => Ir.Unary(op, xs[0]),
                 OpKind.Binary or OpKind.Compare => xs => Ir.Binary(op, xs[0], xs[1]),

@@ -132,14 +132,20 @@ public sealed partial class Tensor : IDisposable
         return new Tensor((Array)values.Clone(), s);
     }
 
-    /// <summary>A rank-0 f32 tensor holding <paramref name="value"/>.</summary>
-    public static Tensor Scalar(float value) => new(new[] { value }, Shape.Scalar);
+    /// <summary>
+    /// A rank-0 f32 tensor holding <paramref name="value"/>. Inside a jitted function, the value of a traced number
+    /// argument gives that argument's symbolic value (so <c>Tensor.Scalar(rate)</c> does not bake the number in).
+    /// </summary>
+    public static Tensor Scalar(float value) =>
+        TracedScalars.Find(value) is { } traced ? Ops.Cast(traced, DType.Float32) : new(new[] { value }, Shape.Scalar);
 
     /// <summary>
     /// A rank-0 f64 tensor holding <paramref name="value"/>. (A bare C# number in an operation is weakly typed
-    /// instead; a Scalar tensor has a fixed dtype that promotes.)
+    /// instead; a Scalar tensor has a fixed dtype that promotes.) Inside a jitted function, the value of a traced
+    /// number argument gives that argument's symbolic value (so <c>Tensor.Scalar(rate)</c> does not bake it in).
     /// </summary>
-    public static Tensor Scalar(double value) => new(new[] { value }, Shape.Scalar);
+    public static Tensor Scalar(double value) =>
+        TracedScalars.Find(value) is { } traced ? Ops.Cast(traced, DType.Float64) : new(new[] { value }, Shape.Scalar);
 
     /// <summary>A rank-0 i32 tensor holding <paramref name="value"/>.</summary>
     public static Tensor Scalar(int value) => new(new[] { value }, Shape.Scalar);

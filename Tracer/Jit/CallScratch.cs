@@ -20,6 +20,9 @@ internal sealed class CallScratch
 
     public SignatureWriter Signature { get; } = new();
 
+    /// <summary>The traced number leaves of the call (see <see cref="TracedScalars"/>).</summary>
+    public List<ScalarLeaf> Scalars { get; } = [];
+
     /// <summary>The probe key a lookup points at this call's signature.</summary>
     public CacheKey Probe { get; } = new();
 
@@ -42,6 +45,7 @@ internal sealed class CallScratch
     {
         // Keep no tensors alive, and do not hold on to unusually large lists.
         s.Leaves.Clear();
+        s.Scalars.Clear();
         s.Probe.Release();
         s.inputs.AsSpan().Clear();
         s.outputs.AsSpan().Clear();

@@ -178,25 +178,26 @@ public static partial class Jit
 
     /// <summary>
     /// The graph <paramref name="f"/> traces to at the types of the given arguments. For a delegate returned by
-    /// <see cref="Grad{T}"/> this is the differentiated graph.
+    /// <see cref="Grad{T}"/> this is the differentiated graph. Number leaves appear as literals here (the compiled
+    /// function traces them as inputs: see <see cref="Lower{T, R}(Func{T, R}, T)"/> for the graph it compiles).
     /// </summary>
     public static Graph Trace<T, R>(Func<T, R> f, T x) =>
-        Stage<ValueTuple<T>, R>("Trace", f, a => f(a.Item1), CompileStage<ValueTuple<T>>.Instance).TraceGraph(new ValueTuple<T>(x), GraphBuilder.Current, out _);
+        Stage<ValueTuple<T>, R>("Trace", f, a => f(a.Item1), TraceStage<ValueTuple<T>>.Instance).TraceGraph(new ValueTuple<T>(x), GraphBuilder.Current, out _);
 
     /// <summary>
     /// The graph <paramref name="f"/> traces to at the types of <paramref name="x"/> and <paramref name="a"/> (only
     /// their shapes, dtypes and structure matter; nothing runs). Print it to see the jaxpr-style equations.
     /// </summary>
     public static Graph Trace<T, A, R>(Func<T, A, R> f, T x, A a) =>
-        Stage<(T, A), R>("Trace", f, v => f(v.Item1, v.Item2), CompileStage<(T, A)>.Instance).TraceGraph((x, a), GraphBuilder.Current, out _);
+        Stage<(T, A), R>("Trace", f, v => f(v.Item1, v.Item2), TraceStage<(T, A)>.Instance).TraceGraph((x, a), GraphBuilder.Current, out _);
 
     /// <summary>The graph <paramref name="f"/> traces to at the types of the three arguments (nothing runs).</summary>
     public static Graph Trace<T, A, B, R>(Func<T, A, B, R> f, T x, A a, B b) =>
-        Stage<(T, A, B), R>("Trace", f, v => f(v.Item1, v.Item2, v.Item3), CompileStage<(T, A, B)>.Instance).TraceGraph((x, a, b), GraphBuilder.Current, out _);
+        Stage<(T, A, B), R>("Trace", f, v => f(v.Item1, v.Item2, v.Item3), TraceStage<(T, A, B)>.Instance).TraceGraph((x, a, b), GraphBuilder.Current, out _);
 
     /// <summary>The graph <paramref name="f"/> traces to at the types of the four arguments (nothing runs).</summary>
     public static Graph Trace<T, A, B, C, R>(Func<T, A, B, C, R> f, T x, A a, B b, C c) =>
-        Stage<(T, A, B, C), R>("Trace", f, v => f(v.Item1, v.Item2, v.Item3, v.Item4), CompileStage<(T, A, B, C)>.Instance).TraceGraph((x, a, b, c), GraphBuilder.Current, out _);
+        Stage<(T, A, B, C), R>("Trace", f, v => f(v.Item1, v.Item2, v.Item3, v.Item4), TraceStage<(T, A, B, C)>.Instance).TraceGraph((x, a, b, c), GraphBuilder.Current, out _);
 
     // ---- helpers ------------------------------------------------------------------------------------------
 

@@ -22,6 +22,11 @@ internal sealed class StagedFunction<TArgs, R>
     private string[]? lastDescribed;   // the latest compiled signature, to explain the next miss
     private int lastGeneration;
 
+    // Number leaves (double, float) are traced inputs while the stage allows it, except those a trace showed the
+    // function computes with in C#: their positions are here, and they are static, part of the key (TracedScalars).
+    // Replaced, never mutated, so a call reads a consistent set.
+    private volatile HashSet<int> staticScalars = [];
+
     public StagedFunction(string name, Func<TArgs, R> function, Stage<TArgs> stage)
     {
         Name = name;
@@ -63,17 +68,28 @@ internal sealed class StagedFunction<TArgs, R>
         }
     }
 
-    private Result Call(TArgs args, CallScratch scratch)
+    /// <summary>Whether this call traces its number leaves: top-level calls of stages that allow it, until a fallback.</summary>
+    private bool TracesScalars(GraphBuilder? parent) => stage.TracesScalars && parent is null;
+
+    /// <summary>One call; <paramref name="retry"/> marks a second attempt after number leaves became static (the miss was already recorded).</summary>
+    private Result Call(TArgs args, CallScratch scratch, bool retry = false)
     {
         var leaves = scratch.Leaves;
         var sig = scratch.Signature;
+        var scalars = scratch.Scalars;
+        scalars.Clear();
+        var statics = staticScalars;
+        sig.Scalars = TracesScalars(GraphBuilder.Current) ? scalars : null;
+        sig.StaticScalars = statics;
         ArgsAdapter.Flatten(args, leaves, sig);
+        sig.Scalars = null;
+        sig.StaticScalars = null;
 
         if (GraphBuilder.Current is not null || AnySymbolic(leaves)) return Inline(args, leaves);
 
         var cache = Jit.Cache;
         var probe = scratch.Probe.Set(this, sig.Buffer, sig.Count, sig.Hash);
-        if (cache.TryGet(probe, out var found)) return Run((Entry)found, leaves, scratch);
+        if (cache.TryGet(probe, out var found)) return Run((Entry)found, leaves, scalars, scratch);
         Entry entry;
         lock (gate)
         {
@@ -85,13 +101,21 @@ internal sealed class StagedFunction<TArgs, R>
             {
                 var device = CommonDevice(leaves);
                 var now = DescribeArgs(args);
-                cache.RecordMiss(Explain(now));
+                if (!retry) cache.RecordMiss(Explain(now));
                 entry = Compile(args, device, now);
+                if (!ReferenceEquals(statics, staticScalars))
+                {
+                    // The trace fell back to static numbers, so this key (without their values) must not hold it:
+                    // call again, keyed by the values.
+                    leaves.Clear();
+                    sig.Reset();
+                    return Call(args, scratch, retry: true);
+                }
                 cache.Add(probe.Snapshot(), entry);
                 (lastDescribed, lastGeneration) = (now, cache.Generation);
             }
         }
-        return Run(entry, leaves, scratch);
+        return Run(entry, leaves, scalars, scratch);
     }
 
     /// <summary>Every stage of the compile for this signature, without caching or running it (Jit.Lower).</summary>
@@ -102,25 +126,119 @@ internal sealed class StagedFunction<TArgs, R>
         return CompileProgram(args, CommonDevice(leaves), out _);
     }
 
-    /// <summary>Traces the function at the types of <paramref name="args"/> and returns the graph (not transformed).</summary>
+    /// <summary>
+    /// Traces the function at the types of <paramref name="args"/> and returns the graph (not transformed). Traced
+    /// number leaves become inputs after the tensor leaves; the function is then traced a second time with other
+    /// numbers, and a difference between the two graphs makes the numbers static (see <see cref="TracedScalars"/>).
+    /// </summary>
     public Graph TraceGraph(TArgs args, GraphBuilder? parent, out R template)
     {
         var leaves = new List<Tensor>();
-        ArgsAdapter.Flatten(args, leaves, null);
-        var callTypes = new TensorType[leaves.Count];
-        for (int i = 0; i < callTypes.Length; i++) callTypes[i] = leaves[i].Type;
-        var traceTypes = stage.TraceTypes(args, callTypes);
+        List<ScalarLeaf>? scalars = TracesScalars(parent) ? [] : null;
+        var statics = staticScalars;
+        ArgsAdapter.Flatten(args, leaves, scalars is null ? null : new SignatureWriter { Scalars = scalars, StaticScalars = statics });
+        if (scalars is null || !scalars.Exists(x => !x.IsStatic)) return TraceOnce(args, leaves, null, null, parent, out template);
+        // Trace with the call's numbers, then with stand-ins: the same program means every number only reached
+        // tensors (the common case: two traces).
+        var real = TracedScalars.StandIns(scalars, pass: 0, null);
+        var graph = TraceOnce(args, leaves, scalars, real, parent, out template);
+        var more = new HashSet<int>(statics);
+        var standIn = new List<int>();   // leaves whose own value collides with a constant: traced at a stand-in
+        var check = TryTrace(args, leaves, scalars, TracedScalars.StandIns(scalars, pass: 1, null), parent);
+        if (check is null || !TracedScalars.SameProgram(graph, check))
+        {
+            // Some number was used in C#, or equals a constant of the function: find which, one group of equal
+            // numbers at a time. A group whose two stand-ins give one program only collided with a constant.
+            foreach (var group in TracedScalars.EqualGroups(scalars))
+            {
+                var moved = TryTrace(args, leaves, scalars, TracedScalars.StandIns(scalars, pass: 1, group), parent);
+                if (moved is not null && TracedScalars.SameProgram(graph, moved)) continue;
+                var again = TryTrace(args, leaves, scalars, TracedScalars.StandIns(scalars, pass: 2, group), parent);
+                if (moved is not null && again is not null && TracedScalars.SameProgram(moved, again)) standIn.AddRange(group);
+                else more.UnionWith(group);
+            }
+        }
+        if (more.Count != statics.Count)
+        {
+            staticScalars = more;
+            return TraceGraph(args, parent, out template);
+        }
+        if (standIn.Count > 0)
+        {
+            var values = TracedScalars.StandIns(scalars, pass: 1, standIn);
+            graph = TraceOnce(args, leaves, scalars, values, parent, out template);
+            template = TracedScalars.RestoreValues(ResultAdapter, template, scalars, values);
+        }
+        for (int i = 0, k = leaves.Count; i < scalars.Count; i++)
+        {
+            if (scalars[i].IsStatic) continue;
+            // An input no equation reads was used in C# alone (a branch, a loop bound) or not at all: static.
+            if (!IsRead(graph, graph.Inputs[k])) more.Add(i);
+            k++;
+        }
+        if (more.Count == statics.Count) return graph;
+        staticScalars = more;
+        return TraceGraph(args, parent, out template);
+    }
+
+    /// <summary>A trace at stand-in values, or null when the function throws at them (it checks or computes with them in C#).</summary>
+    private Graph? TryTrace(TArgs args, List<Tensor> leaves, List<ScalarLeaf> scalars, double[] values, GraphBuilder? parent)
+    {
+        try
+        {
+            return TraceOnce(args, leaves, scalars, values, parent, out _);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether an equation or an output of <paramref name="g"/> reads <paramref name="input"/>.</summary>
+    private static bool IsRead(Graph g, Node input)
+    {
+        foreach (var eq in g.Equations)
+        {
+            foreach (var x in eq.Inputs)
+            {
+                if (ReferenceEquals(x, input)) return true;
+            }
+        }
+        foreach (var o in g.Outputs)
+        {
+            if (ReferenceEquals(o, input)) return true;
+        }
+        return false;
+    }
+
+    private Graph TraceOnce(TArgs args, List<Tensor> leaves, List<ScalarLeaf>? scalars, double[]? values, GraphBuilder? parent, out R template)
+    {
+        var callTypes = new List<TensorType>(leaves.Count);
+        foreach (var leaf in leaves) callTypes.Add(leaf.Type);
+        foreach (var x in scalars ?? [])
+        {
+            if (!x.IsStatic) callTypes.Add(new TensorType(Shape.Scalar, x.IsFloat32 ? DType.Float32 : DType.Float64));
+        }
+        var traceTypes = stage.TraceTypes(args, callTypes.ToArray());
         var builder = new GraphBuilder(Dispatch.Rules, parent);
-        var inputs = new Tensor[leaves.Count];
+        var inputs = new Tensor[callTypes.Count];
         Tensor[] outputs;
         using (builder.Activate())
         {
             try
             {
                 for (int i = 0; i < inputs.Length; i++) inputs[i] = new Tensor(builder.Input(traceTypes[i]));
-                int pos = 0;
-                var symbolicArgs = ArgsAdapter.Rebuild(args, inputs, ref pos);
-                template = function(symbolicArgs);
+                if (values is null)
+                {
+                    int pos = 0;
+                    template = function(ArgsAdapter.Rebuild(args, inputs, ref pos));
+                }
+                else
+                {
+                    var symbolic = inputs[leaves.Count..];
+                    var symbolicArgs = TracedScalars.RebuildWith(ArgsAdapter, args, inputs, values);
+                    using (TracedScalars.Push(builder, scalars!, values, symbolic)) template = function(symbolicArgs);
+                }
                 var outs = new List<Tensor>();
                 ResultAdapter.Flatten(template, outs, null);
                 outputs = outs.ToArray();
@@ -178,11 +296,18 @@ internal sealed class StagedFunction<TArgs, R>
         return program;
     }
 
-    private Result Run(Entry entry, List<Tensor> leaves, CallScratch scratch)
+    private Result Run(Entry entry, List<Tensor> leaves, List<ScalarLeaf> scalars, CallScratch scratch)
     {
-        var inputs = scratch.Inputs(leaves.Count);
+        int tracedCount = 0;
+        foreach (var s in scalars) tracedCount += s.IsStatic ? 0 : 1;
+        var inputs = scratch.Inputs(leaves.Count + tracedCount);
         var span = inputs.AsSpan();   // stores without the covariance check of an array element
-        for (int i = 0; i < span.Length; i++) span[i] = leaves[i].Storage;
+        for (int i = 0; i < leaves.Count; i++) span[i] = leaves[i].Storage;
+        for (int i = 0, k = leaves.Count; i < scalars.Count; i++)
+        {
+            var s = scalars[i];
+            if (!s.IsStatic) span[k++] = ScalarStorage(s);
+        }
         if (!entry.OnCpu) MoveScalars(span, entry.Device);
         var results = scratch.Outputs(entry.Outputs.Length);
         entry.Executable.Run(inputs, results);
@@ -193,9 +318,21 @@ internal sealed class StagedFunction<TArgs, R>
             Debug.Assert(results[i].Length == type.Shape.Size && results[i].DType == type.DType, "the executable's outputs match the graph");
             tensors[i] = new Tensor(results[i], type);
         }
-        if (entry.Traced is { } traced && Jit.Config.DebugNans) NanHunt.CheckCall(Name, traced, leaves, tensors);
+        if (entry.Traced is { } traced && Jit.Config.DebugNans)
+        {
+            var all = new List<Tensor>(leaves);
+            foreach (var s in scalars)
+            {
+                if (!s.IsStatic) all.Add(new Tensor(ScalarStorage(s), new TensorType(Shape.Scalar, s.IsFloat32 ? DType.Float32 : DType.Float64)));
+            }
+            NanHunt.CheckCall(Name, traced, all, tensors);
+        }
         return new Result(tensors, entry.Template);
     }
+
+    /// <summary>A traced number's value as a host scalar input.</summary>
+    private static Storage ScalarStorage(ScalarLeaf s) =>
+        new HostStorage(s.IsFloat32 ? new[] { (float)s.Value } : (Array)new[] { s.Value });
 
     /// <summary>
     /// The one device the leaves live on (CPU when there are none), or an error naming two that differ. Scalars on

@@ -11,6 +11,12 @@ internal abstract class Stage<TArgs>
     /// <summary>Leaf types to trace the function at, given the call's leaf types.</summary>
     public virtual TensorType[] TraceTypes(TArgs args, TensorType[] callTypes) => callTypes;
 
+    /// <summary>
+    /// Whether double and float leaves are traced inputs (after the tensor leaves). Forward mode pairs primal and
+    /// tangent leaves one to one, so it keeps them static.
+    /// </summary>
+    public virtual bool TracesScalars => true;
+
     public abstract Graph Apply(Graph traced, TArgs args, string name);
 }
 
@@ -21,8 +27,22 @@ internal sealed class CompileStage<TArgs> : Stage<TArgs>
     public override Graph Apply(Graph traced, TArgs args, string name) => traced;
 }
 
+/// <summary>
+/// <see cref="Jit.Trace{T, R}(Func{T, R}, T)"/>: the function's graph as written, numbers included as literals, so
+/// that a printed or exported graph (ONNX) has one input per tensor leaf.
+/// </summary>
+internal sealed class TraceStage<TArgs> : Stage<TArgs>
+{
+    public static readonly TraceStage<TArgs> Instance = new();
+
+    public override bool TracesScalars => false;
+
+    public override Graph Apply(Graph traced, TArgs args, string name) => traced;
+}
+
 /// <summary>Reverse mode w.r.t. the leaves of the first argument; with or without the value.</summary>
-internal sealed class GradStage<TArgs>(Func<TArgs, int> firstArgLeaves, bool withValue) : Stage<TArgs>
+/// <remarks>With <paramref name="hasAux"/>, output 0 is the loss and the rest (the auxiliary tree) is passed through.</remarks>
+internal sealed class GradStage<TArgs>(Func<TArgs, int> firstArgLeaves, bool withValue, bool hasAux = false) : Stage<TArgs>
 {
     public override Graph Apply(Graph traced, TArgs args, string name)
     {
@@ -39,6 +59,15 @@ internal sealed class GradStage<TArgs>(Func<TArgs, int> firstArgLeaves, bool wit
                     $"{name}: cannot differentiate with respect to leaf {i} of the first argument, of type {x.Type}: " +
                     "gradients exist for f32 and f64 only. Pass integer data as a later argument, or Cast it to a float type.");
             }
+        }
+        if (hasAux)
+        {
+            var loss = traced.Outputs[0];
+            if (!loss.DType.IsFloat() || loss.Shape.Size != 1)
+                throw new ArgumentException(
+                    $"{name}: the first item of the returned pair must be the loss, one float tensor with exactly one element, but it is {loss.Type}; " +
+                    "reduce it with Sum or Mean (or Cast an integer value to a float type)");
+            return ReverseMode.ValueAndGrad(traced, wrt);
         }
         if (traced.Outputs.Count != 1 || !traced.Outputs[0].DType.IsFloat() || traced.Outputs[0].Shape.Size != 1)
         {
@@ -58,6 +87,8 @@ internal sealed class GradStage<TArgs>(Func<TArgs, int> firstArgLeaves, bool wit
 internal sealed class JvpStage<TArgs>(Func<TArgs, int> primalLeaves) : Stage<TArgs>
 {
     public override Graph Apply(Graph traced, TArgs args, string name) => ForwardMode.Jvp(traced, primalLeaves(args));
+
+    public override bool TracesScalars => false;
 }
 
 /// <summary>Vectorising map: leaves carry a batch along per-leaf axes (-1: shared by every example).</summary>
@@ -65,7 +96,7 @@ internal sealed class VmapStage<TArgs>(Func<TArgs, int[]> leafAxes, int outAxis)
 {
     public override TensorType[] TraceTypes(TArgs args, TensorType[] callTypes)
     {
-        var axes = leafAxes(args);
+        var axes = Padded(leafAxes(args), callTypes.Length);
         var result = new TensorType[callTypes.Length];
         for (int i = 0; i < result.Length; i++)
         {
@@ -85,7 +116,7 @@ internal sealed class VmapStage<TArgs>(Func<TArgs, int[]> leafAxes, int outAxis)
 
     public override Graph Apply(Graph traced, TArgs args, string name)
     {
-        var axes = leafAxes(args);
+        var axes = Padded(leafAxes(args), traced.Inputs.Count);
         int size = BatchSize(args, axes, traced, name);
         var outAxes = new int[traced.Outputs.Count];
         for (int j = 0; j < outAxes.Length; j++)
@@ -96,6 +127,16 @@ internal sealed class VmapStage<TArgs>(Func<TArgs, int[]> leafAxes, int outAxis)
             outAxes[j] = outAxis;
         }
         return Batching.Vmap(traced, axes, outAxes, size);
+    }
+
+    /// <summary>The tensor leaves' axes, then -1 for the traced number leaves that follow them (shared by every example).</summary>
+    private static int[] Padded(int[] axes, int count)
+    {
+        if (axes.Length >= count) return axes;
+        var r = new int[count];
+        Array.Fill(r, -1);
+        axes.CopyTo(r, 0);
+        return r;
     }
 
     private static int BatchSize(TArgs args, int[] axes, Graph traced, string name)

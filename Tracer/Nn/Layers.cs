@@ -96,24 +96,44 @@ public sealed record LayerNorm(Tensor Scale, Tensor Bias, double Epsilon = 1e-5)
 
 /// <summary>
 /// Inverted dropout: in training, zero each element with probability <see cref="Rate"/> and scale the rest by
-/// <c>1 / (1 - Rate)</c>; at test time the identity. The randomness is explicit: a key, or a mask made by
-/// <see cref="Mask"/> outside a traced function and passed in as data (so a compiled step is not retraced and
-/// does not bake one mask into its graph). Inside a <see cref="Chain{TFirst, TSecond}"/>, <c>Apply(x)</c> is the test-mode identity.
+/// <c>1 / (1 - Rate)</c>; at test time the identity. The randomness is explicit: a key (which may be an argument of
+/// a jitted training step: the mask is then drawn in the compiled graph, from the same bits as on the host), or a
+/// mask made by <see cref="Mask"/> and passed in as data. Inside a <see cref="Chain{TFirst, TSecond}"/>,
+/// <c>Apply(x)</c> is the test-mode identity.
 /// </summary>
 public sealed record Dropout(double Rate) : ILayer
 {
-    /// <summary>The scaled keep-mask for an input of <paramref name="shape"/>: 0 or <c>1 / (1 - Rate)</c>.</summary>
+    /// <summary>
+    /// The scaled keep-mask for an input of <paramref name="shape"/>: 0 or <c>1 / (1 - Rate)</c>; an element is
+    /// kept where its float64 uniform is at least <see cref="Rate"/>. A traced key draws it in the graph.
+    /// </summary>
     public Tensor Mask(PRNGKey key, DType dtype, params int[] shape)
     {
         if (Rate is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(Rate), Rate, "Dropout: the rate must be in [0, 1)");
-        var u = Prng.Uniform(key, DType.Float64, 0, 1, shape).ToDoubleArray();
         double keep = 1 / (1 - Rate);
+        if (key.IsTraced) return GraphMask(key, dtype, shape);
+        var u = Prng.Uniform(key, DType.Float64, 0, 1, shape).ToDoubleArray();
         var m = Array.ConvertAll(u, v => v >= Rate ? keep : 0.0);
         return dtype == DType.Float64 ? Tensor.FromArray(m, shape) : Tensor.FromArray(Array.ConvertAll(m, v => (float)v), shape);
     }
 
-    /// <summary>Training-mode dropout with a fresh mask drawn from <paramref name="key"/>.</summary>
-    public Tensor Apply(Tensor x, PRNGKey key) => x * Mask(key, x.DType, x.Shape.ToArray());
+    /// <summary>
+    /// Training-mode dropout with a fresh mask drawn from <paramref name="key"/>. A traced key (an argument of a
+    /// jitted step) draws the mask in the graph; a concrete key draws it on the host (inside a trace it is then a
+    /// constant of the graph: the same key always gives the same mask).
+    /// </summary>
+    public Tensor Apply(Tensor x, PRNGKey key)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        return x * Mask(key, x.DType, x.Shape.ToArray());
+    }
+
+    /// <summary>The mask from the graph form of the generator (the same uniforms as the host's).</summary>
+    private Tensor GraphMask(PRNGKey key, DType dtype, int[] shape)
+    {
+        var u = Prng.Uniform(key, DType.Float64, 0, 1, shape);
+        return Ops.Cast(Ops.Where(Ops.GreaterEqual(u, Rate), Tensor.Scalar(1 / (1 - Rate)), 0.0), dtype);
+    }
 
     /// <summary>Training-mode dropout with a mask from <see cref="Mask"/>.</summary>
     public Tensor Apply(Tensor x, Tensor mask) => x * mask;

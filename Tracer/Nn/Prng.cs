@@ -4,10 +4,87 @@ namespace Tracer.Nn;
 /// A key of the counter-based generator (<see cref="Prng"/>): two 32-bit words, as in JAX. Keys are values: the
 /// same key always gives the same numbers; derive fresh keys with <see cref="Prng.Split"/>, never reuse one.
 /// </summary>
-public readonly record struct PRNGKey(uint High, uint Low)
+/// <remarks>
+/// A key can be an argument of a jitted function: it is then a traced leaf (an i32[2] tensor of its two words),
+/// not a static one, so a step that takes a new key each call is compiled once. Inside the trace the key is
+/// symbolic (<see cref="IsTraced"/>): <see cref="Prng"/>'s functions compute with it in the graph and give the same
+/// numbers as on the host; its words (<see cref="High"/>, <see cref="Low"/>) are only known when it is concrete.
+/// </remarks>
+public readonly struct PRNGKey : IEquatable<PRNGKey>
 {
+    private readonly uint high;
+    private readonly uint low;
+    private readonly Tensor? traced;   // the words as a symbolic i32[2] inside a trace; null for a concrete key
+
+    /// <summary>The key with words <paramref name="High"/> and <paramref name="Low"/>.</summary>
+    public PRNGKey(uint High, uint Low)
+    {
+        high = High;
+        low = Low;
+        traced = null;
+    }
+
+    private PRNGKey(Tensor traced)
+    {
+        high = low = 0;
+        this.traced = traced;
+    }
+
+    /// <summary>
+    /// The key whose words are <paramref name="data"/>, an i32[2] tensor (high word first, bits read as unsigned):
+    /// concrete data gives a concrete key, a symbolic tensor (inside a trace) a traced one.
+    /// </summary>
+    public static PRNGKey FromData(Tensor data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.DType != DType.Int32 || data.Shape.Rank != 1 || data.Shape[0] != 2)
+            throw new ArgumentException($"PRNGKey.FromData: a key is an i32[2] tensor (its two 32-bit words), got {data.Type}", nameof(data));
+        if (data.IsSymbolic) return new PRNGKey(data);
+        var w = data.ToInt32Array();
+        return new PRNGKey((uint)w[0], (uint)w[1]);
+    }
+
+    /// <summary>True inside a trace when the key is symbolic (an argument of a jitted function or derived from one).</summary>
+    public bool IsTraced => traced is not null;
+
+    /// <summary>The two words as an i32[2] tensor (symbolic for a traced key).</summary>
+    public Tensor Data => traced ?? Tensor.FromArray(new[] { unchecked((int)high), unchecked((int)low) }, 2);
+
+    /// <summary>The first word; only a concrete key has known words.</summary>
+    public uint High => traced is null ? high : throw TracedWords();
+
+    /// <summary>The second word; only a concrete key has known words.</summary>
+    public uint Low => traced is null ? low : throw TracedWords();
+
+    /// <summary>The two words.</summary>
+    public void Deconstruct(out uint High, out uint Low)
+    {
+        High = this.High;
+        Low = this.Low;
+    }
+
+    private static InvalidOperationException TracedWords() => new(
+        "PRNGKey: this key is traced (an argument of a jitted function, or derived from one), so its words are not " +
+        "known while tracing; use it with Prng's functions, which compute in the graph, or read High/Low outside the trace");
+
+    /// <summary>Concrete keys are equal when their words are; a traced key equals only itself.</summary>
+    public bool Equals(PRNGKey other) =>
+        traced is null && other.traced is null ? high == other.high && low == other.low : ReferenceEquals(traced, other.traced);
+
     /// <inheritdoc/>
-    public override string ToString() => $"PRNGKey({High:x8}, {Low:x8})";
+    public override bool Equals(object? obj) => obj is PRNGKey k && Equals(k);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => traced is null ? HashCode.Combine(high, low) : traced.GetHashCode();
+
+    /// <summary>Equality of keys.</summary>
+    public static bool operator ==(PRNGKey a, PRNGKey b) => a.Equals(b);
+
+    /// <summary>Inequality of keys.</summary>
+    public static bool operator !=(PRNGKey a, PRNGKey b) => !a.Equals(b);
+
+    /// <inheritdoc/>
+    public override string ToString() => traced is null ? $"PRNGKey({high:x8}, {low:x8})" : "PRNGKey(<traced>)";
 }
 
 /// <summary>
@@ -21,10 +98,11 @@ public readonly record struct PRNGKey(uint High, uint Low)
 /// key injection. On top of it, as JAX does: <see cref="Split"/>(key, n) hashes the counters 0..2n-1 (first half
 /// as x0, second half as x1) and reads the 2n outputs as n keys; <see cref="Bits"/>(key, count) hashes
 /// 0..count-1 the same way. Floats come from the top bits: float32 uniforms use 24 bits, float64 uniforms 53.
-/// Normals use the Box-Muller transform in float64. The generator runs on the host; draws are concrete tensors
-/// (inside a traced function pass them in as data, e.g. a dropout mask, so the graph does not bake one in).
+/// Normals use the Box-Muller transform in float64. With a concrete key the generator runs on the host and draws
+/// are concrete tensors; with a traced key (an argument of a jitted function) the same Threefry rounds run in the
+/// graph on i32 words (wrapping adds, xors, shifts), so uniform bits are bitwise equal to the host's.
 /// </remarks>
-public static class Prng
+public static partial class Prng
 {
     private static readonly int[] Rotations = [13, 15, 26, 6, 17, 29, 16, 24];
 
@@ -55,6 +133,8 @@ public static class Prng
     /// <summary><paramref name="count"/> random 32-bit words from <paramref name="key"/>.</summary>
     public static uint[] Bits(PRNGKey key, int count)
     {
+        if (key.IsTraced)
+            throw new InvalidOperationException("Prng.Bits: the key is traced; use Prng.BitsTensor(key, count), which computes the words in the graph");
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         int half = (count + 1) / 2;
         var words = new uint[2 * half];
@@ -71,6 +151,7 @@ public static class Prng
     public static PRNGKey[] Split(PRNGKey key, int count = 2)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        if (key.IsTraced) return TracedSplit(key, count);
         var w = Bits(key, 2 * count);
         var keys = new PRNGKey[count];
         for (int i = 0; i < count; i++) keys[i] = new PRNGKey(w[2 * i], w[2 * i + 1]);
@@ -80,6 +161,7 @@ public static class Prng
     /// <summary>A fresh key derived from <paramref name="key"/> and <paramref name="data"/> (e.g. a step or layer number).</summary>
     public static PRNGKey FoldIn(PRNGKey key, uint data)
     {
+        if (key.IsTraced) return TracedFoldIn(key, Tensor.Scalar(unchecked((int)data)));
         var (a, b) = Threefry2x32(key, 0, data);
         return new PRNGKey(a, b);
     }
@@ -90,6 +172,8 @@ public static class Prng
     /// <summary>Uniform numbers in [<paramref name="low"/>, <paramref name="high"/>).</summary>
     public static Tensor Uniform(PRNGKey key, DType dtype, double low, double high, params int[] shape)
     {
+        CheckFloat(dtype, "Uniform");
+        if (key.IsTraced) return TracedUniform(key.Data, dtype, low, high, shape);
         int n = new Shape(shape).Size;
         var u = Uniforms(key, n, dtype == DType.Float64);
         for (int i = 0; i < n; i++) u[i] = low + (high - low) * u[i];
@@ -102,6 +186,8 @@ public static class Prng
     /// <summary>Normal numbers with the given mean and standard deviation.</summary>
     public static Tensor Normal(PRNGKey key, DType dtype, double mean, double std, params int[] shape)
     {
+        CheckFloat(dtype, "Normal");
+        if (key.IsTraced) return TracedNormal(key.Data, dtype, mean, std, shape);
         int n = new Shape(shape).Size;
         var u = Uniforms(key, n + (n & 1), wide: true);
         var z = new double[n];
@@ -118,6 +204,8 @@ public static class Prng
     /// <summary>A uniformly random permutation of 0..n-1 (Fisher-Yates driven by <see cref="Bits"/>).</summary>
     public static int[] Permutation(PRNGKey key, int n)
     {
+        if (key.IsTraced)
+            throw new InvalidOperationException("Prng.Permutation: the key is traced; a permutation is host data (an int[]): draw it outside the jitted function and pass the indices in as a tensor");
         var perm = new int[n];
         for (int i = 0; i < n; i++) perm[i] = i;
         var bits = Bits(key, Math.Max(n, 1));

@@ -143,6 +143,12 @@ internal sealed partial class OnnxGraphWriter
             case OpCode.Mod:
                 Node("Sub", [args[0], Node("Mul", [Node("Floor", [Node("Div", args)]), args[1]])], output);
                 break;
+            // bitwise and logical family (jitergo): bool uses ONNX's logical ops, i32 the opset-18 bitwise ones; ONNX's
+            // BitShift is unsigned-only, so the i32 shifts are not written (the default case names them)
+            case OpCode.BitwiseAnd: Node(eq.DType == DType.Bool ? "And" : "BitwiseAnd", args, output); break;
+            case OpCode.BitwiseOr: Node(eq.DType == DType.Bool ? "Or" : "BitwiseOr", args, output); break;
+            case OpCode.BitwiseXor: Node(eq.DType == DType.Bool ? "Xor" : "BitwiseXor", args, output); break;
+            case OpCode.BitwiseNot: Node(eq.DType == DType.Bool ? "Not" : "BitwiseNot", args, output); break;
             // ops-shape family: ONNX CumSum takes its axis as a scalar input; argsort is TopK over the whole axis,
             // whose ties go to the lower index (the stable order), with its int64 indices cast to i32.
             case OpCode.CumSum:

@@ -500,7 +500,10 @@ public static partial class Ops
     /// </summary>
     private static Tensor Weak(double value, Tensor like)
     {
-        return Tensor.Full(like.DType.IsFloat() ? like.DType : DType.Float32, value);
+        var dtype = like.DType.IsFloat() ? like.DType : DType.Float32;
+        // A traced double or float argument of a jitted function: its symbolic input, with the same weak typing.
+        if (TracedScalars.Find(value) is { } traced) return Cast(traced, dtype);
+        return Tensor.Full(dtype, value);
     }
 
     /// <summary>A C# integer as a weakly typed scalar: the tensor's dtype, i32 next to a bool tensor (JAX's rule for Python ints).</summary>

@@ -25,7 +25,18 @@ internal sealed class SignatureWriter
     {
         Count = 0;
         Hash = 17;
+        Scalars = null;
+        StaticScalars = null;
     }
+
+    /// <summary>
+    /// When set, finite double and float leaves are traced: their values are collected here (in flattening order)
+    /// and only their type and which earlier one they equal go into the key (see <see cref="TracedScalars"/>).
+    /// </summary>
+    public List<ScalarLeaf>? Scalars { get; set; }
+
+    /// <summary>Positions (among the number leaves) that the called function keeps static; null: none.</summary>
+    public HashSet<int>? StaticScalars { get; set; }
 
     public void Write(long token)
     {
@@ -59,4 +70,5 @@ internal static class TokenKind
     public const long Static = 3;
     public const long Node = 4;
     public const long Null = 5;
+    public const long TracedScalar = 6;
 }

@@ -62,6 +62,12 @@ internal sealed class StaticAdapter<T> : TreeAdapter<T>
     public override void Flatten(T value, List<Tensor> leaves, SignatureWriter? sig, int depth)
     {
         if (sig is null) return;
+        // A jit call traces finite double and float leaves (TracedScalars): their values are inputs, not key parts.
+        if (sig.Scalars is not null && TracedScalars.IsTraceable(value))
+        {
+            TracedScalars.Collect(sig, value);
+            return;
+        }
         sig.Write(TokenKind.Static);
         sig.Write(SignatureWriter.Intern(typeof(T)));
         // Numbers and enums are written as their bits (no boxing); other values are interned by equality.
@@ -73,7 +79,7 @@ internal sealed class StaticAdapter<T> : TreeAdapter<T>
         else sig.Write(value is null ? 0 : SignatureWriter.Intern(value));
     }
 
-    public override T Rebuild(T template, IReadOnlyList<Tensor> leaves, ref int pos) => template;
+    public override T Rebuild(T template, IReadOnlyList<Tensor> leaves, ref int pos) => TracedScalars.Substitute(template);
 
     public override string Describe(T value, int depth) => value is string s ? $"\"{s}\"" : value?.ToString() ?? "null";
 

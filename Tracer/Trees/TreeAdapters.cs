@@ -6,12 +6,14 @@ internal static class TreeAdapters
     public static object Create(Type type)
     {
         if (type == typeof(Tensor)) return new TensorAdapter();
+        if (type == typeof(Nn.PRNGKey)) return new KeyAdapter();   // a traced leaf: its words as i32[2]
         if (IsStatic(type)) return Make(typeof(StaticAdapter<>), type);
         if (type.IsSZArray) return Make(typeof(ArrayAdapter<>), type.GetElementType()!);
         if (type.IsGenericType)
         {
             var def = type.GetGenericTypeDefinition();
             var args = type.GetGenericArguments();
+            if (def == typeof(Static<>)) return Make(typeof(StaticValueAdapter<>), args);
             if (def == typeof(List<>)) return Make(typeof(ListAdapter<>), args);
             if (def == typeof(Dictionary<,>) && args[0] == typeof(string)) return Make(typeof(DictionaryAdapter<>), args[1]);
             if (TupleAdapterOf(def) is { } tuple) return Make(tuple, args);
@@ -33,12 +35,13 @@ internal static class TreeAdapters
     /// <summary>Whether values of <paramref name="type"/> can be flattened (checked without building adapters).</summary>
     public static bool IsTree(Type type)
     {
-        if (type == typeof(Tensor) || IsStatic(type)) return true;
+        if (type == typeof(Tensor) || type == typeof(Nn.PRNGKey) || IsStatic(type)) return true;
         if (type.IsSZArray) return IsTree(type.GetElementType()!);
         if (type.IsGenericType)
         {
             var def = type.GetGenericTypeDefinition();
             var args = type.GetGenericArguments();
+            if (def == typeof(Static<>)) return true;
             if (def == typeof(List<>)) return IsTree(args[0]);
             if (def == typeof(Dictionary<,>)) return args[0] == typeof(string) && IsTree(args[1]);
             if (TupleAdapterOf(def) is not null) return Array.TrueForAll(args, IsTree);
