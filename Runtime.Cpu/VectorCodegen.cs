@@ -44,7 +44,7 @@ internal sealed class VectorCodegen
         (helper, vec) = isa == VectorIsa.V512
             ? (typeof(Simd512), typeof(Vector512<>).MakeGenericType(elem))
             : (typeof(Simd256), typeof(Vector256<>).MakeGenericType(elem));
-        Lanes = (isa == VectorIsa.V512 ? 64 : 32) / (elem == typeof(float) ? 4 : 8);
+        Lanes = (isa == VectorIsa.V512 ? 64 : 32) / (elem == typeof(double) ? 8 : 4);
         if (kernel.IsRegisterReduction)
         {
             if (WidenedSum)
@@ -91,7 +91,9 @@ internal sealed class VectorCodegen
     public static bool CanVectorize(LoopKernel k, IReadOnlyList<BufferInfo> buffers)
     {
         int depth = k.Domain.Length;
-        if (depth == 0 || k.DType is not (DType.Float32 or DType.Float64) || k.OutDynamic.Length > 0) return false;
+        if (depth == 0 || k.DType is not (DType.Float32 or DType.Float64 or DType.Int32) || k.OutDynamic.Length > 0) return false;
+        // i32 kernels (bitwise and logical family, jitergo): plain elementwise writes only, no reductions.
+        if (k.DType == DType.Int32 && (k.IsRegisterReduction || k.Mode == WriteMode.Accumulate)) return false;
         int inner = depth - 1;
         if (k.IsRegisterReduction)
         {
@@ -116,6 +118,14 @@ internal sealed class VectorCodegen
                 return c.DType == t;
             case LoadExpr l:
                 return l.DType == t && l.IsStrided && l.Map.Strides[^1] is 0 or 1 && InRange(l.Map, domain, buffers[l.Buffer].Length);
+            case OpExpr op when op.DType == t && t == DType.Int32:
+                if (!SupportedInt32(op)) return false;
+                foreach (var a in op.Args)
+                {
+                    if (a is ConstExpr && op.Op is OpCode.ShiftLeft or OpCode.ShiftRightLogical) continue;
+                    if (!Supported(a, t, domain, buffers)) return false;
+                }
+                return true;
             case OpExpr op when op.DType == t:
                 switch (op.Op.Kind())
                 {
@@ -145,6 +155,18 @@ internal sealed class VectorCodegen
                 return false;
         }
     }
+
+    /// <summary>
+    /// i32 operations with a vector form (bitwise and logical family, jitergo): wrapping arithmetic, max/min and
+    /// the bitwise ops; shifts by a constant amount in [0, 32) (a vector shift takes one count for every lane).
+    /// </summary>
+    private static bool SupportedInt32(OpExpr op) => op.Op switch
+    {
+        OpCode.Neg or OpCode.BitwiseNot or OpCode.Add or OpCode.Sub or OpCode.Mul or OpCode.Max or OpCode.Min
+            or OpCode.BitwiseAnd or OpCode.BitwiseOr or OpCode.BitwiseXor => true,
+        OpCode.ShiftLeft or OpCode.ShiftRightLogical => op.Args[1] is ConstExpr { Value: >= 0 and < 32 },
+        _ => false,
+    };
 
     /// <summary>Every address the map produces over the domain lies in [0, length).</summary>
     private static bool InRange(IndexMap map, int[] domain, int length)
@@ -322,6 +344,8 @@ internal sealed class VectorCodegen
                 if (sinCos.TryGetValue(op, out var pair)) return Expression.Field(pair.Local, op.Op == OpCode.Sin ? "Item1" : "Item2");
                 if (op.Op.Kind() == OpKind.Select)
                     return Call("Select", elem, Emit(op.Args[0]), Emit(op.Args[1]), Emit(op.Args[2]));
+                if (op.Op is OpCode.ShiftLeft or OpCode.ShiftRightLogical)   // one constant count for all lanes
+                    return Call(Name(op.Op), null, Emit(op.Args[0]), Expression.Constant((int)((ConstExpr)op.Args[1]).Value));
                 var args = new Expression[op.Args.Length];
                 for (int i = 0; i < args.Length; i++) args[i] = Emit(op.Args[i]);
                 return Call(Name(op.Op), elem, args);
@@ -355,6 +379,13 @@ internal sealed class VectorCodegen
         OpCode.Cos => "Cos",
         OpCode.Tanh => "Tanh",
         OpCode.Logistic => "Logistic",
+        // bitwise and logical family (jitergo)
+        OpCode.BitwiseAnd => "And",
+        OpCode.BitwiseOr => "Or",
+        OpCode.BitwiseXor => "Xor",
+        OpCode.BitwiseNot => "Not",
+        OpCode.ShiftLeft => "ShiftLeft",
+        OpCode.ShiftRightLogical => "ShiftRightLogical",
         // more elementwise (ops-elem family)
         OpCode.Floor => "Floor",
         OpCode.Ceil => "Ceil",

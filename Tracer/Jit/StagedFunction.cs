@@ -22,6 +22,10 @@ internal sealed class StagedFunction<TArgs, R>
     private string[]? lastDescribed;   // the latest compiled signature, to explain the next miss
     private int lastGeneration;
 
+    // Which numbers of the latest top-level trace's result are traced arguments passed through (set by TraceGraph,
+    // read by Compile under the gate): a cached call returns the call's own numbers there.
+    private int[]? resultNumbers;
+
     // Number leaves (double, float) are traced inputs while the stage allows it, except those a trace showed the
     // function computes with in C#: their positions are here, and they are static, part of the key (TracedScalars).
     // Replaced, never mutated, so a call reads a consistent set.
@@ -37,8 +41,11 @@ internal sealed class StagedFunction<TArgs, R>
     public string Name { get; }
 
     /// <summary>One compiled signature: what the cache holds.</summary>
-    private sealed class Entry(IExecutable executable, TensorType[] outputs, R template, Graph? traced, Device device)
+    private sealed class Entry(IExecutable executable, TensorType[] outputs, R template, Graph? traced, Device device, int[]? resultNumbers)
     {
+        /// <summary>For each number of the result: the traced argument number it passes through, or -1; null: none.</summary>
+        public readonly int[]? ResultNumbers = resultNumbers;
+
         public readonly IExecutable Executable = executable;
 
         /// <summary>Where it runs; scalar CPU leaves (numbers) are moved there per call.</summary>
@@ -144,16 +151,18 @@ internal sealed class StagedFunction<TArgs, R>
         var graph = TraceOnce(args, leaves, scalars, real, parent, out template);
         var more = new HashSet<int>(statics);
         var standIn = new List<int>();   // leaves whose own value collides with a constant: traced at a stand-in
-        var check = TryTrace(args, leaves, scalars, TracedScalars.StandIns(scalars, pass: 1, null), parent);
+        var standIns = TracedScalars.StandIns(scalars, pass: 1, null);
+        var check = TryTrace(args, leaves, scalars, standIns, parent, out var checkTemplate);
+        if (parent is null) resultNumbers = check is null ? null : TracedScalars.ResultSources(ResultAdapter, template, checkTemplate!, scalars, real, standIns);
         if (check is null || !TracedScalars.SameProgram(graph, check))
         {
             // Some number was used in C#, or equals a constant of the function: find which, one group of equal
             // numbers at a time. A group whose two stand-ins give one program only collided with a constant.
             foreach (var group in TracedScalars.EqualGroups(scalars))
             {
-                var moved = TryTrace(args, leaves, scalars, TracedScalars.StandIns(scalars, pass: 1, group), parent);
+                var moved = TryTrace(args, leaves, scalars, TracedScalars.StandIns(scalars, pass: 1, group), parent, out _);
                 if (moved is not null && TracedScalars.SameProgram(graph, moved)) continue;
-                var again = TryTrace(args, leaves, scalars, TracedScalars.StandIns(scalars, pass: 2, group), parent);
+                var again = TryTrace(args, leaves, scalars, TracedScalars.StandIns(scalars, pass: 2, group), parent, out _);
                 if (moved is not null && again is not null && TracedScalars.SameProgram(moved, again)) standIn.AddRange(group);
                 else more.UnionWith(group);
             }
@@ -182,14 +191,17 @@ internal sealed class StagedFunction<TArgs, R>
     }
 
     /// <summary>A trace at stand-in values, or null when the function throws at them (it checks or computes with them in C#).</summary>
-    private Graph? TryTrace(TArgs args, List<Tensor> leaves, List<ScalarLeaf> scalars, double[] values, GraphBuilder? parent)
+    private Graph? TryTrace(TArgs args, List<Tensor> leaves, List<ScalarLeaf> scalars, double[] values, GraphBuilder? parent, out R? template)
     {
         try
         {
-            return TraceOnce(args, leaves, scalars, values, parent, out _);
+            var g = TraceOnce(args, leaves, scalars, values, parent, out var t);
+            template = t;
+            return g;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
+            template = default;
             return null;
         }
     }
@@ -284,7 +296,9 @@ internal sealed class StagedFunction<TArgs, R>
         var outputs = new TensorType[program.Optimised.Outputs.Count];
         for (int i = 0; i < outputs.Length; i++) outputs[i] = program.Optimised.Outputs[i].Type;
         Jit.Cache.RecordCompile(new CompileEvent(Name, "(" + string.Join(", ", described) + ")", device, program.Times));
-        return new Entry(program.Executable, outputs, template, Jit.Config.DebugNans ? program.Traced : null, device);
+        var passThrough = resultNumbers is { } map && Array.Exists(map, j => j >= 0) ? map : null;
+        resultNumbers = null;
+        return new Entry(program.Executable, outputs, template, Jit.Config.DebugNans ? program.Traced : null, device, passThrough);
     }
 
     private CompiledProgram CompileProgram(TArgs args, Device device, out R template)
@@ -327,7 +341,8 @@ internal sealed class StagedFunction<TArgs, R>
             }
             NanHunt.CheckCall(Name, traced, all, tensors);
         }
-        return new Result(tensors, entry.Template);
+        var template = entry.ResultNumbers is { } numbers ? TracedScalars.WithNumbers(ResultAdapter, entry.Template, numbers, scalars) : entry.Template;
+        return new Result(tensors, template);
     }
 
     /// <summary>A traced number's value as a host scalar input.</summary>
@@ -357,7 +372,12 @@ internal sealed class StagedFunction<TArgs, R>
         return first < 0 ? Device.Cpu : leaves[first].Device;
     }
 
-    private static bool IsHostScalar(Tensor t) => t.Shape.Rank == 0 && t.Device.Equals(Device.Cpu);
+    /// <summary>
+    /// Small host data that follows the other arguments' device: scalars (numbers) and PRNG keys' two words (an
+    /// i32[2] made on the host when a key is flattened).
+    /// </summary>
+    private static bool IsHostScalar(Tensor t) =>
+        (t.Shape.Rank == 0 || (t.Shape.Rank == 1 && t.Shape[0] == 2 && t.DType == DType.Int32)) && t.Device.Equals(Device.Cpu);
 
     private static void MoveScalars(Span<Storage> inputs, Device device)
     {

@@ -226,6 +226,47 @@ internal static class TracedScalars
     [ThreadStatic]
     private static Dictionary<long, double>? restoring;
 
+    /// <summary>The traceable numbers of a tree, in flattening order.</summary>
+    private static List<ScalarLeaf> Numbers<R>(TreeAdapter<R> adapter, R tree)
+    {
+        var numbers = new List<ScalarLeaf>();
+        adapter.Flatten(tree, [], new SignatureWriter { Scalars = numbers });
+        return numbers;
+    }
+
+    /// <summary>
+    /// For each number of a result: the traced argument it is (its value at the call's numbers and at stand-ins
+    /// both match that argument's), or -1. A result computed in C# from a traced number could not be one: the
+    /// function made that number static.
+    /// </summary>
+    public static int[] ResultSources<R>(TreeAdapter<R> adapter, R atReal, R atStandIns, List<ScalarLeaf> leaves, double[] real, double[] standIns)
+    {
+        var a = Numbers(adapter, atReal);
+        var b = Numbers(adapter, atStandIns);
+        var map = new int[a.Count];
+        for (int k = 0; k < map.Length; k++)
+        {
+            map[k] = -1;
+            if (k >= b.Count) continue;
+            for (int j = 0; j < leaves.Count && map[k] < 0; j++)
+            {
+                if (!leaves[j].IsStatic && a[k].Value.Equals(real[j]) && b[k].Value.Equals(standIns[j])) map[k] = j;
+            }
+        }
+        return map;
+    }
+
+    /// <summary>The cached result template with the call's own numbers where the result passes a traced one through.</summary>
+    public static R WithNumbers<R>(TreeAdapter<R> adapter, R template, int[] sources, List<ScalarLeaf> call)
+    {
+        var tensors = new List<Tensor>();
+        adapter.Flatten(template, tensors, null);
+        var current = Numbers(adapter, template);
+        var values = new double[current.Count];
+        for (int k = 0; k < values.Length; k++) values[k] = k < sources.Length && sources[k] >= 0 ? call[sources[k]].Value : current[k].Value;
+        return RebuildWith(adapter, template, tensors, values);
+    }
+
     /// <summary>The traced leaves grouped by equal value (equal leaves share an input, so they move together).</summary>
     public static List<List<int>> EqualGroups(List<ScalarLeaf> leaves)
     {

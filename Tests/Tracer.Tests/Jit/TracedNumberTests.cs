@@ -133,4 +133,54 @@ public sealed class TracedNumberTests
         CollectionAssert.AreEqual(new[] { 1.5, 3.5 }, mapped(m, 0.5).ToDoubleArray());
         CollectionAssert.AreEqual(new[] { 6.0, 14.0 }, mapped(m, 2.0).ToDoubleArray());
     }
+
+    [TestMethod]
+    public void DebugNansSeesTracedNumbers()
+    {
+        var f = Jit.Compile((Tensor x, double s) => Log(x * s));
+        bool saved = Jit.Config.DebugNans;
+        Jit.Config.DebugNans = true;
+        try
+        {
+            var e = Assert.ThrowsExactly<NotFiniteNumberException>(() => f(X, 2.0));
+            StringAssert.Contains(e.Message, "log");
+        }
+        finally
+        {
+            Jit.Config.DebugNans = saved;
+        }
+    }
+
+    [TestMethod]
+    public void AuxAndNumbersTogether()
+    {
+        var step = Jit.ValueAndGradWithAux((Tensor w, double c) => (Sum(w * w) * c, (Scaled: w * c, C: c)));
+        var w = Tensor.FromArray(new[] { 1.0, 2.0 }, 2);
+        long misses = MissesDuring(() =>
+        {
+            var (v, aux, g) = step(w, 0.5);
+            Assert.AreEqual(2.5, v.Item());
+            Assert.AreEqual(0.5, aux.C, "a number returned in the auxiliary tree is the call's own");
+            var (_, aux3, _) = step(w, 1.0);
+            Assert.AreEqual(1.0, aux3.C);
+            CollectionAssert.AreEqual(new[] { 0.5, 1.0 }, aux.Scaled.ToDoubleArray());
+            CollectionAssert.AreEqual(new[] { 1.0, 2.0 }, g.ToDoubleArray());
+            var (v2, aux2, _) = step(w, 2.0);
+            Assert.AreEqual(10.0, v2.Item());
+            Assert.AreEqual(2.0, aux2.C, "a traced number passed through comes back as the call's own, from the cache too");
+        });
+        Assert.AreEqual(1, misses);
+    }
+
+    [TestMethod]
+    public void AModelReturnedByAStepKeepsItsOwnNumbers()
+    {
+        var step = Jit.Compile((Params p) => p with { W = p.W * p.Scale });
+        var w = Tensor.FromArray(new[] { 1.0, 2.0 }, 2);
+        var a = step(new Params(w, 3));
+        var b = step(new Params(w, 5));
+        Assert.AreEqual(3, a.Scale);
+        Assert.AreEqual(5, b.Scale, "the cached call returns its own number, not the first call's");
+        CollectionAssert.AreEqual(new[] { 5.0, 10.0 }, b.W.ToDoubleArray());
+    }
 }
