@@ -47,7 +47,7 @@ internal static class KernelInterpreter
     /// </summary>
     private sealed class Builder
     {
-        private readonly Dictionary<ScalarExpr, object> built = new(ReferenceEqualityComparer.Instance);
+        private readonly Dictionary<ScalarExpr, object> built = new(ScalarExprIdentity.Instance);
 
     /// <summary>The evaluator of <paramref name="e"/>, whose dtype is <typeparamref name="T"/>'s.</summary>
     public Ev<T> Build<T>(ScalarExpr e)

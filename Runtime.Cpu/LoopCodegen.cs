@@ -229,7 +229,7 @@ internal sealed class LoopCodegen
         // Shared sub-expressions are computed once per point, into locals, before the value that uses them.
         var hoisted = ScalarCodegen.SharedNodes(kernel.Body);
         if (hoisted.Count == 0) return Point(ScalarCodegen.Emit(kernel.Body, Load));
-        var locals = new Dictionary<ScalarExpr, ParameterExpression>(ReferenceEqualityComparer.Instance);
+        var locals = new Dictionary<ScalarExpr, ParameterExpression>(ScalarExprIdentity.Instance);
         var block = new List<Expression>();
         foreach (var node in hoisted)
         {

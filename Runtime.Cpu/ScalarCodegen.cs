@@ -48,7 +48,7 @@ internal static class ScalarCodegen
     /// </summary>
     public static List<OpExpr> SharedNodes(ScalarExpr body)
     {
-        var count = new Dictionary<ScalarExpr, int>(ReferenceEqualityComparer.Instance);
+        var count = new Dictionary<ScalarExpr, int>(ScalarExprIdentity.Instance);
         var order = new List<OpExpr>();
         void Visit(ScalarExpr e)
         {

@@ -228,12 +228,12 @@ internal sealed class VectorCodegen
         return Expression.Block(locals, block);
     }
 
-    private readonly Dictionary<ScalarExpr, ParameterExpression> shared = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<ScalarExpr, ParameterExpression> shared = new(ScalarExprIdentity.Instance);
 
     /// <summary>A sin and a cos of the same argument, computed by one SinCos into a tuple local.</summary>
     private sealed record SinCosPair(ParameterExpression Local, ScalarExpr Argument);
 
-    private readonly Dictionary<ScalarExpr, SinCosPair> sinCos = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<ScalarExpr, SinCosPair> sinCos = new(ScalarExprIdentity.Instance);
 
     /// <summary>
     /// Pairs sin and cos nodes of one argument (the same node, or equal contiguous loads): the derivative of sin is
@@ -245,7 +245,7 @@ internal sealed class VectorCodegen
         sinCos.Clear();
         var sines = new List<OpExpr>();
         var cosines = new List<OpExpr>();
-        var seen = new HashSet<ScalarExpr>(ReferenceEqualityComparer.Instance);
+        var seen = new HashSet<ScalarExpr>(ScalarExprIdentity.Instance);
         void Visit(ScalarExpr e)
         {
             if (e is not OpExpr op || !seen.Add(e)) return;

@@ -40,14 +40,15 @@ public sealed class DigitsTraining
         if (parallel is null)
         {
             // One compiled training step: forward, backward and the optimiser update in a single graph. The dropout
-            // mask comes in as data, drawn from an explicit key, so the step is traced once and never retraced.
+            // mask comes in as data, drawn from an explicit key, so the step is traced once and never retraced. The
+            // step consumes the old model, optimiser state and mask (donate): the next step's outputs reuse their memory.
             var valueAndGrad = Jit.ValueAndGrad(loss);
             fusedStep = Jit.Compile((Model m, OptimiserState<Model> s, (Tensor X, Tensor Y) batch, Tensor mask) =>
             {
                 var (value, grads) = valueAndGrad(m, batch.X, batch.Y, mask);
                 var (next, nextState) = opt.Update(m, grads, s);
                 return (next, nextState, value);
-            });
+            }, donate: [0, 1, 3]);
         }
         else
         {
@@ -55,7 +56,7 @@ public sealed class DigitsTraining
             // compiled calls (MPI cannot run inside a graph), then every rank applies the same update.
             Model = parallel.Synchronize(Model);
             parallelValueAndGrad = parallel.ValueAndGrad(loss);
-            update = Jit.Compile((Model m, OptimiserState<Model> s, Model g) => opt.Update(m, g, s));
+            update = Jit.Compile((Model m, OptimiserState<Model> s, Model g) => opt.Update(m, g, s), donate: [0, 1, 2]);
         }
         // end-snippet
         State = opt.Init(Model);

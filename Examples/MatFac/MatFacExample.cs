@@ -57,8 +57,13 @@ public static class MatFacExample
 
         var losses = Ui.Train("MatFac", steps, _ =>
         {
+            // The scope gives back what the step makes and does not keep (gradients, the optimiser's intermediates);
+            // the old model and state are disposed once the new ones exist, so the next step reuses their memory.
+            using var scope = new DisposeScope();
             var (value, grads) = valueAndGrad(model, data, mask);
-            (model, state) = opt.Update(model, grads, state);
+            var (nextModel, nextState) = opt.Update(model, grads, state);
+            foreach (var old in Tree.Leaves(model).Concat(Tree.Leaves(state))) old.Dispose();
+            (model, state) = (scope.Keep(nextModel), scope.Keep(nextState));
             return value.Item();
         });
 

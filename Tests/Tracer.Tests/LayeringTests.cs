@@ -11,7 +11,7 @@ public class LayeringTests
         ["Compiler"] = [],
         ["Rules"] = ["Compiler"],
         ["Runtime.Cpu"] = ["Compiler"],
-        ["Runtime.Cuda"] = ["Compiler"],
+        ["Runtime.Cuda"] = ["Compiler", "Runtime.Cpu"],   // shares the scalar emitter and host linalg kernels
         ["Tracer"] = ["Compiler", "Rules", "Runtime.Cpu"],
         ["Distributed"] = ["Tracer"],
     };

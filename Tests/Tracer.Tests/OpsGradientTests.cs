@@ -7,7 +7,9 @@ namespace Tracer.Tests;
 /// differences in float64, and the second derivative (gradient of a gradient) against finite differences of the
 /// first.
 /// </summary>
+#if !CASES_ONLY   // Runtime.Cuda.Tests links this file for its case table only
 [TestClass]
+#endif
 public class OpsGradientTests
 {
     /// <summary>One row: an operation applied to the differentiated input x (and fixed data).</summary>

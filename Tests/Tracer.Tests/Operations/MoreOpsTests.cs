@@ -8,7 +8,9 @@ namespace Tracer.Tests.Operations;
 /// against finite differences of the first, and Jit.Vmap against a loop. Inputs stay away from the jumps of the
 /// rounding ops and the kinks of the norms.
 /// </summary>
+#if !CASES_ONLY   // Runtime.Cuda.Tests links this file for its case table only
 [TestClass]
+#endif
 public sealed class MoreOpsTests
 {
     /// <summary>One row: an operation applied to the differentiated input x (and fixed data).</summary>
@@ -65,6 +67,8 @@ public sealed class MoreOpsTests
     }
 
     public static string CaseName(System.Reflection.MethodInfo m, object[] row) => ((Case)row[0]).Name;
+
+    internal static Tensor MakeInput(Case c, DType dtype, int seed) => Input(c, dtype, seed);
 
     private static Tensor Input(Case c, DType dtype, int seed)
     {

@@ -1,0 +1,183 @@
+using ILGPU;
+using ILGPU.Runtime;
+using Tracer.Compiler;
+
+namespace Tracer.Runtime.Cuda;
+
+/// <summary>
+/// The backend of one CUDA device (or of the emulator, ILGPU's CPU accelerator running the same kernels): device
+/// storage, host transfers, a buffer pool, and the code generator that compiles lowered kernel programs to ILGPU
+/// kernels. Every device operation goes through one stream, in order, under one lock, so a call's kernels and
+/// copies never race with another thread's.
+/// </summary>
+public sealed class CudaBackend : IBackend, IDisposable
+{
+    private readonly BufferPool pool = new();
+
+    internal CudaBackend(Device device, Context context, Accelerator accelerator, bool emulated)
+    {
+        Device = device;
+        Context = context;
+        Accelerator = accelerator;
+        IsEmulator = emulated;
+    }
+
+    /// <inheritdoc/>
+    public string Name => IsEmulator ? "cuda-emulator" : "cuda";
+
+    /// <inheritdoc/>
+    public Device Device { get; }
+
+    /// <summary>True for ILGPU's CPU accelerator (no GPU needed; slow, for tests).</summary>
+    public bool IsEmulator { get; }
+
+    internal Context Context { get; }
+
+    internal Accelerator Accelerator { get; }
+
+    /// <summary>Held around every device operation (ILGPU streams are not thread-safe; kernels run in order).</summary>
+    internal object Gate { get; } = new();
+
+    internal AcceleratorStream Stream => Accelerator.DefaultStream;
+
+    private ILGPU.Runtime.Kernel? gemmF32, gemmF64;
+
+    /// <summary>The tiled GEMM kernel of <paramref name="dtype"/> (f32 or f64), compiled on first use.</summary>
+    internal ILGPU.Runtime.Kernel Gemm(DType dtype)
+    {
+        lock (Gate)
+        {
+            Accelerator.Bind();
+            var method = typeof(GemmKernels).GetMethod(dtype == DType.Float32 ? nameof(GemmKernels.GemmF32) : nameof(GemmKernels.GemmF64))!;
+            try
+            {
+                return dtype == DType.Float32 ? gemmF32 ??= Accelerator.LoadKernel(method)! : gemmF64 ??= Accelerator.LoadKernel(method)!;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                Context.ClearCache(ClearCacheMode.Everything);
+                throw new NotSupportedException($"{Name}: ILGPU could not compile the {dtype.ShortName()} GEMM kernel: {CudaCompiler.Innermost(e).Message}", e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Threads per group of block reductions: 256 on a GPU; 16 on the emulator, whose groups are OS threads (at most
+    /// 16 per group) — so tests exercise the block path on small tensors too.
+    /// </summary>
+    internal int ReductionGroup => IsEmulator ? 16 : 256;
+
+    /// <summary>Test seam: replaces each generated kernel method before ILGPU compiles it (to provoke compile failures).</summary>
+    internal Func<System.Reflection.MethodInfo, System.Reflection.MethodInfo>? ReplaceKernel { get; set; }
+
+    /// <inheritdoc/>
+    public IExecutable Compile(LoweredProgram program) => CudaCompiler.Compile(this, program);
+
+    /// <inheritdoc/>
+    public Storage FromHost(Array data)
+    {
+        var dtype = DTypeExtensions.OfArray(data);
+        lock (Gate)
+        {
+            var storage = Allocate(dtype, data.Length, "a host-to-device copy");
+            ElementOps.For(dtype).Upload(Stream, storage.View, data);
+            return storage;
+        }
+    }
+
+    /// <inheritdoc/>
+    public Array ToHost(Storage storage)
+    {
+        var s = Own(storage, "copy to the host");
+        lock (Gate)
+        {
+            Accelerator.Bind();
+            var host = ElementOps.For(s.DType).Download(Stream, s.View, s.Length);
+            Stream.Synchronize();
+            return host;
+        }
+    }
+
+    /// <summary>The buffer goes back to the pool; later outputs of its dtype and length reuse it.</summary>
+    public void Release(Storage storage)
+    {
+        if (storage is DeviceStorage s && ReferenceEquals(s.Owner, this) && !s.IsCaptured)
+        {
+            lock (Gate) pool.Return(s.DType, s.Length, s.Buffer, s.View);
+        }
+    }
+
+    /// <summary>Waits until every kernel and copy queued on the device has finished (for timing; reading values waits anyway).</summary>
+    public void Synchronize()
+    {
+        lock (Gate)
+        {
+            Accelerator.Bind();
+            Stream.Synchronize();
+        }
+    }
+
+    /// <summary>Device memory held by the pool, in bytes (for tests and diagnostics).</summary>
+    public long PooledBytes
+    {
+        get
+        {
+            lock (Gate) return pool.Bytes;
+        }
+    }
+
+    internal DeviceStorage Own(Storage storage, string what) =>
+        storage as DeviceStorage is { } s && ReferenceEquals(s.Owner, this)
+            ? s
+            : throw new ArgumentException($"{Name}: cannot {what}: the data lives on {storage.Device}, not on {Device}; move it with To({Device})");
+
+    /// <summary>
+    /// A buffer of <paramref name="length"/> elements from the pool or newly allocated (contents undefined). Out of
+    /// device memory, the pool is emptied and the allocation tried once more before a clear error. Caller holds
+    /// <see cref="Gate"/>.
+    /// </summary>
+    internal DeviceStorage Allocate(DType dtype, int length, string purpose)
+    {
+        if (pool.TryRent(dtype, length, out var buffer, out var view)) return new DeviceStorage(this, buffer, view, dtype, length);
+        Accelerator.Bind();
+        var ops = ElementOps.For(dtype);
+        try
+        {
+            (buffer, view) = ops.Allocate(Accelerator, length);
+        }
+        catch (Exception e) when (IsOutOfMemory(e))
+        {
+            pool.Clear();
+            try
+            {
+                (buffer, view) = ops.Allocate(Accelerator, length);
+            }
+            catch (Exception again) when (IsOutOfMemory(again))
+            {
+                long bytes = (long)length * BufferPool.ElementBytes(dtype);
+                throw new InsufficientMemoryException(
+                    $"{Device}: out of device memory allocating {bytes / (1024.0 * 1024.0):0.#} MiB for {purpose} " +
+                    $"({dtype.ShortName()}[{length}]; the device has {Accelerator.MemorySize / (1024.0 * 1024 * 1024):0.#} GiB). Dispose tensors " +
+                    "you no longer need (tensor.Dispose() or a DisposeScope), use smaller batches, or keep some data on Device.Cpu.", again);
+            }
+        }
+        return new DeviceStorage(this, buffer, view, dtype, length);
+    }
+
+    private static bool IsOutOfMemory(Exception e) =>
+        e is OutOfMemoryException || e is AcceleratorException && e.Message.Contains("memory", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Releases the pool, the accelerator and its context.</summary>
+    public void Dispose()
+    {
+        lock (Gate)
+        {
+            pool.Clear();
+            Accelerator.Dispose();
+            Context.Dispose();
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Name} ({Accelerator.Name})";
+}
