@@ -194,9 +194,7 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
             var hi = Expression.Parameter(typeof(int), "hi");
             if (program.Kernels[i] is HostOpKernel linalg)
             {
-                var run = linalg.Equation.Op is OpCode.CumSum or OpCode.ArgSort   // ops-shape family
-                    ? SequenceKernels.Compile(linalg, options.MaxThreads)
-                    : LinalgKernels.Compile(linalg, options.Vectors, options.MaxThreads);
+                var run = SequenceKernels.CompileHostOp(linalg, options.Vectors, options.MaxThreads);   // linalg, cumsum, argsort
                 lambdas[i] = Expression.Lambda<Action<Array[], int, int>>(Expression.Invoke(Expression.Constant(run), buffers), $"linalg_{linalg.Equation.Op.Name()}", [buffers, lo, hi]);
                 delegates[i] = (b, _, _) => run(b);
                 compiledBy[i] = CpuCompiler.Fast;

@@ -122,7 +122,8 @@ internal static class CudaCompiler
                     steps.Add(ControlFlow(backend, lowered, host, i));
                     break;
                 case HostOpKernel linalg:
-                    steps.Add(new HostStep(linalg, i, LinalgKernels.Compile(linalg, VectorCodegen.Best, Environment.ProcessorCount),
+                    // linear algebra, cumsum and argsort (ops-shape family) run on the host, as on the CPU backend
+                    steps.Add(new HostStep(linalg, i, SequenceKernels.CompileHostOp(linalg, VectorCodegen.Best, Environment.ProcessorCount),
                         linalg.Inputs, linalg.Results!, linalg.Equation.Op.Name()));
                     break;
                 case LoopKernel loop when HostOnly(loop) is { } why:

@@ -9,6 +9,15 @@ namespace Tracer.Runtime.Cpu;
 /// </summary>
 internal static class SequenceKernels
 {
+    /// <summary>
+    /// The host code of any <see cref="HostOpKernel"/>: cumsum and argsort here, the linear-algebra primitives in
+    /// <see cref="LinalgKernels"/>. Every backend that runs host-op kernels on the host goes through this one switch.
+    /// </summary>
+    public static Action<Array[]> CompileHostOp(HostOpKernel kernel, VectorIsa isa, int threads) =>
+        kernel.Equation.Op is OpCode.CumSum or OpCode.ArgSort
+            ? Compile(kernel, threads)
+            : LinalgKernels.Compile(kernel, isa, threads);
+
     public static Action<Array[]> Compile(HostOpKernel kernel, int threads)
     {
         var eq = kernel.Equation;
