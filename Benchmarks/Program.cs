@@ -7,6 +7,7 @@ using Tracer.Benchmarks;
 //   dotnet run -c Release -- --quick out.jsonl   medians of repeated timings, written as JSON lines (what run.sh uses)
 //   dotnet run -c Release -- --quick out.jsonl W8   the same for the linear-algebra workloads only
 //   dotnet run -c Release -- --quick out.jsonl W7   the same for the CNN workloads only
+//   dotnet run -c Release -- --quick out.jsonl S    the same for the sort and cumsum workloads only (S1-S2)
 //   dotnet run -c Release -- --job short ...     BenchmarkDotNet (any of its arguments: --filter, --job, exporters)
 //   dotnet run -c Release -- --scale 1000 3000   compile time and memory of a long reduction-heavy gradient chain
 if (args.Length >= 1 && args[0] == "--scale")
@@ -25,7 +26,7 @@ internal static class Quick
 {
     private static StreamWriter? output;
 
-    /// <summary>Runs every workload, or only the linear-algebra ones when <paramref name="only"/> is "W8" (the CNN ones for "W7").</summary>
+    /// <summary>Runs every workload, or only the linear-algebra ones ("W8"), the CNN ones ("W7") or the sort and cumsum ones ("S").</summary>
     public static void Run(string path, string only)
     {
         using var w = new StreamWriter(path, append: true);
@@ -35,8 +36,25 @@ internal static class Quick
             RunW7();
             return;
         }
+        if (only == "S")
+        {
+            RunSequence();
+            return;
+        }
         if (only != "W8") RunAllButW8();
         RunW8();
+        if (only != "W8") RunSequence();
+    }
+
+    /// <summary>S1-S2 (ops-shape family): a stable sort of 1e6 f32 and a cumsum of 1e7 f32, compiled and eager.</summary>
+    private static void RunSequence()
+    {
+        var s = new SequenceOps();
+        s.Setup();
+        Measure("S1 sort 1e6 f32", "tracer", () => s.SortCompiled());
+        Measure("S1 sort 1e6 f32, eager", "tracer", () => s.SortEager());
+        Measure("S2 cumsum 1e7 f32", "tracer", () => s.CumSumCompiled());
+        Measure("S2 cumsum 1e7 f32, eager", "tracer", () => s.CumSumEager());
     }
 
     /// <summary>W7: the CNN training step, and the two convolution kernels on its layers.</summary>

@@ -45,6 +45,7 @@ def goal(w, t, h, p):
     if w.startswith("E6"): return "≤ 2 µs", t <= 2
     if w.startswith("E7"): return "(with Dispose)", True
     if w.startswith("E"): return "≤ 1.5× torch", p is not None and t <= 1.5 * p
+    if w.startswith("S"): return "≤ 1.5× torch", p is not None and t <= 1.5 * p
     if w.startswith("C1 memory"): return "flat (capacity 1000)", True
     if w.startswith("C1 hit"): return "the same for every entry", True
     return "", True

@@ -44,6 +44,8 @@ public sealed class RuleTable : IRuleSet
         .. SpecialRules.Create(),
         .. BitwiseRules.Create(),   // bitwise and logical family (jitergo)
         .. ConvRules.Create(),   // conv family
+        // ops-shape family: cumsum, argsort
+        .. SequenceRules.Create(),
     ]);
 
     /// <summary>The rule of <paramref name="op"/>, or null for leaves (input, literal, constant), which have none.</summary>

@@ -196,7 +196,7 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
             {
                 var run = linalg.Equation.Op.Kind() == OpKind.Conv   // conv family: im2col + GEMM
                     ? ConvKernels.Compile(linalg, options.Vectors, options.MaxThreads)
-                    : LinalgKernels.Compile(linalg, options.Vectors, options.MaxThreads);
+                    : SequenceKernels.CompileHostOp(linalg, options.Vectors, options.MaxThreads);   // linalg, cumsum, argsort
                 lambdas[i] = Expression.Lambda<Action<Array[], int, int>>(Expression.Invoke(Expression.Constant(run), buffers), $"linalg_{linalg.Equation.Op.Name()}", [buffers, lo, hi]);
                 delegates[i] = (b, _, _) => run(b);
                 compiledBy[i] = CpuCompiler.Fast;

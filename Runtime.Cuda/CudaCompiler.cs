@@ -122,10 +122,10 @@ internal static class CudaCompiler
                     steps.Add(ControlFlow(backend, lowered, host, i));
                     break;
                 case HostOpKernel linalg:
-                    // conv family: on the host too, im2col + GEMM as on the CPU
+                    // conv (im2col + GEMM), linear algebra, cumsum and argsort run on the host, as on the CPU backend
                     var run = linalg.Equation.Op.Kind() == OpKind.Conv
                         ? ConvKernels.Compile(linalg, VectorCodegen.Best, Environment.ProcessorCount)
-                        : LinalgKernels.Compile(linalg, VectorCodegen.Best, Environment.ProcessorCount);
+                        : SequenceKernels.CompileHostOp(linalg, VectorCodegen.Best, Environment.ProcessorCount);
                     steps.Add(new HostStep(linalg, i, run, linalg.Inputs, linalg.Results!, linalg.Equation.Op.Name()));
                     break;
                 case LoopKernel loop when HostOnly(loop) is { } why:

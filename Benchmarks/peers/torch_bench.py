@@ -1,4 +1,4 @@
-"""The W1-W8 and E workloads in PyTorch eager mode (the peer of Benchmarks/). Usage: torch_bench.py THREADS OUT.jsonl [W8|W7]
+"""The W1-W8, E and S workloads in PyTorch eager mode (the peer of Benchmarks/). Usage: torch_bench.py THREADS OUT.jsonl [W8|W7|S]
 
 Same shapes, dtypes (f32) and data distributions as Workloads.cs; timings are medians of repeated calls after a
 warm-up, like the C# quick harness. W5 has no PyTorch counterpart (eager mode has no trace/compile step)."""
@@ -9,6 +9,7 @@ threads = int(sys.argv[1])
 out = open(sys.argv[2], "a")
 only_w8 = len(sys.argv) > 3 and sys.argv[3] == "W8"
 only_w7 = len(sys.argv) > 3 and sys.argv[3] == "W7"
+only_s = len(sys.argv) > 3 and sys.argv[3] == "S"
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 
@@ -173,9 +174,24 @@ def w8():
     measure("W8 GP grad n=1000", gp, max_seconds=4.0)
 
 
+def sequence():
+    """S1-S2: a stable sort of 1e6 f32 and a cumsum of 1e7 f32 (Tracer's sort is stable, so is this one; PyTorch's
+    CPU cumsum accumulates f32 in f64, as Tracer's does). The eager rows of Tracer compare with the same numbers."""
+    xs = uniform((1000000,), -3, 3)
+    measure("S1 sort 1e6 f32", lambda: torch.sort(xs, stable=True))
+    measure("S1 sort 1e6 f32, eager", lambda: torch.sort(xs, stable=True))
+    xc = uniform((10000000,), -1, 1)
+    measure("S2 cumsum 1e7 f32", lambda: torch.cumsum(xc, 0))
+    measure("S2 cumsum 1e7 f32, eager", lambda: torch.cumsum(xc, 0))
+
+
 if only_w7:
     w7()
+elif only_s:
+    sequence()
 else:
     if not only_w8:
         w1_to_w6_and_eager()
     w8()
+    if not only_w8:
+        sequence()

@@ -71,6 +71,8 @@ public sealed class Attrs : IEquatable<Attrs>
 
     /// <summary>Convolutions: how many groups the channels are split into (1 = every output sees every input channel).</summary>
     public int Groups { get; init; }
+    /// <summary>cumsum: accumulate from the end of the axis; argsort: descending order (ops-shape family).</summary>
+    public bool Reverse { get; init; }
 
     /// <inheritdoc/>
     public bool Equals(Attrs? other)
@@ -81,7 +83,7 @@ public sealed class Attrs : IEquatable<Attrs>
             && Same(Starts, other.Starts) && Same(Ends, other.Ends) && Axis == other.Axis && BatchDims == other.BatchDims && DType == other.DType
             && Value.Equals(other.Value) && ReferenceEquals(Data, other.Data) && Index == other.Index
             && ReferenceEquals(Custom, other.Custom) && ReferenceEquals(Control, other.Control)
-            && Lower == other.Lower && TransposeA == other.TransposeA
+            && Lower == other.Lower && TransposeA == other.TransposeA && Reverse == other.Reverse
             && Same(Strides, other.Strides) && Same(Padding, other.Padding) && Same(Dilation, other.Dilation) && Groups == other.Groups;
     }
 
@@ -111,6 +113,7 @@ public sealed class Attrs : IEquatable<Attrs>
         Add(ref h, Padding);
         Add(ref h, Dilation);
         h.Add(Groups);
+        h.Add(Reverse);
         return h.ToHashCode();
     }
 
@@ -181,6 +184,15 @@ public sealed class Attrs : IEquatable<Attrs>
                 parts.Add($"dilation={Tuple(Dilation)}");
                 parts.Add($"groups={Groups}");
                 if (op != OpCode.Conv) parts.Add($"shape={Tuple(Shape?.ToArray())}");
+                break;
+            // ops-shape family
+            case OpCode.CumSum:
+                parts.Add($"axis={Axis}");
+                parts.Add($"reverse={Reverse}");
+                break;
+            case OpCode.ArgSort:
+                parts.Add($"dimension={Axis}");
+                parts.Add($"descending={Reverse}");
                 break;
         }
         return parts.Count == 0 ? "" : "[" + string.Join(" ", parts) + "]";

@@ -231,6 +231,16 @@ public static class Ir
     public static Node ScatterAdd(Node updates, Node indices, int axis, Shape shape, int batchDims = 0) =>
         B.Emit(OpCode.ScatterAdd, new Attrs { Axis = axis, Shape = shape, BatchDims = batchDims }, updates, indices);
 
+    // ---- scans and sorting (ops-shape family) ----
+
+    /// <summary>Inclusive prefix sum of <paramref name="x"/> along <paramref name="axis"/>, from the end when <paramref name="reverse"/>.</summary>
+    public static Node CumSum(Node x, int axis, bool reverse = false) =>
+        B.Emit(OpCode.CumSum, new Attrs { Axis = axis, Reverse = reverse }, x);
+
+    /// <summary>The i32 indices that stably sort <paramref name="x"/> along <paramref name="axis"/>.</summary>
+    public static Node ArgSort(Node x, int axis, bool descending = false) =>
+        B.Emit(OpCode.ArgSort, new Attrs { Axis = axis, Reverse = descending }, x);
+
     /// <summary>Batched matrix product of operands of rank 2 or more, batch axes broadcast.</summary>
     public static Node MatMul(Node a, Node b) => B.Emit(OpCode.MatMul, Attrs.None, a, b);
 

@@ -225,6 +225,14 @@ public enum OpCode
     ConvTranspose,
     /// <summary>The adjoint of conv in its weight: x [N, C, S...] and y [N, O, P...] to w-shaped <see cref="Attrs.Shape"/>.</summary>
     ConvWeightGrad,
+    // Scans and sorting along one axis (ops-shape family). Both run as host kernels on whole buffers.
+    /// <summary>Inclusive prefix sum along <see cref="Attrs.Axis"/> (from the end when <see cref="Attrs.Reverse"/>).</summary>
+    CumSum,
+    /// <summary>
+    /// The i32 permutation that stably sorts each line along <see cref="Attrs.Axis"/> (descending when
+    /// <see cref="Attrs.Reverse"/>; NaN after every number ascending, before every number descending).
+    /// </summary>
+    ArgSort,
 }
 
 /// <summary>Families of primitives that share shape rules, lowering and printing.</summary>
@@ -354,6 +362,9 @@ public static class OpInfo
         OpCode.Conv => "conv",
         OpCode.ConvTranspose => "conv_transpose",
         OpCode.ConvWeightGrad => "conv_weight_grad",
+        // ops-shape family
+        OpCode.CumSum => "cumsum",
+        OpCode.ArgSort => "argsort",
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 

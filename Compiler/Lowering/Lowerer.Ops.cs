@@ -40,6 +40,8 @@ public sealed partial class Lowerer
                 return MatMul(eq);
             case OpCode.Scan or OpCode.While or OpCode.Switch:
                 return HostCall(eq);
+            case OpCode.CumSum or OpCode.ArgSort:   // ops-shape family
+                return SequenceCall(eq);
         }
         if (eq.Op.Kind() == OpKind.Reduce) return Reduce(eq);
         if (eq.Op.Kind() == OpKind.Linalg) return LinalgCall(eq);

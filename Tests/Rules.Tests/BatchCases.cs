@@ -105,5 +105,7 @@ internal static class BatchCases
             xs => Gather(xs[0], xs[1], 2, 1)) with { Sample = IndicesAt(1, 4) },
         Case("scatter_add [2,5,3] batch_dims 1 with indices [2,5] axis 1 into [2,4,3]", OpCode.ScatterAdd, [F64(2, 5, 3), I32(2, 5)],
             xs => ScatterAdd(xs[0], xs[1], 1, new Shape(2, 4, 3), 1)) with { Sample = IndicesAt(1, 4) },
+
+        .. SequenceCases.Batches,   // ops-shape family: cumsum, argsort
     ];
 }

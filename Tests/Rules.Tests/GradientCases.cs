@@ -141,5 +141,6 @@ internal static class GradientCases
         // more elementwise (ops-elem family)
         .. SpecialCases.Gradient,
         .. ConvCases.All,   // conv family
+        .. SequenceCases.Gradients,   // ops-shape family: cumsum
     ];
 }

@@ -43,14 +43,15 @@ public sealed class RuleTableTests
     }
 
     [TestMethod]
-    public void OnlyComparisonsStopGradientAndBitwiseOpsAreMarkedNonDifferentiable()
+    public void OnlyComparisonsStopGradientBitwiseOpsAndArgSortAreMarkedNonDifferentiable()
     {
         foreach (var op in OpInfo.Primitives())
         {
             // The bitwise and logical family (jitergo) computes integers and bools only.
             bool bitwise = op is OpCode.BitwiseAnd or OpCode.BitwiseOr or OpCode.BitwiseXor or OpCode.BitwiseNot
                 or OpCode.ShiftLeft or OpCode.ShiftRightLogical;
-            bool expected = op.Kind() == OpKind.Compare || op == OpCode.StopGradient || bitwise;
+            // argsort (ops-shape family) has an integer result: sort's gradient flows through the gather it feeds.
+            bool expected = op.Kind() == OpKind.Compare || op == OpCode.StopGradient || bitwise || op == OpCode.ArgSort;
             Assert.AreEqual(expected, RuleTable.Default.Get(op).IsNonDifferentiable, op.Name());
         }
     }

@@ -263,6 +263,9 @@ public sealed class ProgramTests
                 Ir.Reshape(xs[1], new Shape(2, 3, 2)), ConvSample, new Shape(1, 3, 4)),
             [OpCode.ConvWeightGrad] = xs => Ir.ConvWeightGrad(Ir.Reshape(xs[0], new Shape(1, 3, 4)),
                 Ir.Reshape(Ir.Slice(xs[1], [0, 0], [3, 2]), new Shape(1, 2, 3)), ConvSample, new Shape(2, 3, 2)),
+            // ops-shape family: host kernels along one axis
+            [OpCode.CumSum] = xs => Ir.CumSum(Ir.Mul(xs[0], xs[1]), 1, reverse: true),
+            [OpCode.ArgSort] = xs => Ir.ArgSort(xs[0], 0, descending: true),
         };
         static Node Bits(Node x) => Ir.Cast(Ir.Mul(x, Ir.Lit(1e6, x.DType)), DType.Int32);
         foreach (var op in OpInfo.Primitives())

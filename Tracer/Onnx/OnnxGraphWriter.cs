@@ -116,8 +116,10 @@ internal sealed partial class OnnxGraphWriter
             case OpCode.Slice: Slice(eq, args[0], output); break;
             case OpCode.Pad: Pad(eq, args[0], output); break;
             case OpCode.Concat: Node("Concat", args, output, Attr.Int("axis", eq.Attrs.Axis)); break;
-            case OpCode.Gather: Node("Gather", args, output, Attr.Int("axis", eq.Attrs.Axis)); break;
-            case OpCode.ScatterAdd: ScatterAdd(eq, args[0], args[1], output); break;
+            case OpCode.Gather when eq.Attrs.BatchDims == 0: Node("Gather", args, output, Attr.Int("axis", eq.Attrs.Axis)); break;
+            case OpCode.ScatterAdd when eq.Attrs.BatchDims == 0: ScatterAdd(eq, args[0], args[1], output); break;
+            // ops-shape family: batch_dims gathers of the take-along-last-axis form (Sort, TopK) and their transposes
+            case OpCode.Gather or OpCode.ScatterAdd: TakeAlongLastAxis(eq, args, output); break;
             case OpCode.MatMul: Node("MatMul", args, output); break;
             case OpCode.Scan or OpCode.While or OpCode.Switch: ControlFlow(eq, args); break;
             // more elementwise (ops-elem family); atan2, lgamma and polygamma have no ONNX operator (default case)
@@ -154,6 +156,19 @@ internal sealed partial class OnnxGraphWriter
                 throw new NotSupportedException(
                     $"Onnx.Export: primitive 'conv_weight_grad' ({eq.Type}) is the weight gradient of a convolution and has no ONNX " +
                     "equivalent; export the forward model, not its gradient");
+            // ops-shape family: ONNX CumSum takes its axis as a scalar input; argsort is TopK over the whole axis,
+            // whose ties go to the lower index (the stable order), with its int64 indices cast to i32.
+            case OpCode.CumSum:
+                Node("CumSum", [args[0], Int64Scalar(eq.Attrs.Axis)], output, Attr.Int("reverse", eq.Attrs.Reverse ? 1 : 0));
+                break;
+            case OpCode.ArgSort:
+            {
+                string values = Fresh("topk_values"), indices = Fresh("topk_indices");
+                Node("TopK", [args[0], Int64s([eq.Shape[eq.Attrs.Axis]])], [values, indices],
+                    Attr.Int("axis", eq.Attrs.Axis), Attr.Int("largest", eq.Attrs.Reverse ? 1 : 0), Attr.Int("sorted", 1));
+                Node("Cast", [indices], output, Attr.Int("to", DataInt32));
+                break;
+            }
             default:
                 throw new NotSupportedException(
                     $"Onnx.Export: primitive '{eq.Op.Name()}' ({eq.Type}) has no ONNX equivalent that the exporter writes; " +
@@ -228,6 +243,30 @@ internal sealed partial class OnnxGraphWriter
         var expanded = Node("Expand", [i64, Int64s(flatUpdates)]);
         var zeros = Node("Expand", [Scalar(0, eq.DType), Int64s(target)]);
         Node("ScatterElements", [zeros, expanded, u], output, Attr.Int("axis", axis), Attr.String("reduction", "add"));
+    }
+
+    /// <summary>
+    /// gather / scatter_add with batch_dims = axis = the last axis of the operand (target) and indices of the same
+    /// rank: NumPy's take_along_axis and its transpose, which are ONNX GatherElements and ScatterElements(add).
+    /// Other batch_dims forms (what vmap makes of a gather) have no single ONNX node: a clear error.
+    /// </summary>
+    private void TakeAlongLastAxis(Node eq, string[] args, string output)
+    {
+        int axis = eq.Attrs.Axis, rank = eq.Shape.Rank;
+        var indices = eq.Inputs[1].Shape;
+        if (eq.Attrs.BatchDims != axis || axis != rank - 1 || indices.Rank != rank)
+            throw new NotSupportedException(
+                $"Onnx.Export: {eq.Op.Name()} with batch_dims {eq.Attrs.BatchDims} on axis {axis} ({eq.Inputs[0].Type} with indices {indices}) " +
+                "has no ONNX equivalent that the exporter writes (only the take-along-the-last-axis form of Sort and TopK); " +
+                "export the function without Jit.Vmap around the gather");
+        var i64 = Node("Cast", [args[1]], Attr.Int("to", DataInt64));
+        if (eq.Op == OpCode.Gather)
+        {
+            Node("GatherElements", [args[0], i64], output, Attr.Int("axis", axis));
+            return;
+        }
+        var zeros = Node("Expand", [Scalar(0, eq.DType), Int64s(eq.Shape)]);
+        Node("ScatterElements", [zeros, i64, args[0]], output, Attr.Int("axis", axis), Attr.String("reduction", "add"));
     }
 
     // ---- nodes and initializers -----------------------------------------------------------------------------
