@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Tracer.Tests.Training;
 using static Tracer.Ops;
+using static Tracer.Tests.TorchFixture;
 
 namespace Tracer.Tests.Convolution;
 
@@ -13,12 +14,7 @@ namespace Tracer.Tests.Convolution;
 [TestClass]
 public sealed class TorchConvTests
 {
-    private static readonly JsonDocument Fixture = JsonDocument.Parse(File.ReadAllText(
-        Path.Combine(TrainingTestUtil.Root(), "Tests", "Tracer.Tests", "Fixtures", "torch_conv_reference.json")));
-
-    private static double[] Doubles(JsonElement e) => e.EnumerateArray().Select(x => x.GetDouble()).ToArray();
-
-    private static int[] Ints(JsonElement e) => e.EnumerateArray().Select(x => x.GetInt32()).ToArray();
+    private static readonly JsonDocument Fixture = TorchFixture.Load("torch_conv_reference.json");
 
     private static int[]? Param(JsonElement p, string name) => p.TryGetProperty(name, out var v) ? Ints(v) : null;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Tracer.Tests.Training;
 using static Tracer.Ops;
+using static Tracer.Tests.TorchFixture;
 
 namespace Tracer.Tests.Operations;
 
@@ -13,10 +14,7 @@ namespace Tracer.Tests.Operations;
 [TestClass]
 public sealed class TorchOpsTests
 {
-    private static readonly JsonDocument Fixture = JsonDocument.Parse(File.ReadAllText(
-        Path.Combine(TrainingTestUtil.Root(), "Tests", "Tracer.Tests", "Fixtures", "torch_ops_reference.json")));
-
-    private static double[] Doubles(JsonElement e) => e.EnumerateArray().Select(x => x.GetDouble()).ToArray();
+    private static readonly JsonDocument Fixture = TorchFixture.Load("torch_ops_reference.json");
 
     private static double[] Flat(JsonElement e) =>
         e.ValueKind == JsonValueKind.Array && e.GetArrayLength() > 0 && e[0].ValueKind == JsonValueKind.Array

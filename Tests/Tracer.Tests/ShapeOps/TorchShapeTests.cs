@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Tracer.Tests.Training;
 using static Tracer.Ops;
+using static Tracer.Tests.TorchFixture;
 
 namespace Tracer.Tests.ShapeOps;
 
@@ -13,12 +14,7 @@ namespace Tracer.Tests.ShapeOps;
 [TestClass]
 public sealed class TorchShapeTests
 {
-    private static readonly JsonDocument Fixture = JsonDocument.Parse(File.ReadAllText(
-        Path.Combine(TrainingTestUtil.Root(), "Tests", "Tracer.Tests", "Fixtures", "torch_shape_reference.json")));
-
-    private static double[] Doubles(JsonElement e) => e.EnumerateArray().Select(x => x.GetDouble()).ToArray();
-
-    private static int[] Ints(JsonElement e) => e.EnumerateArray().Select(x => x.GetInt32()).ToArray();
+    private static readonly JsonDocument Fixture = TorchFixture.Load("torch_shape_reference.json");
 
     /// <summary>The same operations as the script's CASES and INT_CASES, in Tracer's spelling.</summary>
     private static readonly Dictionary<string, Func<Tensor, Tensor[]>> Cases = new()
