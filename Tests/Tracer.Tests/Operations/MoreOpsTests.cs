@@ -84,56 +84,27 @@ public sealed class MoreOpsTests
     [DynamicData(nameof(CaseRows), DynamicDataDisplayName = nameof(CaseName))]
     public void CompiledMatchesEager(Case c)
     {
-        foreach (var dtype in new[] { DType.Float32, DType.Float64 })
-        {
-            var x = Input(c, dtype, 11);
-            var eager = c.F(x);
-            var compiled = Jit.Compile(c.F)(x);
-            Assert.AreEqual(eager.Shape, compiled.Shape, $"{c.Name} {dtype}: shape");
-            Assert.AreEqual(eager.DType, compiled.DType, $"{c.Name} {dtype}: dtype");
-            double tol = dtype == DType.Float32 ? 1e-4 : 1e-10;
-            TestUtil.AssertClose(eager.ToDoubleArray(), compiled.ToDoubleArray(), tol, tol, $"{c.Name} {dtype.ShortName()}");
-        }
+        OpTableChecks.CompiledMatchesEager(c.Name, c.F, dtype => Input(c, dtype, 11), 1e-4, 1e-10);
     }
 
     [TestMethod]
     [DynamicData(nameof(CaseRows), DynamicDataDisplayName = nameof(CaseName))]
     public void GradientMatchesFiniteDifferences(Case c)
     {
-        var x = Input(c, DType.Float64, 23);
-        var w = TestUtil.Random(new Random(5), DType.Float64, -1, 1, c.F(x).Shape.ToArray());
-        Func<Tensor, Tensor> loss = t => Sum(c.F(t) * w);
-        var grad = Jit.Grad(loss)(x);
-        Assert.AreEqual(x.Shape, grad.Shape);
-        var numeric = TestUtil.NumericGrad(t => loss(t).Item(), x, 1e-6);
-        TestUtil.AssertClose(numeric, grad.ToDoubleArray(), 1e-5, 1e-6, $"{c.Name}: first derivative");
-        var grad32 = Jit.Grad(loss)(Cast(x, DType.Float32));
-        Assert.AreEqual(DType.Float32, grad32.DType);
-        TestUtil.AssertClose(grad.ToDoubleArray(), grad32.ToDoubleArray(), 2e-3, 2e-3, $"{c.Name}: f32 gradient");
+        OpTableChecks.GradientMatchesFiniteDifferences(c.Name, c.F, Input(c, DType.Float64, 23), 1e-6, 1e-5, 1e-6);
     }
 
     [TestMethod]
     [DynamicData(nameof(CaseRows), DynamicDataDisplayName = nameof(CaseName))]
     public void SecondDerivativeMatchesFiniteDifferences(Case c)
     {
-        var x = Input(c, DType.Float64, 31);
-        var w = TestUtil.Random(new Random(6), DType.Float64, -1, 1, c.F(x).Shape.ToArray());
-        var v = TestUtil.Random(new Random(7), DType.Float64, -1, 1, c.Shape);
-        var grad = Jit.Grad((Tensor t) => Sum(c.F(t) * w));
-        Func<Tensor, Tensor> directional = t => Sum(grad(t) * v);
-        var second = Jit.Grad(directional)(x);
-        var numeric = TestUtil.NumericGrad(t => directional(t).Item(), x, 1e-5);
-        TestUtil.AssertClose(numeric, second.ToDoubleArray(), 1e-4, 1e-5, $"{c.Name}: second derivative");
+        OpTableChecks.SecondDerivativeMatchesFiniteDifferences(c.Name, c.F, Input(c, DType.Float64, 31), 1e-5, 1e-4, 1e-5);
     }
 
     [TestMethod]
     [DynamicData(nameof(CaseRows), DynamicDataDisplayName = nameof(CaseName))]
     public void VmapMatchesALoop(Case c)
     {
-        var examples = new[] { Input(c, DType.Float64, 41), Input(c, DType.Float64, 42), Input(c, DType.Float64, 43) };
-        var batched = Jit.Vmap(c.F)(Stack(0, examples));
-        var looped = Stack(0, Array.ConvertAll(examples, e => c.F(e)));
-        Assert.AreEqual(looped.Shape, batched.Shape, $"{c.Name}: vmap shape");
-        TestUtil.AssertClose(looped.ToDoubleArray(), batched.ToDoubleArray(), 1e-12, 1e-12, $"{c.Name}: vmap");
+        OpTableChecks.VmapMatchesALoop(c.Name, c.F, [Input(c, DType.Float64, 41), Input(c, DType.Float64, 42), Input(c, DType.Float64, 43)]);
     }
 }
