@@ -60,8 +60,9 @@ public sealed record CpuBackendOptions
     private readonly int maxThreads = DefaultThreads();
 
     /// <summary>
-    /// A kernel is split across threads when its work (elements times operations per element) reaches this; below it
-    /// the cost of waking threads (microseconds) outweighs the gain.
+    /// At the default, a cost model decides which kernels split across threads (each kernel's estimated time against
+    /// the measured wake-up of a worker thread). A smaller value splits every kernel whose work (elements times
+    /// operations per element; m*n*k for a product) reaches it; a larger one must be reached besides.
     /// </summary>
     public long ParallelThreshold { get; init; } = 1 << 17;
 
@@ -214,7 +215,7 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
             }
             if (program.Kernels[i] is MatMulKernel mm && Gemm.Supports(mm, options.Vectors))
             {
-                var gemm = Gemm.Create(mm, options.Vectors, options.MaxThreads);
+                var gemm = Gemm.Create(mm, options.Vectors, options.MaxThreads, KernelStep.Forced(options));
                 lambdas[i] = Expression.Lambda<Action<Array[], int, int>>(
                     Expression.Invoke(Expression.Constant(gemm), buffers), $"gemm_{mm.DType.ShortName()}", [buffers, lo, hi]);
                 delegates[i] = (b, _, _) => gemm(b);

@@ -21,14 +21,18 @@ internal static class Gemm
     public static bool Supports(MatMulKernel k, VectorIsa isa) =>
         isa != VectorIsa.None && Vector256.IsHardwareAccelerated && Fma.IsSupported && k.DType is DType.Float32 or DType.Float64;
 
-    public static Action<Array[]> Create(MatMulKernel k, VectorIsa isa, int threads)
+    /// <summary>
+    /// The product as a delegate over the buffer table. <paramref name="forceSplit"/> splits every product across
+    /// <paramref name="threads"/> without asking the cost model (tests, so the threaded paths run on small products).
+    /// </summary>
+    public static Action<Array[]> Create(MatMulKernel k, VectorIsa isa, int threads, bool forceSplit = false)
     {
         bool wide = isa == VectorIsa.V512 && Vector512.IsHardwareAccelerated;
-        return k.DType == DType.Float32 ? new Gemm<float>(k, wide, threads).Run : new Gemm<double>(k, wide, threads).Run;
+        return k.DType == DType.Float32 ? new Gemm<float>(k, wide, threads, forceSplit).Run : new Gemm<double>(k, wide, threads, forceSplit).Run;
     }
 }
 
-internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads) where T : unmanaged, INumber<T>
+internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads, bool forceSplit = false) where T : unmanaged, INumber<T>
 {
     private const int MR = 6;
     private readonly int NR = 2 * (wide ? Vector512<T>.Count : Vector256<T>.Count);
@@ -42,8 +46,6 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads) wh
     private const int MC = 120;
     private const int NC = 3072;
 
-    /// <summary>Products smaller than this (m*n*k) run on one thread: waking another costs more than it saves.</summary>
-    private const long ParallelWork = 1L << 18;
 
     public void Run(Array[] buffers)
     {
@@ -104,7 +106,8 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads) wh
         bool splitColumns = (long)m < n;
         int unit = splitColumns ? NR : MR, extent = splitColumns ? n : m;
         int units = (extent + unit - 1) / unit;
-        int tasks = threads > 1 && (long)m * n * kk >= ParallelWork ? Math.Min(threads, units) : 1;
+        // The cost model decides (the product's one-thread time against a worker's measured wake-up).
+        int tasks = threads > 1 && (forceSplit || KernelThreads.Shared.Pays(KernelCost.MatMul(m, n, kk))) ? Math.Min(threads, units) : 1;
         if (tasks == 1)
         {
             Slab(a, ao, b, bo, c, co, 0, m, 0, n);

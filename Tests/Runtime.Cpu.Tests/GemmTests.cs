@@ -17,8 +17,10 @@ public sealed class GemmTests
     private static readonly (string Name, CpuBackend Backend)[] Backends =
     [
         ("1 thread", new(new CpuBackendOptions { MaxThreads = 1 })),
-        ("2 threads", new(new CpuBackendOptions { MaxThreads = 2 })),
-        ("v256 2 threads", new(new CpuBackendOptions { Vectors = VectorIsa.V256, MaxThreads = 2 })),
+        // A threshold of 1 splits every product (the cost model would keep the small ones on one thread).
+        ("2 threads", new(new CpuBackendOptions { MaxThreads = 2, ParallelThreshold = 1 })),
+        ("v256 2 threads", new(new CpuBackendOptions { Vectors = VectorIsa.V256, MaxThreads = 2, ParallelThreshold = 1 })),
+        ("2 threads, cost model", new(new CpuBackendOptions { MaxThreads = 2 })),
     ];
 
     private static void CheckAll(Graph g, int seed, string what)
