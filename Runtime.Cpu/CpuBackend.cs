@@ -188,11 +188,21 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
         var vectorized = new bool[count];
         bool interpretAll = options.Compiler == CpuCompiler.Interpreted;
         bool interpretSmall = options.InterpretBelowWork > 0 && LoopKernels(program) >= options.InterpretFromKernels;
+        var fusedIntoGemm = new bool[count];   // gemm family: updates computed by the product before them
         for (int i = 0; i < count; i++)
         {
             var buffers = Expression.Parameter(typeof(Array[]), "buffers");
             var lo = Expression.Parameter(typeof(int), "lo");
             var hi = Expression.Parameter(typeof(int), "hi");
+            if (fusedIntoGemm[i])
+            {
+                // Nothing left to do (the kernel still counts as the first write of its output, which the GEMM made).
+                lambdas[i] = Expression.Lambda<Action<Array[], int, int>>(Expression.Call(typeof(GemmEpilogue), nameof(GemmEpilogue.FusedIntoGemm), null), [buffers, lo, hi]);
+                delegates[i] = static (_, _, _) => { };
+                compiledBy[i] = CpuCompiler.Fast;
+                steps[i] = KernelStep.Sequential;
+                continue;
+            }
             if (program.Kernels[i] is HostOpKernel linalg)
             {
                 var run = linalg.Equation.Op.Kind() == OpKind.Conv   // conv family: im2col + GEMM
@@ -215,7 +225,9 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
             }
             if (program.Kernels[i] is MatMulKernel mm && Gemm.Supports(mm, options.Vectors))
             {
-                var gemm = Gemm.Create(mm, options.Vectors, options.MaxThreads, KernelStep.Forced(options));
+                var epilogue = GemmEpilogue.Match(program, i);
+                if (epilogue != null) fusedIntoGemm[i + 1] = true;
+                var gemm = Gemm.Create(mm, options.Vectors, options.MaxThreads, KernelStep.Forced(options), epilogue);
                 lambdas[i] = Expression.Lambda<Action<Array[], int, int>>(
                     Expression.Invoke(Expression.Constant(gemm), buffers), $"gemm_{mm.DType.ShortName()}", [buffers, lo, hi]);
                 delegates[i] = (b, _, _) => gemm(b);

@@ -25,14 +25,18 @@ internal static class Gemm
     /// The product as a delegate over the buffer table. <paramref name="forceSplit"/> splits every product across
     /// <paramref name="threads"/> without asking the cost model (tests, so the threaded paths run on small products).
     /// </summary>
-    public static Action<Array[]> Create(MatMulKernel k, VectorIsa isa, int threads, bool forceSplit = false)
+    /// <paramref name="epilogue"/>, when given, is the elementwise update after the product, computed as C is stored.
+    public static Action<Array[]> Create(MatMulKernel k, VectorIsa isa, int threads, bool forceSplit = false, GemmEpilogue? epilogue = null)
     {
         bool wide = isa == VectorIsa.V512 && Vector512.IsHardwareAccelerated;
-        return k.DType == DType.Float32 ? new Gemm<float>(k, wide, threads, forceSplit).Run : new Gemm<double>(k, wide, threads, forceSplit).Run;
+        return k.DType == DType.Float32
+            ? new Gemm<float>(k, wide, threads, forceSplit, epilogue).Run
+            : new Gemm<double>(k, wide, threads, forceSplit, epilogue).Run;
     }
 }
 
-internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads, bool forceSplit = false) where T : unmanaged, INumber<T>
+internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads, bool forceSplit = false, GemmEpilogue? epilogue = null)
+    where T : unmanaged, INumber<T>
 {
     private const int MR = 6;
     private readonly int NR = 2 * (wide ? Vector512<T>.Count : Vector256<T>.Count);
@@ -51,11 +55,14 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads, bo
     {
         var a = (T[])buffers[k.A.Buffer];
         var b = (T[])buffers[k.B.Buffer];
-        var c = (T[])buffers[k.C.Buffer];
+        // With an epilogue the product goes straight to the update's output (same layout as C), the addend beside it.
+        var c = (T[])buffers[epilogue?.Output ?? k.C.Buffer];
+        var addend = epilogue is { Addend: >= 0 } e ? (T[])buffers[e.Addend] : null;
         // Packing reads and micro-kernel stores are unchecked: every address of the three views must be in range.
         CheckRange(k.A, a.Length, k.M, k.K, "input a");
         CheckRange(k.B, b.Length, k.K, k.N, "input b");
         CheckRange(k.C, c.Length, k.M, k.N, "output");
+        if (addend != null) CheckRange(k.C, addend.Length, k.M, k.N, "epilogue addend");
         int batches = 1;
         foreach (int d in k.Batch) batches *= d;
         var index = new int[k.Batch.Length];
@@ -68,7 +75,7 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads, bo
                 bo += index[d] * k.B.BatchStrides[d];
                 co += index[d] * k.C.BatchStrides[d];
             }
-            One(a, ao, b, bo, c, co);
+            One(a, ao, b, bo, c, co, addend);
             for (int d = index.Length - 1; d >= 0; d--)
             {
                 if (++index[d] < k.Batch[d]) break;
@@ -90,7 +97,7 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads, bo
     }
 
     /// <summary>One product of the batch: C (m x n) = A (m x k) @ B (k x n), split across threads when it is big.</summary>
-    private void One(T[] a, int ao, T[] b, int bo, T[] c, int co)
+    private void One(T[] a, int ao, T[] b, int bo, T[] c, int co, T[]? d)
     {
         int m = k.M, n = k.N, kk = k.K;
         if (m == 0 || n == 0) return;
@@ -98,6 +105,7 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads, bo
         {
             for (int i = 0; i < m; i++)
                 for (int j = 0; j < n; j++) c[co + i * k.C.RowStride + j * k.C.ColStride] = T.Zero;
+            if (epilogue != null) Finish(c, co, m, n, d);
             return;
         }
         // Each thread takes a slab of C and packs what it needs itself, so there is no barrier between threads. A
@@ -110,7 +118,7 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads, bo
         int tasks = threads > 1 && (forceSplit || KernelThreads.Shared.Pays(KernelCost.MatMul(m, n, kk))) ? Math.Min(threads, units) : 1;
         if (tasks == 1)
         {
-            Slab(a, ao, b, bo, c, co, 0, m, 0, n);
+            Slab(a, ao, b, bo, c, co, d, 0, m, 0, n);
             return;
         }
         int per = (units + tasks - 1) / tasks * unit;
@@ -118,14 +126,14 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads, bo
         {
             int lo = t * per, hi = Math.Min(extent, lo + per);
             if (lo >= hi) return;
-            if (splitColumns) Slab(a, ao, b, bo, c, co, 0, m, lo, hi);
-            else Slab(a, ao, b, bo, c, co, lo, hi, 0, n);
+            if (splitColumns) Slab(a, ao, b, bo, c, co, d, 0, m, lo, hi);
+            else Slab(a, ao, b, bo, c, co, d, lo, hi, 0, n);
         });
     }
 
     /// <summary>Rows [i0, i1) x columns [j0, j1) of C, blocked: NC columns, then KC of the contraction, then MC rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Slab(T[] a, int ao, T[] b, int bo, T[] c, int co, int i0, int i1, int j0, int j1)
+    private void Slab(T[] a, int ao, T[] b, int bo, T[] c, int co, T[]? d, int i0, int i1, int j0, int j1)
     {
         int kk = k.K;
         int kBlocks = (kk + KC - 1) / KC;
@@ -142,6 +150,7 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads, bo
                 for (int pc = 0; pc < kk; pc += kcMax)
                 {
                     int kc = Math.Min(kcMax, kk - pc);
+                    var finish = epilogue != null && pc + kc == kk ? d ?? c : null;   // the epilogue runs with the last contraction block
                     PackB(b, bo + pc * k.B.RowStride + jc * k.B.ColStride, kc, nc, bp);
                     for (int ic = i0; ic < i1; ic += MC)
                     {
@@ -153,12 +162,12 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads, bo
                             // the micro-kernel reads A where it lies; only a last partial row panel is packed.
                             int whole = mc / MR * MR;
                             Block(c, cAt, whole, kc, nc, ref a[aAt], k.A.RowStride, k.A.ColStride, (nint)MR * k.A.RowStride, bp,
-                                accumulate: pc > 0);
+                                accumulate: pc > 0, finish);
                             if (whole == mc) continue;
                             (aAt, cAt, mc) = (aAt + whole * k.A.RowStride, cAt + whole * k.C.RowStride, mc - whole);
                         }
                         PackA(a, aAt, mc, kc, ap);
-                        Block(c, cAt, mc, kc, nc, ref ap[0], 1, MR, (nint)kc * MR, bp, accumulate: pc > 0);
+                        Block(c, cAt, mc, kc, nc, ref ap[0], 1, MR, (nint)kc * MR, bp, accumulate: pc > 0, finish);
                     }
                 }
             }
@@ -173,9 +182,12 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads, bo
     /// <summary>
     /// C[mc x nc] at <paramref name="cAt"/> (+)= A block @ packed B block. A is a packed block (strides 1 and MR,
     /// panels kc * MR apart) or A itself (its own strides, panels MR rows apart); the micro-kernel reads either.
+    /// <paramref name="finish"/> is set in the last contraction block of a product with an epilogue (the addend, or C
+    /// itself when there is none): each tile is updated right after it is stored, while it is in L1.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Block(T[] c, int cAt, int mc, int kc, int nc, ref T a, int ars, int acs, nint panelStride, T[] bp, bool accumulate)
+    private void Block(T[] c, int cAt, int mc, int kc, int nc, ref T a, int ars, int acs, nint panelStride, T[] bp, bool accumulate,
+        T[]? finish)
     {
         int mPanels = (mc + MR - 1) / MR, nPanels = (nc + NR - 1) / NR;
         Span<T> tile = stackalloc T[MR * 32];
@@ -193,6 +205,7 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads, bo
                 {
                     if (wide) Micro512(kc, ref apanel, ars, acs, ref bpanel, ref c[at], rs, accumulate);
                     else Micro256(kc, ref apanel, ars, acs, ref bpanel, ref c[at], rs, accumulate);
+                    if (finish != null) Update(c, at, rows, cols, finish);
                     continue;
                 }
                 // An edge tile (or a C with strided columns): compute the whole tile aside, copy what exists.
@@ -206,7 +219,57 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads, bo
                         dst = accumulate ? dst + tile[r * NR + q] : tile[r * NR + q];
                     }
                 }
+                if (finish != null) Update(c, at, rows, cols, finish);
             }
+        }
+    }
+}
+
+internal sealed partial class Gemm<T>
+{
+    /// <summary>The epilogue over a whole m x n result (a product with an empty contraction).</summary>
+    private void Finish(T[] c, int co, int m, int n, T[]? d)
+    {
+        for (int i = 0; i < m; i++) Update(c, co + i * k.C.RowStride, 1, n, d ?? c);
+    }
+
+    /// <summary>
+    /// out = alpha * C + beta * D over a stored tile (rows x cols at <paramref name="at"/>; an epilogue's C is
+    /// row-major and contiguous, and D has C's layout). Without an addend <paramref name="d"/> is unused (out = alpha * C).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Update(T[] c, int at, int rows, int cols, T[] d)
+    {
+        T alpha = T.CreateTruncating(epilogue!.Alpha), beta = T.CreateTruncating(epilogue.Beta);
+        if (epilogue.Addend < 0)
+        {
+            Scale(c, at, rows, cols, alpha);   // not alpha * C + 0 * C, which would turn an infinite C into NaN
+            return;
+        }
+        var va = Vector256.Create(alpha);
+        var vb = Vector256.Create(beta);
+        int w = Vector256<T>.Count, rs = k.C.RowStride;
+        for (int r = 0; r < rows; r++)
+        {
+            ref T cr = ref c[at + r * rs];
+            ref T dr = ref d[at + r * rs];
+            int q = 0;
+            for (; q + w <= cols; q += w)
+                (va * Vector256.LoadUnsafe(ref cr, (nuint)q) + vb * Vector256.LoadUnsafe(ref dr, (nuint)q)).StoreUnsafe(ref cr, (nuint)q);
+            for (; q < cols; q++) Unsafe.Add(ref cr, q) = alpha * Unsafe.Add(ref cr, q) + beta * Unsafe.Add(ref dr, q);
+        }
+    }
+
+    private void Scale(T[] c, int at, int rows, int cols, T alpha)
+    {
+        var va = Vector256.Create(alpha);
+        int w = Vector256<T>.Count, rs = k.C.RowStride;
+        for (int r = 0; r < rows; r++)
+        {
+            ref T cr = ref c[at + r * rs];
+            int q = 0;
+            for (; q + w <= cols; q += w) (va * Vector256.LoadUnsafe(ref cr, (nuint)q)).StoreUnsafe(ref cr, (nuint)q);
+            for (; q < cols; q++) Unsafe.Add(ref cr, q) = alpha * Unsafe.Add(ref cr, q);
         }
     }
 }
