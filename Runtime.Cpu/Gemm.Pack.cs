@@ -13,11 +13,11 @@ namespace Tracer.Runtime.Cpu;
 /// </summary>
 internal sealed partial class Gemm<T>
 {
-    /// <summary>B[kc x nc] into panels of NR columns, row by row, zero-padded: bp[(panel * kc + p) * NR + j].</summary>
+    /// <summary>B[kc x nc] into panels of nr columns, row by row, zero-padded: bp[(panel * kc + p) * nr + j].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void PackB(T[] b, int at, int kc, int nc, T[] bp)
+    private void PackB(T[] b, int at, int kc, int nc, T[] bp, int nr)
     {
-        int rs = k.B.RowStride, cs = k.B.ColStride, nr = NR;
+        int rs = k.B.RowStride, cs = k.B.ColStride;
         int full = nc / nr, cols = nc - full * nr;
         ref T src = ref b[0];
         ref T dst = ref bp[0];

@@ -41,6 +41,12 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads, bo
     private const int MR = 6;
     private readonly int NR = 2 * (wide ? Vector512<T>.Count : Vector256<T>.Count);
 
+    /// <summary>
+    /// Panel width of a narrow slab (at most two 256-bit vectors of columns, such as the 10 logits of an MLP): the
+    /// 256-bit micro-kernel computes 6 x 16 f32 where the 512-bit one would compute 6 x 32, two thirds of it padding.
+    /// </summary>
+    private static readonly int NarrowNR = 2 * Vector256<T>.Count;
+
     // KC x NR of B (one micro-panel, 16 KiB) and KC x MR of A stay in L1 while the micro-kernel runs; an MC x KC
     // block of A stays in L2 while every B panel of the block passes over it. The contraction is cut into equal
     // blocks of at most KCMax (784 = 3 x 262, not 3 x 256 + 16: a thin last block would cost a whole pass over C).
@@ -139,7 +145,12 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads, bo
         int kBlocks = (kk + KC - 1) / KC;
         if (kBlocks > 1 && (kk + kBlocks - 2) / (kBlocks - 1) <= KCMax) kBlocks--;
         int kcMax = (kk + kBlocks - 1) / kBlocks;
-        int ncMax = Math.Min(NC, j1 - j0), mcMax = Math.Min(MC, i1 - i0);
+        // Row blocks of equal size (256 rows: 90, 90, 76 rather than 120, 120, 16, whose thin last block would stream
+        // every B panel from L2 for two row panels), whole row panels each.
+        int mBlocks = (i1 - i0 + MC - 1) / MC;
+        int mcBlock = ((i1 - i0 + mBlocks - 1) / mBlocks + MR - 1) / MR * MR;
+        int ncMax = Math.Min(NC, j1 - j0), mcMax = Math.Min(mcBlock, i1 - i0);
+        int nr = ncMax <= NarrowNR ? NarrowNR : NR;
         var bp = ArrayPool<T>.Shared.Rent((ncMax + NR - 1) / NR * NR * kcMax);
         var ap = ArrayPool<T>.Shared.Rent((mcMax + MR - 1) / MR * MR * kcMax);
         try
@@ -151,23 +162,23 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads, bo
                 {
                     int kc = Math.Min(kcMax, kk - pc);
                     var finish = epilogue != null && pc + kc == kk ? d ?? c : null;   // the epilogue runs with the last contraction block
-                    PackB(b, bo + pc * k.B.RowStride + jc * k.B.ColStride, kc, nc, bp);
-                    for (int ic = i0; ic < i1; ic += MC)
+                    PackB(b, bo + pc * k.B.RowStride + jc * k.B.ColStride, kc, nc, bp, nr);
+                    for (int ic = i0; ic < i1; ic += mcBlock)
                     {
-                        int mc = Math.Min(MC, i1 - ic);
+                        int mc = Math.Min(mcBlock, i1 - ic);
                         int aAt = ao + ic * k.A.RowStride + pc * k.A.ColStride, cAt = co + ic * k.C.RowStride + jc * k.C.ColStride;
-                        if (nc <= NR && mc >= MR)
+                        if (nc <= nr && mc >= MR)
                         {
                             // One B panel (a narrow product such as the logits layer's): each A panel is used once, so
                             // the micro-kernel reads A where it lies; only a last partial row panel is packed.
                             int whole = mc / MR * MR;
-                            Block(c, cAt, whole, kc, nc, ref a[aAt], k.A.RowStride, k.A.ColStride, (nint)MR * k.A.RowStride, bp,
+                            Block(c, cAt, whole, kc, nc, ref a[aAt], k.A.RowStride, k.A.ColStride, (nint)MR * k.A.RowStride, bp, nr,
                                 accumulate: pc > 0, finish);
                             if (whole == mc) continue;
                             (aAt, cAt, mc) = (aAt + whole * k.A.RowStride, cAt + whole * k.C.RowStride, mc - whole);
                         }
                         PackA(a, aAt, mc, kc, ap);
-                        Block(c, cAt, mc, kc, nc, ref ap[0], 1, MR, (nint)kc * MR, bp, accumulate: pc > 0, finish);
+                        Block(c, cAt, mc, kc, nc, ref ap[0], 1, MR, (nint)kc * MR, bp, nr, accumulate: pc > 0, finish);
                     }
                 }
             }
@@ -186,37 +197,39 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads, bo
     /// itself when there is none): each tile is updated right after it is stored, while it is in L1.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Block(T[] c, int cAt, int mc, int kc, int nc, ref T a, int ars, int acs, nint panelStride, T[] bp, bool accumulate,
-        T[]? finish)
+    private void Block(T[] c, int cAt, int mc, int kc, int nc, ref T a, int ars, int acs, nint panelStride, T[] bp, int nr,
+        bool accumulate, T[]? finish)
     {
-        int mPanels = (mc + MR - 1) / MR, nPanels = (nc + NR - 1) / NR;
+        // B panels nr wide: NR with the widest kernel, NarrowNR (the 256-bit kernel) for a narrow slab.
+        bool w512 = wide && nr == NR;
+        int mPanels = (mc + MR - 1) / MR, nPanels = (nc + nr - 1) / nr;
         Span<T> tile = stackalloc T[MR * 32];
         int rs = k.C.RowStride, cs = k.C.ColStride;
         for (int jp = 0; jp < nPanels; jp++)
         {
-            int jr = jp * NR, cols = Math.Min(NR, nc - jr);
-            ref T bpanel = ref bp[jp * kc * NR];
+            int jr = jp * nr, cols = Math.Min(nr, nc - jr);
+            ref T bpanel = ref bp[jp * kc * nr];
             for (int ip = 0; ip < mPanels; ip++)
             {
                 int ir = ip * MR, rows = Math.Min(MR, mc - ir);
                 ref T apanel = ref Unsafe.Add(ref a, ip * panelStride);
                 int at = cAt + ir * rs + jr * cs;
-                if (rows == MR && cols == NR && cs == 1)
+                if (rows == MR && cols == nr && cs == 1)
                 {
-                    if (wide) Micro512(kc, ref apanel, ars, acs, ref bpanel, ref c[at], rs, accumulate);
+                    if (w512) Micro512(kc, ref apanel, ars, acs, ref bpanel, ref c[at], rs, accumulate);
                     else Micro256(kc, ref apanel, ars, acs, ref bpanel, ref c[at], rs, accumulate);
                     if (finish != null) Update(c, at, rows, cols, finish);
                     continue;
                 }
                 // An edge tile (or a C with strided columns): compute the whole tile aside, copy what exists.
-                if (wide) Micro512(kc, ref apanel, ars, acs, ref bpanel, ref tile[0], NR, false);
-                else Micro256(kc, ref apanel, ars, acs, ref bpanel, ref tile[0], NR, false);
+                if (w512) Micro512(kc, ref apanel, ars, acs, ref bpanel, ref tile[0], nr, false);
+                else Micro256(kc, ref apanel, ars, acs, ref bpanel, ref tile[0], nr, false);
                 for (int r = 0; r < rows; r++)
                 {
                     for (int q = 0; q < cols; q++)
                     {
                         ref T dst = ref c[at + r * rs + q * cs];
-                        dst = accumulate ? dst + tile[r * NR + q] : tile[r * NR + q];
+                        dst = accumulate ? dst + tile[r * nr + q] : tile[r * nr + q];
                     }
                 }
                 if (finish != null) Update(c, at, rows, cols, finish);

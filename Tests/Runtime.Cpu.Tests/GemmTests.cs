@@ -61,6 +61,8 @@ public sealed class GemmTests
     [DataRow(250, 7, 130)]     // short contraction
     [DataRow(131, 300, 10)]    // one B panel (f32): A read in place, the last partial row panel packed; splits by rows
     [DataRow(40, 33, 5)]       // one B panel for both dtypes
+    [DataRow(50, 70, 16)]      // a narrow slab (f32 with AVX-512: 256-bit kernel, 16-wide panels) of whole tiles
+    [DataRow(20, 40, 17)]      // just past the narrow width: the widest kernel with an edge tile
     public void EveryLayoutOfBothOperands(int m, int k, int n)
     {
         string[] layouts = ["row", "transposed", "strided", "strided-t", "broadcast"];
