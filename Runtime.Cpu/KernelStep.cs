@@ -57,7 +57,7 @@ internal sealed class KernelStep
         long work = 1;
         foreach (int d in k.Domain) work *= d;
         work *= 1 + k.Body.Size;
-        double nanoseconds = KernelCost.Loop(k, options.Vectors);
+        double nanoseconds = KernelCost.Loop(k, VectorCodegen.WidthFor(k, options.Vectors, options.WideTranscendentals));
         bool forced = Forced(options);
         // Only a kernel long enough to pay for a region even with polling workers may split; at run time the
         // measured wake-up decides (a region right after another finds the workers polling, a lone one wakes them).
