@@ -63,7 +63,7 @@ internal sealed class KernelStep
         // measured wake-up decides (a region right after another finds the workers polling, a lone one wakes them).
         // A threshold above the default (a caller that wants fewer splits) must be reached as well.
         bool candidate = forced ? work >= options.ParallelThreshold
-            : nanoseconds >= 4 * KernelThreads.RegionNanoseconds && (options.ParallelThreshold <= DefaultThreshold || work >= options.ParallelThreshold);
+            : nanoseconds >= KernelThreads.MinimumSplitNanoseconds && (options.ParallelThreshold <= DefaultThreshold || work >= options.ParallelThreshold);
         int chunks = 1;
         if (splittable && options.MaxThreads > 1 && candidate)
             chunks = Math.Min(options.MaxThreads, extent);

@@ -26,8 +26,15 @@ internal sealed class KernelThreads
     /// </summary>
     public const double RegionNanoseconds = 2_000;
 
-    /// <summary>A split must save at least this share of a kernel's one-thread time: only then does it clearly pay.</summary>
-    private const double WakesPerKernel = 4;
+    /// <summary>No kernel shorter than this on one thread splits (four regions' fixed cost).</summary>
+    public const double MinimumSplitNanoseconds = 4 * RegionNanoseconds;
+
+    /// <summary>
+    /// A kernel splits when it takes at least this many wake-ups on one thread. Split in two, it then ends after about
+    /// wake + T/2 (a worker that starts later finds the caller has taken its half, so never much after T): below two
+    /// wake-ups the split saves nothing, at two it starts to, and the region cost floor keeps short kernels whole.
+    /// </summary>
+    private const double WakesPerKernel = 2;
 
     private readonly Worker[] workers;
     private readonly long spinTicks = Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
@@ -56,17 +63,17 @@ internal sealed class KernelThreads
 
     /// <summary>
     /// The cost model's decision: true when a kernel that takes <paramref name="nanoseconds"/> on one thread runs
-    /// clearly faster split, i.e. it takes several times the expected wake-up of a worker (measured, and much shorter
-    /// while the workers still poll after a recent region) and several times the fixed cost of a region. A split that
+    /// faster split, i.e. it takes at least twice the expected wake-up of a worker (measured, and much shorter while
+    /// the workers still poll after a recent region) and several times the fixed cost of a region. A split that
     /// does not pay costs little anyway: indices are claimed one at a time, so a worker that wakes late finds the
-    /// caller has taken its share. Every 32nd declined split runs anyway, so a latency measured during a burst of
+    /// caller has taken its share. Every 16th declined split runs anyway, so a latency measured during a burst of
     /// load does not keep kernels on one thread after the load has gone.
     /// </summary>
     public bool Pays(double nanoseconds)
     {
-        if (workers.Length == 0 || nanoseconds < WakesPerKernel * RegionNanoseconds) return false;
+        if (workers.Length == 0 || nanoseconds < MinimumSplitNanoseconds) return false;
         if (nanoseconds >= WakesPerKernel * ExpectedWakeNanoseconds) return true;
-        return (Interlocked.Increment(ref declined) & 31) == 0;
+        return (Interlocked.Increment(ref declined) & 15) == 0;
     }
 
     /// <summary>How long a worker is expected to take to start on a region published now.</summary>

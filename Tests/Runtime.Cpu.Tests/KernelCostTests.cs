@@ -33,7 +33,7 @@ public sealed class KernelCostTests
         Assert.IsGreaterThan(tTanh, KernelCost.Loop(tanh, VectorIsa.None), "scalar code is slower than vectors");
         // The magnitudes the decisions rest on: an add of 1e5 f32 streams 1.2 MB (about 100 µs), W1 at 1e3 is µs.
         Assert.IsTrue(tAdd is > 30_000 and < 300_000, $"add of 1e5: {tAdd} ns");
-        Assert.IsLessThan(4 * KernelThreads.RegionNanoseconds, KernelCost.Loop(small, VectorIsa.V512), "1e3 elements stay on one thread");
+        Assert.IsLessThan(KernelThreads.MinimumSplitNanoseconds, KernelCost.Loop(small, VectorIsa.V512), "1e3 elements stay on one thread");
     }
 
     [TestMethod]
@@ -41,7 +41,7 @@ public sealed class KernelCostTests
     {
         var pool = new KernelThreads(1);
         Assert.IsFalse(pool.Pays(1_000), "a microsecond kernel never splits");
-        Assert.IsFalse(pool.Pays(4 * KernelThreads.RegionNanoseconds - 1), "below a few regions' cost");
+        Assert.IsFalse(pool.Pays(KernelThreads.MinimumSplitNanoseconds - 1), "below a few regions' cost");
         Assert.IsTrue(pool.Pays(1e9), "a second-long kernel always splits");
         Assert.IsFalse(new KernelThreads(0).Pays(1e9), "no workers, no split");
         pool.For(2, 2, _ => Thread.SpinWait(1000));
