@@ -68,8 +68,11 @@ internal sealed class KernelEmitter
     /// <param name="info">The program's buffers.</param>
     /// <param name="checks">The program's index checks so far; this kernel's are appended (an error code is position + 1).</param>
     /// <param name="groupSize">Threads per group of block reductions (a power of two).</param>
-    public static GeneratedKernel Emit(LoopKernel kernel, IReadOnlyList<BufferInfo> info, List<(string What, int Extent)> checks, int groupSize) =>
-        new KernelEmitter(kernel, info, checks, groupSize).Build();
+    public static GeneratedKernel Emit(LoopKernel kernel, IReadOnlyList<BufferInfo> info, List<(string What, int Extent)> checks, int groupSize)
+    {
+        var code = new KernelEmitter(kernel, info, checks, groupSize).Build();
+        return code with { Lambda = DeviceFunctions.Substitute(code.Lambda) };
+    }
 
     private GeneratedKernel Build()
     {
