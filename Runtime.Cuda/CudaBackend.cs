@@ -67,6 +67,20 @@ public sealed class CudaBackend : IBackend, IDisposable
     /// </summary>
     internal int ReductionGroup => IsEmulator ? 16 : 256;
 
+    /// <summary>
+    /// The launch limits of generated kernels: block-reduction groups, the accelerator's warp size, and the grid cap of
+    /// elementwise launches — the threads the GPU keeps resident (multiprocessors x threads per multiprocessor), or 64
+    /// on the emulator, so that tests exercise the grid-stride loop on small tensors.
+    /// </summary>
+    internal LaunchLimits Limits => LimitsOverride ?? new(ReductionGroup, Accelerator.WarpSize,
+        IsEmulator ? EmulatorMaxThreads : Math.Max(Accelerator.NumMultiprocessors * Accelerator.MaxNumThreadsPerMultiprocessor, 1024));
+
+    /// <summary>Test seam: other launch limits (a warp size that does not divide the group, say) for later compiles.</summary>
+    internal LaunchLimits? LimitsOverride { get; set; }
+
+    /// <summary>Most threads of one elementwise launch on the emulator.</summary>
+    internal const int EmulatorMaxThreads = 64;
+
     /// <summary>Test seam: replaces each generated kernel method before ILGPU compiles it (to provoke compile failures).</summary>
     internal Func<System.Reflection.MethodInfo, System.Reflection.MethodInfo>? ReplaceKernel { get; set; }
 

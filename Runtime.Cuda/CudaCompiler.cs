@@ -129,14 +129,14 @@ internal static class CudaCompiler
                     steps.Add(new HostStep(linalg, i, run, linalg.Inputs, linalg.Results!, linalg.Equation.Op.Name()));
                     break;
                 case LoopKernel loop:
-                    launches.Add(new LaunchStep(loop, i, KernelEmitter.Emit(loop, program.Buffers, checks, backend.ReductionGroup)));
+                    launches.Add(new LaunchStep(loop, i, KernelEmitter.Emit(loop, program.Buffers, checks, backend.Limits)));
                     steps.Add(launches[^1]);
                     break;
                 case MatMulKernel mm when mm.DType is DType.Float32 or DType.Float64:
                     steps.Add(new GemmStep(mm, i, backend));
                     break;
                 case MatMulKernel mm:
-                    launches.Add(new LaunchStep(mm, i, KernelEmitter.Emit(mm.ToLoopKernel(), program.Buffers, checks, backend.ReductionGroup)));
+                    launches.Add(new LaunchStep(mm, i, KernelEmitter.Emit(mm.ToLoopKernel(), program.Buffers, checks, backend.Limits)));
                     steps.Add(launches[^1]);
                     break;
                 case var k:
