@@ -204,6 +204,7 @@ public sealed class CudaBackend : IBackend, IDisposable
         var ops = ElementOps.For(dtype);
         try
         {
+            AllocationHook?.Invoke(dtype, length);
             (buffer, view) = ops.Allocate(Accelerator, length);
         }
         catch (Exception e) when (IsOutOfMemory(e))
@@ -211,6 +212,7 @@ public sealed class CudaBackend : IBackend, IDisposable
             pool.Clear();
             try
             {
+                AllocationHook?.Invoke(dtype, length);
                 (buffer, view) = ops.Allocate(Accelerator, length);
             }
             catch (Exception again) when (IsOutOfMemory(again))
@@ -224,6 +226,9 @@ public sealed class CudaBackend : IBackend, IDisposable
         }
         return new DeviceStorage(this, buffer, view, dtype, length);
     }
+
+    /// <summary>Test seam: called before each device allocation (a test throws the accelerator's out-of-memory error from it).</summary>
+    internal Action<DType, int>? AllocationHook { get; set; }
 
     private static bool IsOutOfMemory(Exception e) =>
         e is OutOfMemoryException || e is AcceleratorException && e.Message.Contains("memory", StringComparison.OrdinalIgnoreCase);
