@@ -6,8 +6,10 @@ using Tracer.Runtime.Cpu;
 
 namespace Tracer.Runtime.Cuda;
 
-/// <summary>What a device allows a launch: threads per block-reduction group, its warp size, and the most threads one
-/// implicitly grouped launch gets (beyond it, threads loop over the points).</summary>
+/// <summary>
+/// What a device allows a launch: threads per block-reduction group, its warp size, and the most threads one
+/// implicitly grouped launch gets (beyond it, threads loop over the points).
+/// </summary>
 /// <param name="ReductionGroup">Threads per group of block reductions (a power of two).</param>
 /// <param name="WarpSize">Lanes per warp (32 on NVIDIA GPUs; the emulator's own).</param>
 /// <param name="MaxThreads">The grid of an elementwise launch is capped here (the GPU's resident threads).</param>
@@ -25,8 +27,8 @@ internal sealed record GeneratedKernel(LambdaExpression Lambda, int[] Buffers, b
 /// <summary>
 /// Turns one <see cref="LoopKernel"/> into the body of an implicitly grouped ILGPU kernel: one GPU thread per
 /// independent output point, up to the device's resident threads (<see cref="LaunchLimits.MaxThreads"/>); past that a
-/// bounded grid whose threads stride over the points (a grid-stride loop). The domain's axes are split into parallel ones (decomposed from the thread index) and
-/// serial ones (looped inside the thread):
+/// bounded grid whose threads stride over the points (a grid-stride loop). The domain's axes are split into parallel
+/// ones (decomposed from the point index) and serial ones (looped inside the thread):
 /// <list type="bullet">
 /// <item>a map kernel: every axis parallel, one element per thread;</item>
 /// <item>a register reduction: the kept axes parallel, the reduced ones summed in a register (f64 for f32 sums, as

@@ -41,6 +41,18 @@ public class LaunchTests
     }
 
     [TestMethod]
+    public void A1e8ElementMapIsOneBoundedGridOnAnH200()
+    {
+        // The H200's launch limits (132 multiprocessors x 2048 resident threads, warps of 32): lowered, not run.
+        using var backend = CudaRuntime.CreateEmulator(10);
+        backend.LimitsOverride = new LaunchLimits(256, 32, 132 * 2048);
+        var s = Tensor.Scalar(0.5f).To(backend.Device);
+        var code = Jit.Lower((Tensor t) => Sin(BroadcastTo(t, 100_000_000)) * 2.0, s).Code;
+        StringAssert.Contains(code, "launch 270336 threads striding over 100000000 points");
+        StringAssert.Contains(code, ".visible .entry");
+    }
+
+    [TestMethod]
     public void BlockReductionsCombineByWarpShuffles()
     {
         var backend = CudaRuntime.EmulatorDevice;
