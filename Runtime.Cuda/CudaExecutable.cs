@@ -75,6 +75,12 @@ internal sealed class CudaExecutable : IExecutable
     /// <summary>Uploads host arrays, runs, downloads the outputs (control-flow bodies run this way from the host loop).</summary>
     public Array[] RunOnHostArrays(Array[] inputs)
     {
+        lock (backend.Gate)
+        {
+            // The uploads, the kernels and the downloads all on this program's stream.
+            backend.Accelerator.Bind();
+            backend.Enter(Stream);
+        }
         var storages = new Storage[inputs.Length];
         for (int i = 0; i < inputs.Length; i++) storages[i] = backend.FromHost(inputs[i]);
         var outputs = new Storage[program.Outputs.Count];
