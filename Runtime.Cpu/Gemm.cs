@@ -214,6 +214,9 @@ internal sealed partial class Gemm<T>(MatMulKernel k, bool wide, int threads, bo
                 int ir = ip * MR, rows = Math.Min(MR, mc - ir);
                 ref T apanel = ref Unsafe.Add(ref a, ip * panelStride);
                 int at = cAt + ir * rs + jr * cs;
+                // The epilogue's addend tile is loaded while the k loop runs, as the micro-kernel does for C: read
+                // after the loop, each of its rows would be a stall (rows lie n apart, so no prefetcher sees a stream).
+                if (finish != null && !ReferenceEquals(finish, c)) PrefetchRows(ref finish[at], rs, rows, cols);
                 if (rows == MR && cols == nr && cs == 1)
                 {
                     if (w512) Micro512(kc, ref apanel, ars, acs, ref bpanel, ref c[at], rs, accumulate);
@@ -283,6 +286,20 @@ internal sealed partial class Gemm<T>
             int q = 0;
             for (; q + w <= cols; q += w) (va * Vector256.LoadUnsafe(ref cr, (nuint)q)).StoreUnsafe(ref cr, (nuint)q);
             for (; q < cols; q++) Unsafe.Add(ref cr, q) = alpha * Unsafe.Add(ref cr, q);
+        }
+    }
+
+    /// <summary>Prefetches every cache line of a rows x cols tile (rows ldc apart); a prefetch never faults.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PrefetchRows(ref T at, int ldc, int rows, int cols)
+    {
+        if (!Sse.IsSupported) return;
+        int perLine = 64 / Unsafe.SizeOf<T>();
+        for (int r = 0; r < rows; r++)
+        {
+            ref T row = ref Unsafe.Add(ref at, r * ldc);
+            for (int q = 0; q < cols; q += perLine) Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref row, q)));
+            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref row, cols - 1)));
         }
     }
 }
