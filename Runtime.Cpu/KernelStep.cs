@@ -79,9 +79,14 @@ internal sealed class KernelStep
             kernel(buffers, 0, extent);
             return;
         }
-        int per = (extent + Chunks - 1) / Chunks;
+        // Up to four pieces per thread, none much shorter than a region's fixed cost: a worker that starts late or is
+        // descheduled midway (another process on its core) holds up one piece, not half the kernel, while whoever is
+        // free claims the rest.
+        int pieces = (int)Math.Clamp(nanoseconds / KernelThreads.RegionNanoseconds, Chunks, 4 * Chunks);
+        int per = (extent + pieces - 1) / pieces;
         per = (per + align - 1) / align * align;
-        KernelThreads.Shared.For(Chunks, Chunks, c =>
+        pieces = (extent + per - 1) / per;
+        KernelThreads.Shared.For(pieces, Chunks, c =>
         {
             int lo = c * per, hi = Math.Min(extent, lo + per);
             if (lo < hi) kernel(buffers, lo, hi);

@@ -49,6 +49,22 @@ public sealed class KernelCostTests
     }
 
     [TestMethod]
+    public void LongKernelsRunInSeveralPiecesPerThread()
+    {
+        // 100,003 elements of tanh(x)·sin(x) estimate well above four regions per thread: eight pieces on two
+        // threads, aligned to whole vectors, the last one short. Every element must be written exactly once.
+        var g = Build(T(DType.Float32, 100_003), x => Ir.Mul(Ir.Tanh(x), Ir.Sin(x)));
+        var backend = new CpuBackend(new CpuBackendOptions { MaxThreads = 2, ParallelThreshold = 1 });
+        var exe = (CpuExecutable)backend.Compile(g);
+        Assert.AreEqual(2, exe.Threads(0));
+        Assert.IsGreaterThan(16 * KernelThreads.RegionNanoseconds, KernelCost.Loop((LoopKernel)exe.Program.Kernels[0], VectorIsa.V256));
+        var rng = new Random(4);
+        var x = Harness.Random(rng, g.Inputs[0].Type, -2, 2);
+        var expected = Interpreter.Run(Tracer.Rules.RuleTable.Default, g, [x]);
+        for (int run = 0; run < 3; run++) Compare(expected, exe.Run([x]), $"run {run}", exe);
+    }
+
+    [TestMethod]
     public void ThresholdsBelowTheDefaultForceSplitsAboveItAddAMinimum()
     {
         var g = Build(T(DType.Float32, 1_000), x => Ir.Tanh(x));
