@@ -7,7 +7,8 @@ using Tracer.Compiler.Lowering;
 namespace Tracer.Runtime.Cpu;
 
 /// <summary>
-/// Runs the convolution family (<see cref="HostOpKernel"/>s of conv, conv_transpose, conv_weight_grad) as im2col +
+/// Runs the convolution family (<see cref="HostOpKernel"/>s of conv, conv_transpose, conv_weight_grad; max pooling
+/// goes to <see cref="MaxPoolRunner{T}"/>) as im2col +
 /// GEMM, Caffe's scheme: the windows of x for the whole batch are copied into one matrix cols [C·taps, N·P] (zeros
 /// for padding), so each group's convolution is one large product that the blocked <see cref="Gemm{T}"/> spreads over
 /// the threads: y = w · cols, dcols = wᵀ · y (then scattered back, col2im), dw = y · colsᵀ. The batch-major y is
@@ -17,6 +18,15 @@ internal static class ConvKernels
 {
     public static Action<Array[]> Compile(HostOpKernel kernel, VectorIsa isa, int threads)
     {
+        if (kernel.Equation.Op is OpCode.MaxPoolPick or OpCode.MaxPoolScatter)
+        {
+            return kernel.Equation.DType switch
+            {
+                DType.Float32 => new MaxPoolRunner<float>(kernel, threads).Run,
+                DType.Float64 => new MaxPoolRunner<double>(kernel, threads).Run,
+                var d => throw new NotSupportedException($"cpu: {kernel.Equation.Op.Name()} of {d.ShortName()} is not supported; max pooling takes f32 or f64"),
+            };
+        }
         bool gemm = isa != VectorIsa.None && Vector256.IsHardwareAccelerated && Fma.IsSupported;
         bool wide = isa == VectorIsa.V512 && Vector512.IsHardwareAccelerated;
         return kernel.Equation.DType switch
