@@ -55,6 +55,13 @@ internal sealed class ConvRunner<T> where T : unmanaged, INumber<T>
     private readonly object gate = new();
     private T[] windows = [];
     private T[] channelMajor = [];
+    private readonly DirectConv<T>? direct;
+
+    /// <summary>
+    /// TRACER_CONV_IM2COL=1 sends every convolution through im2col + GEMM, even those the direct loops take (to
+    /// measure one against the other).
+    /// </summary>
+    private static readonly bool ForceIm2Col = Environment.GetEnvironmentVariable("TRACER_CONV_IM2COL") == "1";
 
     public ConvRunner(HostOpKernel kernel, bool gemm, bool wide, int threads)
     {
@@ -68,6 +75,8 @@ internal sealed class ConvRunner<T> where T : unmanaged, INumber<T>
             OpCode.ConvTranspose => ConvGeometry.Create(name, eq.Attrs.Shape!.Value, eq.Inputs[1].Shape, eq.Attrs),
             _ => ConvGeometry.Create(name, eq.Inputs[0].Shape, eq.Attrs.Shape!.Value, eq.Attrs),
         };
+        // Stride-1 2-d layers run direct loops when vectors are available (see DirectConv); the rest im2col + GEMM.
+        if (gemm && !ForceIm2Col && DirectConv<T>.Applies(op, g)) direct = new DirectConv<T>(op, g, threads);
         (rowBase, lo, hi, off, rows, width, stride) = RowRuns(g);
         this.threads = threads;
         rowsPerGroup = g.GroupInChannels * g.KernelSize;
@@ -97,6 +106,11 @@ internal sealed class ConvRunner<T> where T : unmanaged, INumber<T>
 
     private void RunLocked(Array[] buffers)
     {
+        if (direct is not null)
+        {
+            direct.Run((T[])buffers[in0], (T[])buffers[in1], (T[])buffers[output]);
+            return;
+        }
         int windowLength = g.Groups * rowsPerGroup * cols, yLength = g.OutChannels * cols;
         if (windows.Length < windowLength) windows = new T[windowLength];
         switch (op)

@@ -7,7 +7,7 @@ namespace Tracer.Tests;
 
 /// <summary>
 /// The CPU kernels of max pooling (max_pool_pick, max_pool_scatter) against the reference interpreter: the 2 x 2
-/// stride-2 fast path (even and odd extents, 2-d and 3-d) and the general loop (overlapping, padded, 1-d), in f32
+/// stride-2 fast path (vector steps and scalar tails, even and odd extents, 2-d and 3-d) and the general loop (overlapping, padded, 1-d), in f32
 /// and f64, on one and several threads, with ties and NaNs.
 /// </summary>
 [TestClass]
@@ -19,7 +19,8 @@ public sealed class PoolKernelTests
     [
         ("2-d 2x2, the fast path", [2, 3, 8, 6], Window([2, 2], [2, 2], [0, 0])),
         ("2-d 2x2 odd height and width: a row and a column in no window", [2, 2, 7, 5], Window([2, 2], [2, 2], [0, 0])),
-        ("3-d window (1,2,2): the fast path over depth", [1, 2, 3, 4, 6], Window([1, 2, 2], [1, 2, 2], [0, 0, 0])),
+        ("2-d 2x2 wide, odd width: vector steps and a scalar tail", [2, 3, 10, 37], Window([2, 2], [2, 2], [0, 0])),
+        ("3-d window (1,2,2): the fast path over depth", [1, 2, 3, 4, 22], Window([1, 2, 2], [1, 2, 2], [0, 0, 0])),
         ("2-d window 3 stride 2 pad 1", [2, 2, 7, 6], Window([3, 3], [2, 2], [1, 1])),
         ("2-d window 2 stride 1, overlapping", [1, 3, 5, 5], Window([2, 2], [1, 1], [0, 0])),
         ("2-d window 2 stride 3, gaps", [1, 2, 8, 7], Window([2, 2], [3, 3], [0, 0])),
