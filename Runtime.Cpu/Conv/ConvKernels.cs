@@ -57,11 +57,12 @@ internal sealed class ConvRunner<T> where T : unmanaged, INumber<T>
     private T[] channelMajor = [];
     private readonly DirectConv<T>? direct;
 
+
     /// <summary>
-    /// TRACER_CONV_IM2COL=1 sends every convolution through im2col + GEMM, even those the direct loops take (to
-    /// measure one against the other).
+    /// TRACER_CONV_IM2COL=1 when a convolution is compiled sends it through im2col + GEMM even where the direct loops
+    /// apply (to measure one against the other; read per kernel so that one process can compile both).
     /// </summary>
-    private static readonly bool ForceIm2Col = Environment.GetEnvironmentVariable("TRACER_CONV_IM2COL") == "1";
+    private static bool ForceIm2Col => Environment.GetEnvironmentVariable("TRACER_CONV_IM2COL") == "1";
 
     public ConvRunner(HostOpKernel kernel, bool gemm, bool wide, int threads)
     {

@@ -26,6 +26,7 @@ internal sealed class DirectConv<T> where T : unmanaged, INumber<T>
     private readonly int[] tapOffset;     // c·hp·wp + i·wp + j for each tap (c, i, j)
     private readonly int[] posIn, posOut; // per output vector: its start in a padded input plane and in an output plane
     private readonly T[] posMask;         // conv_weight_grad: per output vector, 1 on lanes it owns, 0 on overlapped ones
+    private readonly bool masked;         // whether any vector overlaps (the width is no multiple of the vector)
     private readonly T[] weights;         // forward: [cout/4][taps][4], zero-padded channels
     private T[][] scratch = [];
     private Vector256<T>[][] partials = [];
@@ -79,6 +80,7 @@ internal sealed class DirectConv<T> where T : unmanaged, INumber<T>
                 (posIn[k], posOut[k]) = (r * wp + q, r * wout + q);
                 for (int lane = 0; lane < V; lane++) posMask[k * V + lane] = q + lane >= v * V ? T.One : T.Zero;
             }
+        masked = wout % V != 0;
         weights = new T[(cout + 3) / 4 * taps * 4];
     }
 
@@ -128,7 +130,14 @@ internal sealed class DirectConv<T> where T : unmanaged, INumber<T>
             var acc = partials[task] is { } p && p.Length == tiles ? p : partials[task] = new Vector256<T>[tiles];
             Array.Clear(acc);
             // conv_weight_grad(x, y): x is a, the cotangent y is b
-            for (int e = e0; e < e1; e++) WeightGrad(Source(a, e, pad, out int at), at, b, e * cout * hout * wout, acc);
+            int xSize = cin * hin * win, ySize = cout * hout * wout;
+            if (ph == 0 && pw == 0)
+            {
+                // Unpadded: each tile's sums stay in registers over all of this task's examples.
+                if (e1 > e0) WeightGrad(a, e0 * xSize, xSize, b, e0 * ySize, ySize, e1 - e0, acc);
+                return;
+            }
+            for (int e = e0; e < e1; e++) WeightGrad(Source(a, e, pad, out int at), at, 0, b, e * ySize, 0, 1, acc);
             return;
         }
         for (int e = e0; e < e1; e++) Forward(Source(a, e, pad, out int at), at, result, e * cout * hout * wout);
@@ -151,73 +160,89 @@ internal sealed class DirectConv<T> where T : unmanaged, INumber<T>
         return pad;
     }
 
-    /// <summary>One example's output planes: tiles of 4 output channels x 2 output vectors.</summary>
+    /// <summary>
+    /// One example's output planes: tiles of 4 output channels x 2 output vectors. With padding, a tile's two
+    /// vectors share an output row, so the kernel rows that would only read padding rows are skipped (a third of
+    /// conv_transpose's taps on LeNet's second layer).
+    /// </summary>
     private void Forward(T[] src, int srcAt, T[] y, int yAt)
     {
-        int taps = tapOffset.Length, plane = hout * wout, count = posIn.Length;
+        int plane = hout * wout, count = posIn.Length, perRow = count / hout;
         ref T x0 = ref src[srcAt];
-        ref T w0 = ref weights[0];
         ref T yRef = ref y[0];
         for (int ob = 0; ob < cout; ob += 4)
         {
-            ref T wb = ref Unsafe.Add(ref w0, ob * taps);
-            int valid = Math.Min(4, cout - ob);
-            for (int k = 0; k < count; k += 2)
+            int valid = Math.Min(4, cout - ob), o = yAt + ob * plane;
+            if (ph == 0)
             {
-                int k1 = Math.Min(k + 1, count - 1);   // an odd count repeats the last vector
-                int i0 = posIn[k], i1 = posIn[k1];
-                Vector256<T> a0 = default, a1 = default, a2 = default, a3 = default;
-                Vector256<T> b0 = default, b1 = default, b2 = default, b3 = default;
-                for (int t = 0; t < taps; t++)
-                {
-                    int off = tapOffset[t];
-                    var u = Vector256.LoadUnsafe(ref x0, (nuint)(off + i0));
-                    var v = Vector256.LoadUnsafe(ref x0, (nuint)(off + i1));
-                    ref T wt = ref Unsafe.Add(ref wb, t * 4);
-                    var w = Vector256.Create(wt);
-                    a0 = Fma(u, w, a0);
-                    b0 = Fma(v, w, b0);
-                    w = Vector256.Create(Unsafe.Add(ref wt, 1));
-                    a1 = Fma(u, w, a1);
-                    b1 = Fma(v, w, b1);
-                    w = Vector256.Create(Unsafe.Add(ref wt, 2));
-                    a2 = Fma(u, w, a2);
-                    b2 = Fma(v, w, b2);
-                    w = Vector256.Create(Unsafe.Add(ref wt, 3));
-                    a3 = Fma(u, w, a3);
-                    b3 = Fma(v, w, b3);
-                }
-                int o0 = yAt + ob * plane + posOut[k], o1 = yAt + ob * plane + posOut[k1];
-                a0.StoreUnsafe(ref yRef, (nuint)o0);
-                b0.StoreUnsafe(ref yRef, (nuint)o1);
-                if (valid > 1)
-                {
-                    a1.StoreUnsafe(ref yRef, (nuint)(o0 + plane));
-                    b1.StoreUnsafe(ref yRef, (nuint)(o1 + plane));
-                }
-                if (valid > 2)
-                {
-                    a2.StoreUnsafe(ref yRef, (nuint)(o0 + 2 * plane));
-                    b2.StoreUnsafe(ref yRef, (nuint)(o1 + 2 * plane));
-                }
-                if (valid > 3)
-                {
-                    a3.StoreUnsafe(ref yRef, (nuint)(o0 + 3 * plane));
-                    b3.StoreUnsafe(ref yRef, (nuint)(o1 + 3 * plane));
-                }
+                for (int k = 0; k < count; k += 2) Tile(ref x0, ob, k, Math.Min(k + 1, count - 1), 0, kh, ref yRef, o, plane, valid);
+                continue;
+            }
+            for (int r = 0; r < hout; r++)
+            {
+                int lo = Math.Max(0, ph - r), hi = Math.Min(kh, ph + hin - r);   // kernel rows that read real input rows
+                for (int k = r * perRow, end = k + perRow; k < end; k += 2) Tile(ref x0, ob, k, Math.Min(k + 1, end - 1), lo, hi, ref yRef, o, plane, valid);
             }
         }
     }
 
+    /// <summary>Output vectors k0 and k1 of channels ob..ob+valid-1, from kernel rows [lo, hi) of every input channel.</summary>
+    private void Tile(ref T x0, int ob, int k0, int k1, int lo, int hi, ref T yRef, int o, int plane, int valid)
+    {
+        int taps = tapOffset.Length, k2 = kh * kw, i0 = posIn[k0], i1 = posIn[k1];
+        ref T wb = ref Unsafe.Add(ref weights[0], ob * taps);
+        Vector256<T> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector256<T> b0 = default, b1 = default, b2 = default, b3 = default;
+        for (int c = 0; c < cin; c++)
+        {
+            for (int t = c * k2 + lo * kw, end = c * k2 + hi * kw; t < end; t++)
+            {
+                int off = tapOffset[t];
+                var u = Vector256.LoadUnsafe(ref x0, (nuint)(off + i0));
+                var v = Vector256.LoadUnsafe(ref x0, (nuint)(off + i1));
+                ref T wt = ref Unsafe.Add(ref wb, t * 4);
+                var w = Vector256.Create(wt);
+                a0 = Fma(u, w, a0);
+                b0 = Fma(v, w, b0);
+                w = Vector256.Create(Unsafe.Add(ref wt, 1));
+                a1 = Fma(u, w, a1);
+                b1 = Fma(v, w, b1);
+                w = Vector256.Create(Unsafe.Add(ref wt, 2));
+                a2 = Fma(u, w, a2);
+                b2 = Fma(v, w, b2);
+                w = Vector256.Create(Unsafe.Add(ref wt, 3));
+                a3 = Fma(u, w, a3);
+                b3 = Fma(v, w, b3);
+            }
+        }
+        int o0 = o + posOut[k0], o1 = o + posOut[k1];
+        a0.StoreUnsafe(ref yRef, (nuint)o0);
+        b0.StoreUnsafe(ref yRef, (nuint)o1);
+        if (valid > 1)
+        {
+            a1.StoreUnsafe(ref yRef, (nuint)(o0 + plane));
+            b1.StoreUnsafe(ref yRef, (nuint)(o1 + plane));
+        }
+        if (valid > 2)
+        {
+            a2.StoreUnsafe(ref yRef, (nuint)(o0 + 2 * plane));
+            b2.StoreUnsafe(ref yRef, (nuint)(o1 + 2 * plane));
+        }
+        if (valid > 3)
+        {
+            a3.StoreUnsafe(ref yRef, (nuint)(o0 + 3 * plane));
+            b3.StoreUnsafe(ref yRef, (nuint)(o1 + 3 * plane));
+        }
+    }
+
     /// <summary>
-    /// One example's share of dw: tiles of 2 output channels x 4 taps, each a vector partial sum over the output
-    /// vectors (masked where a row's last vector overlaps), kept in <paramref name="acc"/> across examples.
+    /// Some examples' share of dw (example e's planes at srcAt + e·srcStride and dyAt + e·dyStride): tiles of 2
+    /// output channels x 4 taps, each a vector partial sum over the output vectors (masked where a row's last vector
+    /// overlaps), kept in <paramref name="acc"/> across calls.
     /// </summary>
-    private void WeightGrad(T[] src, int srcAt, T[] dy, int dyAt, Vector256<T>[] acc)
+    private void WeightGrad(T[] src, int srcAt, int srcStride, T[] dy, int dyAt, int dyStride, int examples, Vector256<T>[] acc)
     {
         int taps = tapOffset.Length, plane = hout * wout, count = posIn.Length;
-        ref T x0 = ref src[srcAt];
-        ref T d0 = ref dy[dyAt];
         ref T m0 = ref posMask[0];
         int tile = 0;
         for (int ob = 0; ob < cout; ob += 2)
@@ -229,24 +254,33 @@ internal sealed class DirectConv<T> where T : unmanaged, INumber<T>
                 int f0 = tapOffset[tb], f1 = tapOffset[t1], f2 = tapOffset[t2], f3 = tapOffset[t3];
                 var (a0, a1, a2, a3) = (acc[tile], acc[tile + 1], acc[tile + 2], acc[tile + 3]);
                 var (b0, b1, b2, b3) = (acc[tile + 4], acc[tile + 5], acc[tile + 6], acc[tile + 7]);
-                for (int k = 0; k < count; k++)
+                for (int e = 0; e < examples; e++)
                 {
-                    int i = posIn[k], o = posOut[k];
-                    var m = Vector256.LoadUnsafe(ref m0, (nuint)(k * V));
-                    var p = Vector256.LoadUnsafe(ref d0, (nuint)(ob * plane + o)) * m;
-                    var q = Vector256.LoadUnsafe(ref d0, (nuint)(ob1 * plane + o)) * m;
-                    var u = Vector256.LoadUnsafe(ref x0, (nuint)(f0 + i));
-                    a0 = Fma(p, u, a0);
-                    b0 = Fma(q, u, b0);
-                    u = Vector256.LoadUnsafe(ref x0, (nuint)(f1 + i));
-                    a1 = Fma(p, u, a1);
-                    b1 = Fma(q, u, b1);
-                    u = Vector256.LoadUnsafe(ref x0, (nuint)(f2 + i));
-                    a2 = Fma(p, u, a2);
-                    b2 = Fma(q, u, b2);
-                    u = Vector256.LoadUnsafe(ref x0, (nuint)(f3 + i));
-                    a3 = Fma(p, u, a3);
-                    b3 = Fma(q, u, b3);
+                    ref T x0 = ref src[srcAt + e * srcStride];
+                    ref T d0 = ref dy[dyAt + e * dyStride];
+                    for (int k = 0; k < count; k++)
+                    {
+                        int i = posIn[k], o = posOut[k];
+                        var p = Vector256.LoadUnsafe(ref d0, (nuint)(ob * plane + o));
+                        var q = Vector256.LoadUnsafe(ref d0, (nuint)(ob1 * plane + o));
+                        if (masked)
+                        {
+                            var m = Vector256.LoadUnsafe(ref m0, (nuint)(k * V));
+                            (p, q) = (p * m, q * m);
+                        }
+                        var u = Vector256.LoadUnsafe(ref x0, (nuint)(f0 + i));
+                        a0 = Fma(p, u, a0);
+                        b0 = Fma(q, u, b0);
+                        u = Vector256.LoadUnsafe(ref x0, (nuint)(f1 + i));
+                        a1 = Fma(p, u, a1);
+                        b1 = Fma(q, u, b1);
+                        u = Vector256.LoadUnsafe(ref x0, (nuint)(f2 + i));
+                        a2 = Fma(p, u, a2);
+                        b2 = Fma(q, u, b2);
+                        u = Vector256.LoadUnsafe(ref x0, (nuint)(f3 + i));
+                        a3 = Fma(p, u, a3);
+                        b3 = Fma(q, u, b3);
+                    }
                 }
                 (acc[tile], acc[tile + 1], acc[tile + 2], acc[tile + 3]) = (a0, a1, a2, a3);
                 (acc[tile + 4], acc[tile + 5], acc[tile + 6], acc[tile + 7]) = (b0, b1, b2, b3);
