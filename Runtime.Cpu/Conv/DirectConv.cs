@@ -11,8 +11,8 @@ namespace Tracer.Runtime.Cpu;
 /// and the GEMM runs with a tiny M. Here each example's planes stay in L1 while every output vector accumulates its
 /// C·taps products in registers (4 output channels x 2 vectors per tile; a row's last vector overlaps the one before
 /// when the width is not a multiple of the vector). conv_transpose is the same loop over the cotangent padded by
-/// K - 1 - padding with the kernel flipped and its channel axes swapped; conv_weight_grad keeps (2 output channels x
-/// 4 taps) of vector partial sums per thread across the examples and adds their lanes at the end. Padding is applied
+/// K - 1 - padding with the kernel flipped and its channel axes swapped; conv_weight_grad keeps (4 or 2 output
+/// channels x 4 taps) of vector partial sums per thread across the examples and adds their lanes at the end. Padding is applied
 /// by copying each example into a padded scratch plane. Examples are split over the threads.
 /// </summary>
 internal sealed class DirectConv<T> where T : unmanaged, INumber<T>
@@ -27,7 +27,16 @@ internal sealed class DirectConv<T> where T : unmanaged, INumber<T>
     private readonly int[] posIn, posOut; // per output vector: its start in a padded input plane and in an output plane
     private readonly T[] posMask;         // conv_weight_grad: per output vector, 1 on lanes it owns, 0 on overlapped ones
     private readonly bool masked;         // whether any vector overlaps (the width is no multiple of the vector)
+    // conv_weight_grad tiles: 4 output channels x 4 taps (16 accumulators) where AVX-512 gives 32 vector registers,
+    // else 2 x 4; the larger tile loads 8 vectors per 16 products instead of 6 per 8.
+    private readonly int tileChannels = Vector512.IsHardwareAccelerated ? 4 : 2;
     private readonly T[] weights;         // forward: [cout/4][taps][4], zero-padded channels
+    // conv_transpose with a cotangent at least a vector wide scatters instead (see TransposeRow): weights as
+    // [c pairs][k column fives][kernel rows][O][2 x 5], zero-padded; q-vectors of a cotangent row with their masks.
+    private readonly bool scatter;
+    private readonly T[] scatterWeights = [];
+    private readonly int[] qStart = [];
+    private readonly T[] qMask = [];
     private T[][] scratch = [];
     private Vector256<T>[][] partials = [];
 
@@ -81,21 +90,37 @@ internal sealed class DirectConv<T> where T : unmanaged, INumber<T>
                 for (int lane = 0; lane < V; lane++) posMask[k * V + lane] = q + lane >= v * V ? T.One : T.Zero;
             }
         masked = wout % V != 0;
+        if (op == OpCode.ConvTranspose && win >= V)
+        {
+            scatter = true;
+            scatterWeights = new T[(cout + 1) / 2 * ((kw + 4) / 5) * kh * cin * 10];
+            int n = (win + V - 1) / V;
+            qStart = new int[n];
+            qMask = new T[n * V];
+            for (int v = 0; v < n; v++)
+            {
+                qStart[v] = Math.Min(v * V, win - V);
+                for (int lane = 0; lane < V; lane++) qMask[v * V + lane] = qStart[v] + lane >= v * V ? T.One : T.Zero;
+            }
+        }
         weights = new T[(cout + 3) / 4 * taps * 4];
     }
 
     public void Run(T[] a, T[] b, T[] result)
     {
-        int tasks = threads > 1 ? Math.Min(threads, g.Batch) : 1;
+        int tasks = threads > 1 ? Math.Clamp(g.Batch, 1, threads) : 1;
         if (scratch.Length < tasks)
         {
             scratch = new T[tasks][];
-            for (int k = 0; k < tasks; k++) scratch[k] = new T[cin * hp * wp];
+            // the gather's padded input planes, or the scatter's rows of dx widened by the padding
+            int size = scatter ? cout * hout * (win + kw - 1) : cin * hp * wp;
+            for (int k = 0; k < tasks; k++) scratch[k] = new T[size];
             partials = new Vector256<T>[tasks][];
         }
         switch (op)
         {
             case OpCode.Conv: ArrangeWeights(b, flip: false); break;
+            case OpCode.ConvTranspose when scatter: ArrangeScatterWeights(b); break;
             case OpCode.ConvTranspose: ArrangeWeights(b, flip: true); break;
         }
         int per = (g.Batch + tasks - 1) / tasks;
@@ -126,7 +151,7 @@ internal sealed class DirectConv<T> where T : unmanaged, INumber<T>
         var pad = scratch[task];
         if (op == OpCode.ConvWeightGrad)
         {
-            int tiles = (cout + 1) / 2 * ((cin * kh * kw + 3) / 4) * 8;
+            int tiles = (cout + tileChannels - 1) / tileChannels * ((cin * kh * kw + 3) / 4) * tileChannels * 4;
             var acc = partials[task] is { } p && p.Length == tiles ? p : partials[task] = new Vector256<T>[tiles];
             Array.Clear(acc);
             // conv_weight_grad(x, y): x is a, the cotangent y is b
@@ -134,13 +159,110 @@ internal sealed class DirectConv<T> where T : unmanaged, INumber<T>
             if (ph == 0 && pw == 0)
             {
                 // Unpadded: each tile's sums stay in registers over all of this task's examples.
-                if (e1 > e0) WeightGrad(a, e0 * xSize, xSize, b, e0 * ySize, ySize, e1 - e0, acc);
+                if (e1 > e0 && tileChannels == 4) WeightGrad4(a, e0 * xSize, xSize, b, e0 * ySize, ySize, e1 - e0, acc);
+                else if (e1 > e0) WeightGrad(a, e0 * xSize, xSize, b, e0 * ySize, ySize, e1 - e0, acc);
                 return;
             }
-            for (int e = e0; e < e1; e++) WeightGrad(Source(a, e, pad, out int at), at, 0, b, e * ySize, 0, 1, acc);
+            for (int e = e0; e < e1; e++)
+            {
+                var src = Source(a, e, pad, out int at);
+                if (tileChannels == 4) WeightGrad4(src, at, 0, b, e * ySize, 0, 1, acc);
+                else WeightGrad(src, at, 0, b, e * ySize, 0, 1, acc);
+            }
+            return;
+        }
+        if (scatter)
+        {
+            for (int e = e0; e < e1; e++) Transpose(a, e * cin * hin * win, result, e * cout * hout * wout, pad);
             return;
         }
         for (int e = e0; e < e1; e++) Forward(Source(a, e, pad, out int at), at, result, e * cout * hout * wout);
+    }
+
+    /// <summary>scatterWeights[cb][jb][i][o][cc·5 + jj] = w[o, 2·cb + cc, i, 5·jb + jj] (0 outside w).</summary>
+    private void ArrangeScatterWeights(T[] w)
+    {
+        // Here cin is conv's O (the cotangent's channels) and cout conv's C; w is [O, C, kh, kw].
+        int jBlocks = (kw + 4) / 5;
+        Array.Clear(scatterWeights);
+        for (int o = 0; o < cin; o++)
+            for (int c = 0; c < cout; c++)
+                for (int i = 0; i < kh; i++)
+                    for (int j = 0; j < kw; j++)
+                        scatterWeights[((((c / 2) * jBlocks + j / 5) * kh + i) * cin + o) * 10 + (c % 2) * 5 + j % 5] = w[((o * cout + c) * kh + i) * kw + j];
+    }
+
+    /// <summary>
+    /// One example's conv_transpose as a scatter: dx[c, R, q + j - p] += w[o, c, i, j] · dy[o, R + p - i, q] with
+    /// the vector along the cotangent's row (q), so no product reads padding (the gather over the padded cotangent
+    /// wastes most of LeNet's second layer on it). Tiles of 2 channels x 5 kernel columns sum over the kernel rows
+    /// and O in registers, then add into dx's row at their column offsets; with column padding the rows are built
+    /// widened in the scratch and their interior copied out.
+    /// </summary>
+    private void Transpose(T[] dy, int dyAt, T[] dx, int dxAt, T[] pad)
+    {
+        // In conv's terms: O = cin, C = cout, cotangent Ho x Wo = hin x win, dx Hi x Wi = hout x wout.
+        int p0 = kh - 1 - ph, p1 = kw - 1 - pw, wt = win + kw - 1, jBlocks = (kw + 4) / 5, dyPlane = hin * win;
+        bool rowMasked = win % V != 0;   // the row's last vector overlaps the one before
+        var target = p1 == 0 ? dx : pad;
+        int tAt = p1 == 0 ? dxAt : 0;
+        Array.Clear(target, tAt, cout * hout * wt);
+        ref T d0 = ref dy[dyAt];
+        ref T tr = ref target[tAt];
+        ref T ws = ref scatterWeights[0];
+        for (int r = 0; r < hout; r++)
+        {
+            int iLo = Math.Max(0, r + p0 - hin + 1), iHi = Math.Min(kh - 1, r + p0);   // cotangent rows r + p0 - i
+            for (int k = 0; k < qStart.Length; k++)
+            {
+                int q = qStart[k];
+                var m = Vector256.LoadUnsafe(ref qMask[0], (nuint)(k * V));
+                for (int cb = 0; cb < cout; cb += 2)
+                    for (int jb = 0; jb < kw; jb += 5)
+                    {
+                        Vector256<T> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default;
+                        Vector256<T> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default;
+                        for (int i = iLo; i <= iHi; i++)
+                        {
+                            ref T wi = ref Unsafe.Add(ref ws, (((cb / 2) * jBlocks + jb / 5) * kh + i) * cin * 10);
+                            int row = (r + p0 - i) * win + q;
+                            for (int o = 0; o < cin; o++)
+                            {
+                                var d = Vector256.LoadUnsafe(ref d0, (nuint)(o * dyPlane + row));
+                                if (rowMasked) d *= m;
+                                ref T wo = ref Unsafe.Add(ref wi, o * 10);
+                                a0 = Fma(d, Vector256.Create(wo), a0);
+                                a1 = Fma(d, Vector256.Create(Unsafe.Add(ref wo, 1)), a1);
+                                a2 = Fma(d, Vector256.Create(Unsafe.Add(ref wo, 2)), a2);
+                                a3 = Fma(d, Vector256.Create(Unsafe.Add(ref wo, 3)), a3);
+                                a4 = Fma(d, Vector256.Create(Unsafe.Add(ref wo, 4)), a4);
+                                b0 = Fma(d, Vector256.Create(Unsafe.Add(ref wo, 5)), b0);
+                                b1 = Fma(d, Vector256.Create(Unsafe.Add(ref wo, 6)), b1);
+                                b2 = Fma(d, Vector256.Create(Unsafe.Add(ref wo, 7)), b2);
+                                b3 = Fma(d, Vector256.Create(Unsafe.Add(ref wo, 8)), b3);
+                                b4 = Fma(d, Vector256.Create(Unsafe.Add(ref wo, 9)), b4);
+                            }
+                        }
+                        int at = (cb * hout + r) * wt + q + jb, next = at + hout * wt, js = Math.Min(5, kw - jb);
+                        AddAt(ref tr, at, a0, a1, a2, a3, a4, js);
+                        if (cb + 1 < cout) AddAt(ref tr, next, b0, b1, b2, b3, b4, js);
+                    }
+            }
+        }
+        if (p1 == 0) return;
+        for (int c = 0; c < cout; c++)
+            for (int r = 0; r < hout; r++) Array.Copy(pad, (c * hout + r) * wt + p1, dx, dxAt + (c * hout + r) * wout, wout);
+    }
+
+    /// <summary>row[at + j ..] += the j-th of the first <paramref name="count"/> vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddAt(ref T row, int at, Vector256<T> v0, Vector256<T> v1, Vector256<T> v2, Vector256<T> v3, Vector256<T> v4, int count)
+    {
+        (Vector256.LoadUnsafe(ref row, (nuint)at) + v0).StoreUnsafe(ref row, (nuint)at);
+        if (count > 1) (Vector256.LoadUnsafe(ref row, (nuint)(at + 1)) + v1).StoreUnsafe(ref row, (nuint)(at + 1));
+        if (count > 2) (Vector256.LoadUnsafe(ref row, (nuint)(at + 2)) + v2).StoreUnsafe(ref row, (nuint)(at + 2));
+        if (count > 3) (Vector256.LoadUnsafe(ref row, (nuint)(at + 3)) + v3).StoreUnsafe(ref row, (nuint)(at + 3));
+        if (count > 4) (Vector256.LoadUnsafe(ref row, (nuint)(at + 4)) + v4).StoreUnsafe(ref row, (nuint)(at + 4));
     }
 
     /// <summary>Example e's input planes: x itself when unpadded, else copied into the padded scratch.</summary>
@@ -288,13 +410,64 @@ internal sealed class DirectConv<T> where T : unmanaged, INumber<T>
         }
     }
 
+    /// <summary>As <see cref="WeightGrad"/> with tiles of 4 output channels x 4 taps (32 vector registers).</summary>
+    private void WeightGrad4(T[] src, int srcAt, int srcStride, T[] dy, int dyAt, int dyStride, int examples, Vector256<T>[] acc)
+    {
+        int taps = tapOffset.Length, plane = hout * wout, count = posIn.Length;
+        ref T m0 = ref posMask[0];
+        int tile = 0;
+        for (int ob = 0; ob < cout; ob += 4)
+        {
+            // a channel count that is no multiple of 4 repeats the last channel (its sums are dropped)
+            int o1 = Math.Min(ob + 1, cout - 1) * plane, o2 = Math.Min(ob + 2, cout - 1) * plane, o3 = Math.Min(ob + 3, cout - 1) * plane, o0 = ob * plane;
+            for (int tb = 0; tb < taps; tb += 4, tile += 16)
+            {
+                int f0 = tapOffset[tb], f1 = tapOffset[Math.Min(tb + 1, taps - 1)], f2 = tapOffset[Math.Min(tb + 2, taps - 1)], f3 = tapOffset[Math.Min(tb + 3, taps - 1)];
+                var (a0, a1, a2, a3) = (acc[tile], acc[tile + 1], acc[tile + 2], acc[tile + 3]);
+                var (b0, b1, b2, b3) = (acc[tile + 4], acc[tile + 5], acc[tile + 6], acc[tile + 7]);
+                var (c0, c1, c2, c3) = (acc[tile + 8], acc[tile + 9], acc[tile + 10], acc[tile + 11]);
+                var (d0, d1, d2, d3) = (acc[tile + 12], acc[tile + 13], acc[tile + 14], acc[tile + 15]);
+                for (int e = 0; e < examples; e++)
+                {
+                    ref T x0 = ref src[srcAt + e * srcStride];
+                    ref T y0 = ref dy[dyAt + e * dyStride];
+                    for (int k = 0; k < count; k++)
+                    {
+                        int i = posIn[k], o = posOut[k];
+                        var p = Vector256.LoadUnsafe(ref y0, (nuint)(o0 + o));
+                        var q = Vector256.LoadUnsafe(ref y0, (nuint)(o1 + o));
+                        var r = Vector256.LoadUnsafe(ref y0, (nuint)(o2 + o));
+                        var s = Vector256.LoadUnsafe(ref y0, (nuint)(o3 + o));
+                        if (masked)
+                        {
+                            var m = Vector256.LoadUnsafe(ref m0, (nuint)(k * V));
+                            (p, q, r, s) = (p * m, q * m, r * m, s * m);
+                        }
+                        var u = Vector256.LoadUnsafe(ref x0, (nuint)(f0 + i));
+                        (a0, b0, c0, d0) = (Fma(p, u, a0), Fma(q, u, b0), Fma(r, u, c0), Fma(s, u, d0));
+                        u = Vector256.LoadUnsafe(ref x0, (nuint)(f1 + i));
+                        (a1, b1, c1, d1) = (Fma(p, u, a1), Fma(q, u, b1), Fma(r, u, c1), Fma(s, u, d1));
+                        u = Vector256.LoadUnsafe(ref x0, (nuint)(f2 + i));
+                        (a2, b2, c2, d2) = (Fma(p, u, a2), Fma(q, u, b2), Fma(r, u, c2), Fma(s, u, d2));
+                        u = Vector256.LoadUnsafe(ref x0, (nuint)(f3 + i));
+                        (a3, b3, c3, d3) = (Fma(p, u, a3), Fma(q, u, b3), Fma(r, u, c3), Fma(s, u, d3));
+                    }
+                }
+                (acc[tile], acc[tile + 1], acc[tile + 2], acc[tile + 3]) = (a0, a1, a2, a3);
+                (acc[tile + 4], acc[tile + 5], acc[tile + 6], acc[tile + 7]) = (b0, b1, b2, b3);
+                (acc[tile + 8], acc[tile + 9], acc[tile + 10], acc[tile + 11]) = (c0, c1, c2, c3);
+                (acc[tile + 12], acc[tile + 13], acc[tile + 14], acc[tile + 15]) = (d0, d1, d2, d3);
+            }
+        }
+    }
+
     /// <summary>dw[o, tap] = the lanes of every task's partial sums of (o, tap), added.</summary>
     private void SumPartials(T[] dw, int tasks)
     {
-        int taps = tapOffset.Length, tile = 0;
-        for (int ob = 0; ob < cout; ob += 2)
-            for (int tb = 0; tb < taps; tb += 4, tile += 8)
-                for (int s = 0; s < 8; s++)
+        int taps = tapOffset.Length, tile = 0, size = tileChannels * 4;
+        for (int ob = 0; ob < cout; ob += tileChannels)
+            for (int tb = 0; tb < taps; tb += 4, tile += size)
+                for (int s = 0; s < size; s++)
                 {
                     int o = ob + s / 4, t = tb + s % 4;
                     if (o >= cout || t >= taps) continue;
