@@ -10,10 +10,11 @@ namespace Tracer.Runtime.Cpu;
 /// LeNet-style layers have few channels (C·taps = 25 or 150), so im2col's window matrix is large next to the work
 /// and the GEMM runs with a tiny M. Here each example's planes stay in L1 while every output vector accumulates its
 /// C·taps products in registers (4 output channels x 2 vectors per tile; a row's last vector overlaps the one before
-/// when the width is not a multiple of the vector). conv_transpose is the same loop over the cotangent padded by
-/// K - 1 - padding with the kernel flipped and its channel axes swapped; conv_weight_grad keeps (4 or 2 output
-/// channels x 4 taps) of vector partial sums per thread across the examples and adds their lanes at the end. Padding is applied
-/// by copying each example into a padded scratch plane. Examples are split over the threads.
+/// when the width is not a multiple of the vector). conv_transpose scatters along the cotangent's rows (see
+/// <see cref="Transpose"/>), or, when those are narrower than a vector, runs the forward loop over the cotangent padded
+/// by K - 1 - padding with the kernel flipped and its channel axes swapped. conv_weight_grad keeps (4 or 2 output
+/// channels x 4 taps) of vector partial sums per thread across the examples and adds their lanes at the end. Padding
+/// is applied by copying each example into a padded scratch plane. Examples are split over the threads.
 /// </summary>
 internal sealed class DirectConv<T> where T : unmanaged, INumber<T>
 {
@@ -31,7 +32,7 @@ internal sealed class DirectConv<T> where T : unmanaged, INumber<T>
     // else 2 x 4; the larger tile loads 8 vectors per 16 products instead of 6 per 8.
     private readonly int tileChannels = Vector512.IsHardwareAccelerated ? 4 : 2;
     private readonly T[] weights;         // forward: [cout/4][taps][4], zero-padded channels
-    // conv_transpose with a cotangent at least a vector wide scatters instead (see TransposeRow): weights as
+    // conv_transpose with a cotangent at least a vector wide scatters instead (see Transpose): weights as
     // [c pairs][k column fives][kernel rows][O][2 x 5], zero-padded; q-vectors of a cotangent row with their masks.
     private readonly bool scatter;
     private readonly T[] scatterWeights = [];
