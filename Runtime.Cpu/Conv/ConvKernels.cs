@@ -22,8 +22,8 @@ internal static class ConvKernels
         {
             return kernel.Equation.DType switch
             {
-                DType.Float32 => new MaxPoolRunner<float>(kernel, threads).Run,
-                DType.Float64 => new MaxPoolRunner<double>(kernel, threads).Run,
+                DType.Float32 => new MaxPoolRunner<float>(kernel, threads, isa != VectorIsa.None).Run,
+                DType.Float64 => new MaxPoolRunner<double>(kernel, threads, isa != VectorIsa.None).Run,
                 var d => throw new NotSupportedException($"cpu: {kernel.Equation.Op.Name()} of {d.ShortName()} is not supported; max pooling takes f32 or f64"),
             };
         }

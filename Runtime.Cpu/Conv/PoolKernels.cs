@@ -22,9 +22,11 @@ internal sealed class MaxPoolRunner<T> where T : unmanaged, INumber<T>
     private readonly PoolGeometry g;
     private readonly int threads;
     private readonly bool twoByTwo;
+    private readonly bool vectors;   // the 2 x 2 path's vector steps (off when the backend is told to use no vectors)
 
-    public MaxPoolRunner(HostOpKernel kernel, int threads)
+    public MaxPoolRunner(HostOpKernel kernel, int threads, bool vectors)
     {
+        this.vectors = vectors && Vectors;
         var eq = kernel.Equation;
         pick = eq.Op == OpCode.MaxPoolPick;
         (in0, in1, output) = (kernel.Inputs[0], kernel.Inputs[1], kernel.Output);
@@ -88,8 +90,8 @@ internal sealed class MaxPoolRunner<T> where T : unmanaged, INumber<T>
             for (int i = 0; i < oh; i++, o += ow)
             {
                 int a = (d * height + 2 * i) * width, b = a + width;
-                if (pick) PickRow(xs, ts, rs.Slice(o, ow), a, b);
-                else ScatterRow(xs, ts.Slice(o, ow), rs, a, b, ow);
+                if (pick) PickRow(xs, ts, rs.Slice(o, ow), a, b, vectors);
+                else ScatterRow(xs, ts.Slice(o, ow), rs, a, b, ow, vectors);
                 // A scatter writes the elements its windows cover; an odd width leaves the last column.
                 if (!pick && 2 * ow < width)
                 {
@@ -102,10 +104,10 @@ internal sealed class MaxPoolRunner<T> where T : unmanaged, INumber<T>
         }
     }
 
-    private static void PickRow(ReadOnlySpan<T> x, ReadOnlySpan<T> t, Span<T> row, int a, int b)
+    private static void PickRow(ReadOnlySpan<T> x, ReadOnlySpan<T> t, Span<T> row, int a, int b, bool vectors)
     {
         int j = 0;
-        if (Vectors)
+        if (vectors)
         {
             // V input columns (V/2 windows) per step; the loads at +1 may reach b + V, inside the plane.
             ref T xr = ref MemoryMarshal.GetReference(x);
@@ -122,10 +124,10 @@ internal sealed class MaxPoolRunner<T> where T : unmanaged, INumber<T>
         for (a += 2 * j, b += 2 * j; j < row.Length; j++, a += 2, b += 2) row[j] = t[First(x, a, b)];
     }
 
-    private static void ScatterRow(ReadOnlySpan<T> x, ReadOnlySpan<T> gRow, Span<T> r, int a, int b, int count)
+    private static void ScatterRow(ReadOnlySpan<T> x, ReadOnlySpan<T> gRow, Span<T> r, int a, int b, int count, bool vectors)
     {
         int j = 0;
-        if (Vectors)
+        if (vectors)
         {
             ref T xr = ref MemoryMarshal.GetReference(x);
             ref T gr = ref MemoryMarshal.GetReference(gRow);

@@ -8,7 +8,7 @@ namespace Tracer.Tests;
 /// <summary>
 /// The CPU kernels of max pooling (max_pool_pick, max_pool_scatter) against the reference interpreter: the 2 x 2
 /// stride-2 fast path (vector steps and scalar tails, even and odd extents, 2-d and 3-d) and the general loop (overlapping, padded, 1-d), in f32
-/// and f64, on one and several threads, with ties and NaNs.
+/// and f64, with and without vectors, on one and several threads, with ties and NaNs.
 /// </summary>
 [TestClass]
 public sealed class PoolKernelTests
@@ -50,11 +50,12 @@ public sealed class PoolKernelTests
     }
 
     [TestMethod]
-    [DataRow(1)]
-    [DataRow(3)]
-    public void MatchTheReferenceWithTiesAndNaNsOnOneAndSeveralThreads(int threads)
+    [DataRow(VectorIsa.V256, 1)]
+    [DataRow(VectorIsa.V256, 3)]
+    [DataRow(VectorIsa.None, 1)]
+    public void MatchTheReferenceWithTiesAndNaNsOnEveryPath(VectorIsa isa, int threads)
     {
-        var backend = new CpuBackend(new CpuBackendOptions { MaxThreads = threads });
+        var backend = new CpuBackend(new CpuBackendOptions { Vectors = isa, MaxThreads = threads });
         var rng = new Random(5200 + threads);
         foreach (var dtype in new[] { DType.Float32, DType.Float64 })
         {
@@ -68,7 +69,7 @@ public sealed class PoolKernelTests
                 for (int i = 0; i < xs.Length; i++) xs[i] = rng.Next(50) == 0 ? double.NaN : rng.Next(3) - 1;
                 inputs[0] = dtype == DType.Float32 ? Array.ConvertAll(xs, v => (float)v) : xs;
                 var expected = Interpreter.Run(RuleTable.Default, g, inputs);
-                Compare(expected, backend.Compile(g).Run(inputs), $"{name} {dtype} x{threads}");
+                Compare(expected, backend.Compile(g).Run(inputs), $"{name} {dtype} {isa} x{threads}");
             }
         }
     }
