@@ -28,10 +28,9 @@ internal sealed class DirectConv<T> where T : unmanaged, INumber<T>
     private readonly int[] posIn, posOut; // per output vector: its start in a padded input plane and in an output plane
     private readonly T[] posMask;         // conv_weight_grad: per output vector, 1 on lanes it owns, 0 on overlapped ones
     private readonly bool masked;         // whether any vector overlaps (the width is no multiple of the vector)
-    // conv_weight_grad tiles: 4 output channels x 4 taps (16 accumulators) where AVX-512 gives 32 vector registers and
-    // the channels come in fours, else 2 x 4; the larger tile loads 8 vectors per 16 products instead of 6 per 8, but
-    // on LeNet's 6 channels it would spend a third of its products on a repeated channel.
-    private readonly int tileChannels;
+    // conv_weight_grad tiles: 4 output channels x 4 taps (16 accumulators) where AVX-512 gives 32 vector registers,
+    // else 2 x 4; the larger tile loads 8 vectors per 16 products instead of 6 per 8.
+    private readonly int tileChannels = Vector512.IsHardwareAccelerated ? 4 : 2;
     private readonly T[] weights;         // forward: [cout/4][taps][4], zero-padded channels
     // conv_transpose with a cotangent at least a vector wide scatters instead (see Transpose): weights as
     // [c pairs][k column fives][kernel rows][O][2 x 5], zero-padded; q-vectors of a cotangent row with their masks.
@@ -92,7 +91,6 @@ internal sealed class DirectConv<T> where T : unmanaged, INumber<T>
                 for (int lane = 0; lane < V; lane++) posMask[k * V + lane] = q + lane >= v * V ? T.One : T.Zero;
             }
         masked = wout % V != 0;
-        tileChannels = Vector512.IsHardwareAccelerated && cout % 4 == 0 ? 4 : 2;
         if (op == OpCode.ConvTranspose && win >= V)
         {
             scatter = true;
