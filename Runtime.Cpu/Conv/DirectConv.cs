@@ -31,6 +31,8 @@ internal sealed class DirectConv<T> where T : unmanaged, INumber<T>
     // conv_weight_grad tiles: 4 output channels x 4 taps (16 accumulators) where AVX-512 gives 32 vector registers,
     // else 2 x 4; the larger tile loads 8 vectors per 16 products instead of 6 per 8.
     private readonly int tileChannels = Vector512.IsHardwareAccelerated ? 4 : 2;
+    // Unpadded forward tiles: 4 channels x 4 output vectors on AVX-512 (16 accumulators), else 4 x 2.
+    private readonly bool wideForward = Vector512.IsHardwareAccelerated;
     private readonly T[] weights;         // forward: [cout/4][taps][4], zero-padded channels
     // conv_transpose with a cotangent at least a vector wide scatters instead (see Transpose): weights as
     // [c pairs][k column fives][kernel rows][O][2 x 5], zero-padded; q-vectors of a cotangent row with their masks.
@@ -296,6 +298,11 @@ internal sealed class DirectConv<T> where T : unmanaged, INumber<T>
         for (int ob = 0; ob < cout; ob += 4)
         {
             int valid = Math.Min(4, cout - ob), o = yAt + ob * plane;
+            if (ph == 0 && wideForward)
+            {
+                for (int k = 0; k < count; k += 4) Tile4(ref x0, ob, k, count, ref yRef, o, plane, valid);
+                continue;
+            }
             if (ph == 0)
             {
                 for (int k = 0; k < count; k += 2) Tile(ref x0, ob, k, Math.Min(k + 1, count - 1), 0, kh, ref yRef, o, plane, valid);
@@ -307,6 +314,53 @@ internal sealed class DirectConv<T> where T : unmanaged, INumber<T>
                 for (int k = r * perRow, end = k + perRow; k < end; k += 2) Tile(ref x0, ob, k, Math.Min(k + 1, end - 1), lo, hi, ref yRef, o, plane, valid);
             }
         }
+    }
+
+    /// <summary>
+    /// Output vectors k0..k0+3 (the last repeated past <paramref name="count"/>) of channels ob..ob+valid-1, from every
+    /// tap: 16 accumulators, for AVX-512's 32 registers (8 loads per 16 products instead of 6 per 8).
+    /// </summary>
+    private void Tile4(ref T x0, int ob, int k0, int count, ref T yRef, int o, int plane, int valid)
+    {
+        int taps = tapOffset.Length;
+        int k1 = Math.Min(k0 + 1, count - 1), k2 = Math.Min(k0 + 2, count - 1), k3 = Math.Min(k0 + 3, count - 1);
+        int i0 = posIn[k0], i1 = posIn[k1], i2 = posIn[k2], i3 = posIn[k3];
+        ref T wb = ref Unsafe.Add(ref weights[0], ob * taps);
+        Vector256<T> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector256<T> b0 = default, b1 = default, b2 = default, b3 = default;
+        Vector256<T> c0 = default, c1 = default, c2 = default, c3 = default;
+        Vector256<T> d0 = default, d1 = default, d2 = default, d3 = default;
+        for (int t = 0; t < taps; t++)
+        {
+            int off = tapOffset[t];
+            var u = Vector256.LoadUnsafe(ref x0, (nuint)(off + i0));
+            var v = Vector256.LoadUnsafe(ref x0, (nuint)(off + i1));
+            var x = Vector256.LoadUnsafe(ref x0, (nuint)(off + i2));
+            var z = Vector256.LoadUnsafe(ref x0, (nuint)(off + i3));
+            ref T wt = ref Unsafe.Add(ref wb, t * 4);
+            var w = Vector256.Create(wt);
+            (a0, b0, c0, d0) = (Fma(u, w, a0), Fma(v, w, b0), Fma(x, w, c0), Fma(z, w, d0));
+            w = Vector256.Create(Unsafe.Add(ref wt, 1));
+            (a1, b1, c1, d1) = (Fma(u, w, a1), Fma(v, w, b1), Fma(x, w, c1), Fma(z, w, d1));
+            w = Vector256.Create(Unsafe.Add(ref wt, 2));
+            (a2, b2, c2, d2) = (Fma(u, w, a2), Fma(v, w, b2), Fma(x, w, c2), Fma(z, w, d2));
+            w = Vector256.Create(Unsafe.Add(ref wt, 3));
+            (a3, b3, c3, d3) = (Fma(u, w, a3), Fma(v, w, b3), Fma(x, w, c3), Fma(z, w, d3));
+        }
+        Store4(ref yRef, o + posOut[k0], plane, valid, a0, a1, a2, a3);
+        Store4(ref yRef, o + posOut[k1], plane, valid, b0, b1, b2, b3);
+        Store4(ref yRef, o + posOut[k2], plane, valid, c0, c1, c2, c3);
+        Store4(ref yRef, o + posOut[k3], plane, valid, d0, d1, d2, d3);
+    }
+
+    /// <summary>One output vector of the first <paramref name="valid"/> of 4 channels, planes apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store4(ref T y, int at, int plane, int valid, Vector256<T> v0, Vector256<T> v1, Vector256<T> v2, Vector256<T> v3)
+    {
+        v0.StoreUnsafe(ref y, (nuint)at);
+        if (valid > 1) v1.StoreUnsafe(ref y, (nuint)(at + plane));
+        if (valid > 2) v2.StoreUnsafe(ref y, (nuint)(at + 2 * plane));
+        if (valid > 3) v3.StoreUnsafe(ref y, (nuint)(at + 3 * plane));
     }
 
     /// <summary>Output vectors k0 and k1 of channels ob..ob+valid-1, from kernel rows [lo, hi) of every input channel.</summary>

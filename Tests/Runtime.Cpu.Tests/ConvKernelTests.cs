@@ -31,6 +31,7 @@ public sealed class ConvKernelTests
         ("2-d direct, LeNet's first layer", [4, 1, 28, 28], [6, 1, 5, 5], Geometry([1, 1], [0, 0], [1, 1])),
         ("2-d direct, pad 1, odd widths and channels", [2, 3, 9, 13], [5, 3, 3, 3], Geometry([1, 1], [1, 1], [1, 1])),
         ("2-d direct, pad (2,0), kernel 5x2", [3, 2, 7, 10], [3, 2, 5, 2], Geometry([1, 1], [2, 0], [1, 1])),
+        ("2-d direct, unpadded, output vectors no multiple of 4", [2, 3, 7, 11], [5, 3, 3, 3], Geometry([1, 1], [0, 0], [1, 1])),
     ];
 
     /// <summary>conv, conv_transpose and conv_weight_grad of one geometry in one graph (y, dx, dw).</summary>
