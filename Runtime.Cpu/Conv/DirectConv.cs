@@ -35,7 +35,7 @@ internal sealed class DirectConv<T> where T : unmanaged, INumber<T>
     private readonly bool wideForward = Vector512.IsHardwareAccelerated;
     private readonly T[] weights;         // forward: [cout/4][taps][4], zero-padded channels
     // conv_transpose with a cotangent at least a vector wide scatters instead (see Transpose): weights as
-    // [c pairs][k column fives][kernel rows][O][2 x 5], zero-padded; q-vectors of a cotangent row with their masks.
+    // [C][kernel column fives][kernel rows][O][5], zero-padded; q-vectors of a cotangent row with their masks.
     private readonly bool scatter;
     private readonly T[] scatterWeights = [];
     private readonly int[] qStart = [];
@@ -96,7 +96,7 @@ internal sealed class DirectConv<T> where T : unmanaged, INumber<T>
         if (op == OpCode.ConvTranspose && win >= V)
         {
             scatter = true;
-            scatterWeights = new T[(cout + 1) / 2 * ((kw + 4) / 5) * kh * cin * 10];
+            scatterWeights = new T[cout * ((kw + 4) / 5) * kh * cin * 5];
             int n = (win + V - 1) / V;
             qStart = new int[n];
             qMask = new T[n * V];
@@ -182,7 +182,7 @@ internal sealed class DirectConv<T> where T : unmanaged, INumber<T>
         for (int e = e0; e < e1; e++) Forward(Source(a, e, pad, out int at), at, result, e * cout * hout * wout);
     }
 
-    /// <summary>scatterWeights[cb][jb][i][o][cc·5 + jj] = w[o, 2·cb + cc, i, 5·jb + jj] (0 outside w).</summary>
+    /// <summary>scatterWeights[c][jb][i][o][jj] = w[o, c, i, 5·jb + jj] (0 past the kernel).</summary>
     private void ArrangeScatterWeights(T[] w)
     {
         // Here cin is conv's O (the cotangent's channels) and cout conv's C; w is [O, C, kh, kw].
@@ -192,63 +192,68 @@ internal sealed class DirectConv<T> where T : unmanaged, INumber<T>
             for (int c = 0; c < cout; c++)
                 for (int i = 0; i < kh; i++)
                     for (int j = 0; j < kw; j++)
-                        scatterWeights[((((c / 2) * jBlocks + j / 5) * kh + i) * cin + o) * 10 + (c % 2) * 5 + j % 5] = w[((o * cout + c) * kh + i) * kw + j];
+                        scatterWeights[(((c * jBlocks + j / 5) * kh + i) * cin + o) * 5 + j % 5] = w[((o * cout + c) * kh + i) * kw + j];
     }
 
     /// <summary>
     /// One example's conv_transpose as a scatter: dx[c, R, q + j - p] += w[o, c, i, j] · dy[o, R + p - i, q] with
     /// the vector along the cotangent's row (q), so no product reads padding (the gather over the padded cotangent
-    /// wastes most of LeNet's second layer on it). Tiles of 2 channels x 5 kernel columns sum over the kernel rows
-    /// and O in registers, then add into dx's row at their column offsets; with column padding the rows are built
-    /// widened in the scratch and their interior copied out.
+    /// wastes most of LeNet's second layer on it). Tiles of 1 channel x 5 kernel columns x 2 rows of dx sum over the
+    /// kernel rows and O in registers (each broadcast weight serves both rows; a cotangent row outside the plane is
+    /// read clamped and multiplied by 0), then add into dx's rows at their column offsets; with column padding the
+    /// rows are built widened in the scratch and their interior copied out.
     /// </summary>
     private void Transpose(T[] dy, int dyAt, T[] dx, int dxAt, T[] pad)
     {
         // In conv's terms: O = cin, C = cout, cotangent Ho x Wo = hin x win, dx Hi x Wi = hout x wout.
         int p0 = kh - 1 - ph, p1 = kw - 1 - pw, wt = win + kw - 1, jBlocks = (kw + 4) / 5, dyPlane = hin * win;
-        bool rowMasked = win % V != 0;   // the row's last vector overlaps the one before
         var target = p1 == 0 ? dx : pad;
         int tAt = p1 == 0 ? dxAt : 0;
         Array.Clear(target, tAt, cout * hout * wt);
         ref T d0 = ref dy[dyAt];
         ref T tr = ref target[tAt];
         ref T ws = ref scatterWeights[0];
-        for (int r = 0; r < hout; r++)
+        for (int r = 0; r < hout; r += 2)
         {
-            int iLo = Math.Max(0, r + p0 - hin + 1), iHi = Math.Min(kh - 1, r + p0);   // cotangent rows r + p0 - i
+            int r1 = Math.Min(r + 1, hout - 1);   // an odd count repeats the last row (not added twice)
+            // kernel rows whose cotangent row r + p0 - i or r1 + p0 - i lies in the plane
+            int iLo = Math.Max(0, r + p0 - hin + 1), iHi = Math.Min(kh - 1, r1 + p0);
             for (int k = 0; k < qStart.Length; k++)
             {
                 int q = qStart[k];
                 var m = Vector256.LoadUnsafe(ref qMask[0], (nuint)(k * V));
-                for (int cb = 0; cb < cout; cb += 2)
+                for (int c = 0; c < cout; c++)
                     for (int jb = 0; jb < kw; jb += 5)
                     {
                         Vector256<T> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default;
                         Vector256<T> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default;
                         for (int i = iLo; i <= iHi; i++)
                         {
-                            ref T wi = ref Unsafe.Add(ref ws, (((cb / 2) * jBlocks + jb / 5) * kh + i) * cin * 10);
-                            int row = (r + p0 - i) * win + q;
+                            int y0 = r + p0 - i, y1 = r1 + p0 - i;
+                            var m0 = (uint)y0 < (uint)hin ? m : Vector256<T>.Zero;
+                            var m1 = (uint)y1 < (uint)hin ? m : Vector256<T>.Zero;
+                            int row0 = Math.Clamp(y0, 0, hin - 1) * win + q, row1 = Math.Clamp(y1, 0, hin - 1) * win + q;
+                            ref T wi = ref Unsafe.Add(ref ws, ((c * jBlocks + jb / 5) * kh + i) * cin * 5);
                             for (int o = 0; o < cin; o++)
                             {
-                                var d = Vector256.LoadUnsafe(ref d0, (nuint)(o * dyPlane + row));
-                                if (rowMasked) d *= m;
-                                ref T wo = ref Unsafe.Add(ref wi, o * 10);
-                                a0 = Fma(d, Vector256.Create(wo), a0);
-                                a1 = Fma(d, Vector256.Create(Unsafe.Add(ref wo, 1)), a1);
-                                a2 = Fma(d, Vector256.Create(Unsafe.Add(ref wo, 2)), a2);
-                                a3 = Fma(d, Vector256.Create(Unsafe.Add(ref wo, 3)), a3);
-                                a4 = Fma(d, Vector256.Create(Unsafe.Add(ref wo, 4)), a4);
-                                b0 = Fma(d, Vector256.Create(Unsafe.Add(ref wo, 5)), b0);
-                                b1 = Fma(d, Vector256.Create(Unsafe.Add(ref wo, 6)), b1);
-                                b2 = Fma(d, Vector256.Create(Unsafe.Add(ref wo, 7)), b2);
-                                b3 = Fma(d, Vector256.Create(Unsafe.Add(ref wo, 8)), b3);
-                                b4 = Fma(d, Vector256.Create(Unsafe.Add(ref wo, 9)), b4);
+                                var u = Vector256.LoadUnsafe(ref d0, (nuint)(o * dyPlane + row0)) * m0;
+                                var v = Vector256.LoadUnsafe(ref d0, (nuint)(o * dyPlane + row1)) * m1;
+                                ref T wo = ref Unsafe.Add(ref wi, o * 5);
+                                var w = Vector256.Create(wo);
+                                (a0, b0) = (Fma(u, w, a0), Fma(v, w, b0));
+                                w = Vector256.Create(Unsafe.Add(ref wo, 1));
+                                (a1, b1) = (Fma(u, w, a1), Fma(v, w, b1));
+                                w = Vector256.Create(Unsafe.Add(ref wo, 2));
+                                (a2, b2) = (Fma(u, w, a2), Fma(v, w, b2));
+                                w = Vector256.Create(Unsafe.Add(ref wo, 3));
+                                (a3, b3) = (Fma(u, w, a3), Fma(v, w, b3));
+                                w = Vector256.Create(Unsafe.Add(ref wo, 4));
+                                (a4, b4) = (Fma(u, w, a4), Fma(v, w, b4));
                             }
                         }
-                        int at = (cb * hout + r) * wt + q + jb, next = at + hout * wt, js = Math.Min(5, kw - jb);
+                        int at = (c * hout + r) * wt + q + jb, js = Math.Min(5, kw - jb);
                         AddAt(ref tr, at, a0, a1, a2, a3, a4, js);
-                        if (cb + 1 < cout) AddAt(ref tr, next, b0, b1, b2, b3, b4, js);
+                        if (r1 != r) AddAt(ref tr, at + wt, b0, b1, b2, b3, b4, js);
                     }
             }
         }
