@@ -9,6 +9,7 @@ using Tracer.Benchmarks;
 //   dotnet run -c Release -- --quick out.jsonl W7   the same for the CNN workloads only
 //   dotnet run -c Release -- --quick out.jsonl S    the same for the sort and cumsum workloads only (S1-S2)
 //   dotnet run -c Release -- --quick out.jsonl W1   the same for one of W1, W3, W6 or "W6 512" (sgemm 512^3 only)
+//   dotnet run -c Release -- --quick out.jsonl "W1 LOH"   W1's plain loop, labelled for a 32 MB large-object threshold
 //   dotnet run -c Release -- --job short ...     BenchmarkDotNet (any of its arguments: --filter, --job, exporters)
 //   dotnet run -c Release -- --scale 1000 3000   compile time and memory of a long reduction-heavy gradient chain
 //   dotnet run -c Release -- --gc 100000          garbage collections of a 100,000-step training loop
@@ -88,7 +89,18 @@ internal static class Quick
     /// <summary>One workload family while tuning a kernel: W1 (with its hand-written loop), W3, W6, or "W6 512".</summary>
     private static void RunOne(string only)
     {
-        if (only == "W1")
+        if (only == "W1 LOH")
+        {
+            // The plain loop in a process whose large-object threshold is 32 MB (run.sh sets DOTNET_GCLOHThreshold;
+            // an app sets System.GC.LOHThreshold): fresh outputs are gen-0 objects that die young.
+            foreach (int n in new[] { 1_000_000, 10_000_000 })
+            {
+                var b = new ElementwiseGradient { N = n };
+                b.Setup();
+                Measure($"W1 n={n:0e0}, large-object threshold 32 MB".Replace("e+", "e"), "tracer", () => b.Tracer());
+            }
+        }
+        else if (only == "W1")
         {
             foreach (int n in new[] { 1_000, 1_000_000, 10_000_000 })
             {

@@ -57,8 +57,8 @@ for w in order:
     for th in sorted({k[2] for k in res if k[0] == w}):
         for isa in isas:
             t = res.get((w, "tracer", th, isa)); h = res.get((w, "handwritten", th, isa)); p = res.get((w, "torch", th, None))
-            if w.endswith(", result disposed"):   # compared with the same loop and peer as the plain workload
-                base = w[:-len(", result disposed")]
+            if w.startswith("W1") and ", " in w:   # a variant (result disposed, GC setting) of the plain workload
+                base = w.split(", ")[0]
                 h = h or res.get((base, "handwritten", th, isa)); p = p or res.get((base, "torch", th, None))
             if w.startswith("W7 conv"): h = res.get((w, "im2col", th, isa))   # Tracer's two lowerings of a convolution
             if t is None: continue
