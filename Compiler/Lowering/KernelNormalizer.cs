@@ -21,8 +21,9 @@ public static class KernelNormalizer
     /// <param name="mode">Store or accumulate into the output.</param>
     /// <param name="reduceOp">The reduction over the reduced axes, or null for a map kernel.</param>
     /// <param name="label">The graph nodes the kernel computes, for comments in printed code.</param>
+    /// <param name="interner">When given, the kernel's expressions are shared with the program's other kernels.</param>
     public static LoopKernel Create(int output, int[] domain, bool[]? reduced, IndexMap outMap, DynamicIndex[] outDynamic,
-        ScalarExpr body, WriteMode mode = WriteMode.Store, OpCode? reduceOp = null, string label = "")
+        ScalarExpr body, WriteMode mode = WriteMode.Store, OpCode? reduceOp = null, string label = "", ScalarExprInterner? interner = null)
     {
         int rank = domain.Length;
         reduced ??= new bool[rank];
@@ -72,7 +73,7 @@ public static class KernelNormalizer
         {
             var strides = new int[groups.Count];
             for (int g = 0; g < groups.Count; g++) strides[g] = m.Strides[groups[g][^1]];
-            return new IndexMap(m.Offset, strides);
+            return IndexMap.Shared(m.Offset, strides);
         }
 
         // A reduction whose reduced axes all had size 1 reduces nothing: it is a copy. Kept as a reduction, the
@@ -80,10 +81,10 @@ public static class KernelNormalizer
         // store only the scalar tail), so it is emitted as the elementwise kernel it is.
         if (reducedCount == 0 && mode == WriteMode.Store) reduceOp = null;
 
-        var newBody = ScalarExprRewriter.MapIndexMaps(body, Remap);
-        var newOutDynamic = new DynamicIndex[outDynamic.Length];
+        var newBody = ScalarExprRewriter.MapIndexMaps(body, Remap, interner);
+        var newOutDynamic = outDynamic.Length == 0 ? [] : new DynamicIndex[outDynamic.Length];
         for (int i = 0; i < outDynamic.Length; i++)
-            newOutDynamic[i] = outDynamic[i] with { Index = ScalarExprRewriter.MapIndexMaps(outDynamic[i].Index, Remap) };
+            newOutDynamic[i] = outDynamic[i] with { Index = ScalarExprRewriter.MapIndexMaps(outDynamic[i].Index, Remap, interner) };
         return new LoopKernel(output, newDomain, Remap(outMap), newOutDynamic, newBody, mode, reduceOp, reducedCount)
         {
             Label = label,

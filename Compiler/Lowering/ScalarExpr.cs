@@ -30,6 +30,22 @@ public sealed class IndexMap : IEquatable<IndexMap>
     /// <summary>The row-major map of a contiguous tensor of <paramref name="shape"/>.</summary>
     public static IndexMap Contiguous(Shape shape) => new(0, shape.Strides());
 
+    // The maps of nearly every flat kernel (after axis merging): a scalar, a contiguous vector, a broadcast scalar.
+    private static readonly IndexMap Scalar = new(0, []), Flat = new(0, [1]), Broadcast = new(0, [0]);
+
+    /// <summary>
+    /// A map of <paramref name="offset"/> and <paramref name="strides"/> (which it may keep): one shared instance for
+    /// the commonest maps (offset 0, rank 0, or rank 1 with stride 1 or 0), so that a program of many small kernels
+    /// does not hold a map and a strides array per load. Maps are immutable, so sharing is safe.
+    /// </summary>
+    public static IndexMap Shared(int offset, int[] strides) => (offset, strides.Length) switch
+    {
+        (0, 0) => Scalar,
+        (0, 1) when strides[0] == 1 => Flat,
+        (0, 1) when strides[0] == 0 => Broadcast,
+        _ => new IndexMap(offset, strides),
+    };
+
     /// <summary>
     /// Same offset and the same strides in order (maps are compared by value, e.g. to merge identical loads).
     /// </summary>
@@ -232,33 +248,37 @@ public static class ScalarExprRewriter
     /// compute it once.
     /// </summary>
     public static ScalarExpr MapLoads(ScalarExpr e, Func<LoadExpr, ScalarExpr> f) =>
-        MapLoads(e, f, new Dictionary<ScalarExpr, ScalarExpr>(ScalarExprIdentity.Instance));
+        MapLoads(e, f, new Dictionary<ScalarExpr, ScalarExpr>(ScalarExprIdentity.Instance), null);
 
-    private static ScalarExpr MapLoads(ScalarExpr e, Func<LoadExpr, ScalarExpr> f, Dictionary<ScalarExpr, ScalarExpr> done)
+    private static ScalarExpr MapLoads(ScalarExpr e, Func<LoadExpr, ScalarExpr> f, Dictionary<ScalarExpr, ScalarExpr> done, ScalarExprInterner? interner)
     {
-        if (e is ConstExpr) return e;
+        if (e is ConstExpr) return interner?.Intern(e) ?? e;
         if (done.TryGetValue(e, out var mapped)) return mapped;
         if (e is LoadExpr load) mapped = f(load);
         else if (e is OpExpr op)
         {
             var args = new ScalarExpr[op.Args.Length];
-            for (int i = 0; i < args.Length; i++) args[i] = MapLoads(op.Args[i], f, done);
+            for (int i = 0; i < args.Length; i++) args[i] = MapLoads(op.Args[i], f, done, interner);
             mapped = new OpExpr(op.Op, op.DType, args);
         }
         else mapped = e;
+        if (interner is not null) mapped = interner.Intern(mapped);
         done[e] = mapped;
         return mapped;
     }
 
-    /// <summary>Rewrites the address map of every load, including loads inside dynamic index expressions.</summary>
-    public static ScalarExpr MapIndexMaps(ScalarExpr e, Func<IndexMap, IndexMap> f) =>
+    /// <summary>
+    /// Rewrites the address map of every load, including loads inside dynamic index expressions; with an
+    /// <paramref name="interner"/>, every node of the result is its shared instance.
+    /// </summary>
+    public static ScalarExpr MapIndexMaps(ScalarExpr e, Func<IndexMap, IndexMap> f, ScalarExprInterner? interner = null) =>
         MapLoads(e, load =>
         {
-            var dynamic = new DynamicIndex[load.Dynamic.Length];
+            var dynamic = load.Dynamic.Length == 0 ? [] : new DynamicIndex[load.Dynamic.Length];   // one empty array for all
             for (int i = 0; i < dynamic.Length; i++)
-                dynamic[i] = load.Dynamic[i] with { Index = MapIndexMaps(load.Dynamic[i].Index, f) };
+                dynamic[i] = load.Dynamic[i] with { Index = MapIndexMaps(load.Dynamic[i].Index, f, interner) };
             return new LoadExpr(load.Buffer, load.DType, f(load.Map), dynamic);
-        });
+        }, new Dictionary<ScalarExpr, ScalarExpr>(ScalarExprIdentity.Instance), interner);
 
     /// <summary>Visits every load, including those inside dynamic index expressions.</summary>
     public static void VisitLoads(ScalarExpr e, Action<LoadExpr> visit)
