@@ -10,9 +10,15 @@ using Tracer.Benchmarks;
 //   dotnet run -c Release -- --quick out.jsonl S    the same for the sort and cumsum workloads only (S1-S2)
 //   dotnet run -c Release -- --job short ...     BenchmarkDotNet (any of its arguments: --filter, --job, exporters)
 //   dotnet run -c Release -- --scale 1000 3000   compile time and memory of a long reduction-heavy gradient chain
+//   dotnet run -c Release -- --gc 100000          garbage collections of a 100,000-step training loop
 if (args.Length >= 1 && args[0] == "--scale")
 {
     CompileScale.Run(args.Skip(1).Select(int.Parse));
+    return;
+}
+if (args.Length >= 1 && args[0] == "--gc")
+{
+    TrainingLoopGc.Run(args.Length > 1 ? int.Parse(args[1]) : 100_000);
     return;
 }
 if (args.Length >= 1 && args[0] == "--quick")

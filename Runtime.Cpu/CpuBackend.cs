@@ -48,6 +48,14 @@ public sealed record CpuBackendOptions
     public VectorIsa Vectors { get; init; } = VectorCodegen.Best;
 
     /// <summary>
+    /// When false (the default), a loop that evaluates exp, log, sin, cos, tanh, the logistic function or erf runs on
+    /// 256-bit vectors even where <see cref="Vectors"/> is <see cref="VectorIsa.V512"/>: on the AMD EPYC (Zen 4)
+    /// machines we measured, those functions took 1.2-3x longer per element on 512-bit vectors than on 256-bit ones,
+    /// while plain arithmetic and the GEMM keep the wider vectors. Set true to use <see cref="Vectors"/> everywhere.
+    /// </summary>
+    public bool WideTranscendentals { get; init; }
+
+    /// <summary>
     /// Most threads one kernel uses. Default: the <c>TRACER_CPU_THREADS</c> environment variable when set (read once,
     /// at start-up; benchmarks use it to pin 1 or 2 threads), else <see cref="Environment.ProcessorCount"/>.
     /// </summary>
@@ -237,7 +245,8 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
                 compiledBy[i] = CpuCompiler.Interpreted;
                 continue;
             }
-            lambdas[i] = LoopCodegen.Build(loop, program.Buffers, options.Vectors, out vectorized[i], options.MinVectors);
+            lambdas[i] = LoopCodegen.Build(loop, program.Buffers, VectorCodegen.WidthFor(loop, options.Vectors, options.WideTranscendentals),
+                out vectorized[i], options.MinVectors);
         }
 
         // Loop kernels are compiled in runs of consecutive single-threaded ones, one method per run.

@@ -84,6 +84,26 @@ internal sealed class VectorCodegen
         Vector512.IsHardwareAccelerated ? VectorIsa.V512 : Vector256.IsHardwareAccelerated ? VectorIsa.V256 : VectorIsa.None;
 
     /// <summary>
+    /// The vector width for <paramref name="k"/>: <paramref name="isa"/>, narrowed to 256 bits for a loop that evaluates
+    /// a transcendental function unless <paramref name="wideTranscendentals"/> (see
+    /// <see cref="CpuBackendOptions.WideTranscendentals"/> for the measurement behind it).
+    /// </summary>
+    public static VectorIsa WidthFor(LoopKernel k, VectorIsa isa, bool wideTranscendentals) =>
+        isa == VectorIsa.V512 && !wideTranscendentals && Vector256.IsHardwareAccelerated && HasTranscendental(k.Body)
+            ? VectorIsa.V256
+            : isa;
+
+    private static bool HasTranscendental(ScalarExpr e)
+    {
+        if (e is not OpExpr op) return false;
+        if (op.Op is OpCode.Exp or OpCode.Log or OpCode.Sin or OpCode.Cos or OpCode.Tanh or OpCode.Logistic or OpCode.Erf)
+            return true;
+        foreach (var a in op.Args)
+            if (HasTranscendental(a)) return true;
+        return false;
+    }
+
+    /// <summary>
     /// True when the innermost loop can run on vectors: a float kernel whose loads and output are contiguous or
     /// broadcast along the innermost axis, with no data-dependent addresses, made of operations with a vector form
     /// (comparisons only as the condition of a select), and every address in range (vector accesses are unchecked).

@@ -7,8 +7,9 @@ namespace Tracer.Runtime.Cuda;
 /// <summary>
 /// The backend of one CUDA device (or of the emulator, ILGPU's CPU accelerator running the same kernels): device
 /// storage, host transfers, a buffer pool, and the code generator that compiles lowered kernel programs to ILGPU
-/// kernels. Every device operation goes through one stream, in order, under one lock, so a call's kernels and
-/// copies never race with another thread's.
+/// kernels. Each compiled program queues its kernels and copies on a stream of its own; device operations are
+/// issued under one lock, and the host waits for a stream before work moves to another (see <see cref="Enter"/>),
+/// so a call's kernels and copies never race with another's.
 /// </summary>
 public sealed class CudaBackend : IBackend, IDisposable
 {
@@ -38,7 +39,53 @@ public sealed class CudaBackend : IBackend, IDisposable
     /// <summary>Held around every device operation (ILGPU streams are not thread-safe; kernels run in order).</summary>
     internal object Gate { get; } = new();
 
-    internal AcceleratorStream Stream => Accelerator.DefaultStream;
+    private AcceleratorStream? current;
+    private bool queued;
+
+    /// <summary>
+    /// The stream the device last queued work on: a compiled program's own while it runs, else the backend's
+    /// transfer stream (never ILGPU's default stream). Host copies outside programs go here, behind that work. Caller
+    /// holds <see cref="Gate"/>.
+    /// </summary>
+    internal AcceleratorStream Stream
+    {
+        get
+        {
+            queued = true;
+            return current ??= Accelerator.CreateStream();
+        }
+    }
+
+    /// <summary>
+    /// Makes <paramref name="stream"/> the one the device works on. ILGPU has no cross-stream events, so when the
+    /// previous stream still has work queued (kernels writing what this stream's work may read, or reading buffers
+    /// the pool may hand out again) the host waits for it first; a program that runs again and again on its own
+    /// stream never waits here. Caller holds <see cref="Gate"/>.
+    /// </summary>
+    internal AcceleratorStream Enter(AcceleratorStream stream)
+    {
+        if (!ReferenceEquals(stream, current))
+        {
+            if (queued && current is not null)
+            {
+                current.Synchronize();
+                StreamSwitchWaits++;
+            }
+            current = stream;
+        }
+        queued = true;
+        return stream;
+    }
+
+    /// <summary>Waits for the device's current stream: the host is about to read what it wrote. Caller holds <see cref="Gate"/>.</summary>
+    internal void Wait()
+    {
+        current?.Synchronize();
+        queued = false;
+    }
+
+    /// <summary>How often the host waited because work moved from one stream to another (for tests and diagnostics).</summary>
+    internal long StreamSwitchWaits { get; private set; }
 
     private ILGPU.Runtime.Kernel? gemmF32, gemmF64;
 
@@ -67,6 +114,20 @@ public sealed class CudaBackend : IBackend, IDisposable
     /// </summary>
     internal int ReductionGroup => IsEmulator ? 16 : 256;
 
+    /// <summary>
+    /// The launch limits of generated kernels: block-reduction groups, the accelerator's warp size, and the grid cap of
+    /// elementwise launches — the threads the GPU keeps resident (multiprocessors x threads per multiprocessor), or 64
+    /// on the emulator, so that tests exercise the grid-stride loop on small tensors.
+    /// </summary>
+    internal LaunchLimits Limits => LimitsOverride ?? new(ReductionGroup, Accelerator.WarpSize,
+        IsEmulator ? EmulatorMaxThreads : Math.Max(Accelerator.NumMultiprocessors * Accelerator.MaxNumThreadsPerMultiprocessor, 1024));
+
+    /// <summary>Test seam: other launch limits (a warp size that does not divide the group, say) for later compiles.</summary>
+    internal LaunchLimits? LimitsOverride { get; set; }
+
+    /// <summary>Most threads of one elementwise launch on the emulator.</summary>
+    internal const int EmulatorMaxThreads = 64;
+
     /// <summary>Test seam: replaces each generated kernel method before ILGPU compiles it (to provoke compile failures).</summary>
     internal Func<System.Reflection.MethodInfo, System.Reflection.MethodInfo>? ReplaceKernel { get; set; }
 
@@ -93,7 +154,7 @@ public sealed class CudaBackend : IBackend, IDisposable
         {
             Accelerator.Bind();
             var host = ElementOps.For(s.DType).Download(Stream, s.View, s.Length);
-            Stream.Synchronize();
+            Wait();
             return host;
         }
     }
@@ -113,7 +174,7 @@ public sealed class CudaBackend : IBackend, IDisposable
         lock (Gate)
         {
             Accelerator.Bind();
-            Stream.Synchronize();
+            Wait();
         }
     }
 
@@ -143,6 +204,7 @@ public sealed class CudaBackend : IBackend, IDisposable
         var ops = ElementOps.For(dtype);
         try
         {
+            AllocationHook?.Invoke(dtype, length);
             (buffer, view) = ops.Allocate(Accelerator, length);
         }
         catch (Exception e) when (IsOutOfMemory(e))
@@ -150,6 +212,7 @@ public sealed class CudaBackend : IBackend, IDisposable
             pool.Clear();
             try
             {
+                AllocationHook?.Invoke(dtype, length);
                 (buffer, view) = ops.Allocate(Accelerator, length);
             }
             catch (Exception again) when (IsOutOfMemory(again))
@@ -163,6 +226,9 @@ public sealed class CudaBackend : IBackend, IDisposable
         }
         return new DeviceStorage(this, buffer, view, dtype, length);
     }
+
+    /// <summary>Test seam: called before each device allocation (a test throws the accelerator's out-of-memory error from it).</summary>
+    internal Action<DType, int>? AllocationHook { get; set; }
 
     private static bool IsOutOfMemory(Exception e) =>
         e is OutOfMemoryException || e is AcceleratorException && e.Message.Contains("memory", StringComparison.OrdinalIgnoreCase);

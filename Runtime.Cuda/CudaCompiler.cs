@@ -128,18 +128,15 @@ internal static class CudaCompiler
                         : SequenceKernels.CompileHostOp(linalg, VectorCodegen.Best, Environment.ProcessorCount);
                     steps.Add(new HostStep(linalg, i, run, linalg.Inputs, linalg.Results!, linalg.Equation.Op.Name()));
                     break;
-                case LoopKernel loop when HostOnly(loop) is { } why:
-                    steps.Add(OnHost(loop, i, program, why));
-                    break;
                 case LoopKernel loop:
-                    launches.Add(new LaunchStep(loop, i, KernelEmitter.Emit(loop, program.Buffers, checks, backend.ReductionGroup)));
+                    launches.Add(new LaunchStep(loop, i, KernelEmitter.Emit(loop, program.Buffers, checks, backend.Limits)));
                     steps.Add(launches[^1]);
                     break;
                 case MatMulKernel mm when mm.DType is DType.Float32 or DType.Float64:
                     steps.Add(new GemmStep(mm, i, backend));
                     break;
                 case MatMulKernel mm:
-                    launches.Add(new LaunchStep(mm, i, KernelEmitter.Emit(mm.ToLoopKernel(), program.Buffers, checks, backend.ReductionGroup)));
+                    launches.Add(new LaunchStep(mm, i, KernelEmitter.Emit(mm.ToLoopKernel(), program.Buffers, checks, backend.Limits)));
                     steps.Add(launches[^1]);
                     break;
                 case var k:
@@ -188,35 +185,6 @@ internal static class CudaCompiler
     {
         while (e.InnerException is { } inner) e = inner;
         return e;
-    }
-
-    /// <summary>
-    /// Why a loop kernel must run on the host, or null. Polygamma's series for negative arguments allocates arrays
-    /// of a data-dependent size, which GPU code cannot; ILGPU 1.5.3's PTX backend fails on erfc's branches (an
-    /// internal compiler error; the CPU accelerator compiles it). ILGPU would reject both kernels on a GPU.
-    /// </summary>
-    private static string? HostOnly(LoopKernel loop)
-    {
-        string? why = null;
-        void Visit(ScalarExpr e)
-        {
-            if (e is not OpExpr op) return;
-            if (op.Op == OpCode.Polygamma) why = "polygamma allocates arrays, which GPU code cannot";
-            if (op.Op == OpCode.Erfc) why ??= "ILGPU's PTX backend cannot compile erfc";
-            foreach (var a in op.Args) Visit(a);
-        }
-        Visit(loop.Body);
-        return why;
-    }
-
-    /// <summary>A loop kernel compiled by the CPU backend's code generator and run on copies of its buffers.</summary>
-    private static HostStep OnHost(LoopKernel loop, int index, KernelProgram program, string why)
-    {
-        var code = LoopCodegen.Build(loop, program.Buffers).Compile();
-        int extent = loop.Domain.Length > 0 ? loop.Domain[0] : 1;
-        // The output is read too: a kernel may write part of it, or accumulate into it.
-        var inputs = new SortedSet<int>(loop.Reads()) { loop.Output };
-        return new HostStep(loop, index, table => code(table, 0, extent), [.. inputs], [(0, loop.Output)], "on the host: " + why);
     }
 
     /// <summary>A scan, while or switch: bodies compiled for the same device, the loop driven by the host.</summary>

@@ -12,8 +12,9 @@ namespace Tracer.Runtime.Cuda;
 
 /// <summary>
 /// A kernel program compiled for one device. A call binds device buffers (inputs as given, outputs and temporaries from
-/// the pool, constants uploaded once), launches the steps in order on the device's stream and hands the temporaries
-/// back. Index checks of gathers are recorded on the device and turned into an exception after the call.
+/// the pool, constants uploaded once), launches the steps in order on the program's own stream and hands the
+/// temporaries back. The host waits for that stream only where it reads device data (a host step's inputs, the index
+/// checks) or when the device moves on to another stream. Index checks of gathers are recorded on the device and turned into an exception after the call.
 /// </summary>
 internal sealed class CudaExecutable : IExecutable
 {
@@ -24,6 +25,7 @@ internal sealed class CudaExecutable : IExecutable
     private readonly DeviceStorage?[] constants;
     private readonly bool[] zeroFirst;
     private string? ptx;
+    private AcceleratorStream? stream;
 
     public CudaExecutable(CudaBackend backend, KernelProgram program, DeviceStep[] steps, (string What, int Extent)[] checks)
     {
@@ -73,6 +75,12 @@ internal sealed class CudaExecutable : IExecutable
     /// <summary>Uploads host arrays, runs, downloads the outputs (control-flow bodies run this way from the host loop).</summary>
     public Array[] RunOnHostArrays(Array[] inputs)
     {
+        lock (backend.Gate)
+        {
+            // The uploads, the kernels and the downloads all on this program's stream.
+            backend.Accelerator.Bind();
+            backend.Enter(Stream);
+        }
         var storages = new Storage[inputs.Length];
         for (int i = 0; i < inputs.Length; i++) storages[i] = backend.FromHost(inputs[i]);
         var outputs = new Storage[program.Outputs.Count];
@@ -90,7 +98,7 @@ internal sealed class CudaExecutable : IExecutable
     /// <summary>Allocates outputs and temporaries, runs every step, releases temporaries. Caller holds the gate.</summary>
     private void Execute(DeviceStorage?[] table)
     {
-        var stream = backend.Stream;
+        var stream = backend.Enter(Stream);
         foreach (var b in program.Buffers)
         {
             if (b.Kind == BufferKind.Constant) table[b.Id] = constants[b.Id];
@@ -111,14 +119,17 @@ internal sealed class CudaExecutable : IExecutable
         {
             foreach (var step in steps)
             {
-                if (step is LaunchStep launch) Launch(launch, table, errors);
-                else if (step is GemmStep gemm) Gemm(gemm, table);
-                else RunOnHost((HostStep)step, table);
+                // A host step's bodies run on their own programs' streams: come back to this one (the host has waited).
+                backend.Enter(stream);
+                if (step is LaunchStep launch) Launch(launch, stream, table, errors);
+                else if (step is GemmStep gemm) Gemm(gemm, stream, table);
+                else RunOnHost((HostStep)step, stream, table);
             }
             if (errors is not null)
             {
+                backend.Enter(stream);
                 var code = (int[])ElementOps.For(DType.Int32).Download(stream, errors.View, 2);
-                stream.Synchronize();
+                backend.Wait();
                 if (code[0] != 0)
                 {
                     // The message of the CPU backend and the reference implementation, so eager and compiled calls fail alike.
@@ -147,7 +158,10 @@ internal sealed class CudaExecutable : IExecutable
         }
     }
 
-    private void Launch(LaunchStep launch, DeviceStorage?[] table, DeviceStorage? errors)
+    /// <summary>This program's own stream, created on its first call (caller holds the gate).</summary>
+    internal AcceleratorStream Stream => stream ??= backend.Accelerator.CreateStream();
+
+    private void Launch(LaunchStep launch, AcceleratorStream stream, DeviceStorage?[] table, DeviceStorage? errors)
     {
         var code = launch.Code;
         if (code.Threads == 0) return;
@@ -157,8 +171,8 @@ internal sealed class CudaExecutable : IExecutable
         foreach (int b in code.Buffers) args[a++] = table[b]!.View;
         try
         {
-            if (code.GroupSize > 0) launch.Loaded.Launch(backend.Stream, new KernelConfig(code.Threads, code.GroupSize), args);
-            else launch.Loaded.Launch(backend.Stream, new Index1D(code.Threads), args);
+            if (code.GroupSize > 0) launch.Loaded.Launch(stream, new KernelConfig(code.Threads, code.GroupSize), args);
+            else launch.Loaded.Launch(stream, new Index1D(code.Threads), args);
         }
         catch (Exception e) when (e is AcceleratorException or InvalidOperationException)
         {
@@ -167,30 +181,30 @@ internal sealed class CudaExecutable : IExecutable
         }
     }
 
-    private void Gemm(GemmStep step, DeviceStorage?[] table)
+    private void Gemm(GemmStep step, AcceleratorStream stream, DeviceStorage?[] table)
     {
         var mm = step.MatMul;
         if (step.Batch == 0 || mm.M == 0 || mm.N == 0) return;
-        step.Loaded.Launch(backend.Stream, step.Config, table[mm.A.Buffer]!.View, table[mm.B.Buffer]!.View, table[mm.C.Buffer]!.View, step.Offsets.View, step.Shape);
+        step.Loaded.Launch(stream, step.Config, table[mm.A.Buffer]!.View, table[mm.B.Buffer]!.View, table[mm.C.Buffer]!.View, step.Offsets.View, step.Shape);
     }
 
     /// <summary>Copies the step's inputs to the host, runs it there, copies its results back.</summary>
-    private void RunOnHost(HostStep step, DeviceStorage?[] table)
+    private void RunOnHost(HostStep step, AcceleratorStream stream, DeviceStorage?[] table)
     {
-        var stream = backend.Stream;
         var host = new Array[table.Length];
         foreach (int b in step.Inputs)
         {
             var s = table[b]!;
             host[b] ??= ElementOps.For(s.DType).Download(stream, s.View, s.Length);
         }
-        stream.Synchronize();
+        backend.Wait();   // the host reads them now
         foreach (var (_, b) in step.Results)
         {
             var info = program.Buffers[b];
             host[b] ??= info.DType.NewArray(info.Length);   // unless read as an input too
         }
         step.Run(host);
+        backend.Enter(stream);
         foreach (var (_, b) in step.Results) ElementOps.For(program.Buffers[b].DType).Upload(stream, table[b]!.View, host[b]);
     }
 

@@ -6,6 +6,15 @@ using Tracer.Runtime.Cpu;
 
 namespace Tracer.Runtime.Cuda;
 
+/// <summary>
+/// What a device allows a launch: threads per block-reduction group, its warp size, and the most threads one
+/// implicitly grouped launch gets (beyond it, threads loop over the points).
+/// </summary>
+/// <param name="ReductionGroup">Threads per group of block reductions (a power of two).</param>
+/// <param name="WarpSize">Lanes per warp (32 on NVIDIA GPUs; the emulator's own).</param>
+/// <param name="MaxThreads">The grid of an elementwise launch is capped here (the GPU's resident threads).</param>
+internal readonly record struct LaunchLimits(int ReductionGroup, int WarpSize, int MaxThreads);
+
 /// <summary>A loop kernel as a GPU kernel body: the expression tree, its parameters' buffers and its launch size.</summary>
 /// <param name="Lambda">The kernel body, parameters first the error slot (when used) and then the buffers' views.</param>
 /// <param name="Buffers">The buffers bound to the view parameters, in order.</param>
@@ -17,8 +26,9 @@ internal sealed record GeneratedKernel(LambdaExpression Lambda, int[] Buffers, b
 
 /// <summary>
 /// Turns one <see cref="LoopKernel"/> into the body of an implicitly grouped ILGPU kernel: one GPU thread per
-/// independent output point. The domain's axes are split into parallel ones (decomposed from the thread index) and
-/// serial ones (looped inside the thread):
+/// independent output point, up to the device's resident threads (<see cref="LaunchLimits.MaxThreads"/>); past that a
+/// bounded grid whose threads stride over the points (a grid-stride loop). The domain's axes are split into parallel
+/// ones (decomposed from the point index) and serial ones (looped inside the thread):
 /// <list type="bullet">
 /// <item>a map kernel: every axis parallel, one element per thread;</item>
 /// <item>a register reduction: the kept axes parallel, the reduced ones summed in a register (f64 for f32 sums, as
@@ -27,7 +37,7 @@ internal sealed record GeneratedKernel(LambdaExpression Lambda, int[] Buffers, b
 /// those axes parallel, the rest looped, so no two threads touch one element and no atomics are needed;</item>
 /// <item>a register reduction over at least a group's worth of elements: one group per kept point instead, its
 /// threads striding over the reduced points (consecutive threads on consecutive elements, so loads coalesce) and
-/// combining their partial results in shared memory by a tree;</item>
+/// combining their partial results by warp shuffles, then across warps through shared memory;</item>
 /// <item>a scatter-add (data-dependent output address, f32/f64/i32): one thread per point, adding atomically, as the
 /// lowering's write-conflict flag asks for;</item>
 /// <item>any other scatter (max/min, bool): one thread runs the whole domain in order, exact and race-free but
@@ -48,10 +58,12 @@ internal sealed class KernelEmitter
     private bool usesErrors;
 
     private readonly int groupSize;
+    private readonly LaunchLimits limits;
 
-    private KernelEmitter(LoopKernel kernel, IReadOnlyList<BufferInfo> info, List<(string What, int Extent)> checks, int groupSize)
+    private KernelEmitter(LoopKernel kernel, IReadOnlyList<BufferInfo> info, List<(string What, int Extent)> checks, LaunchLimits limits)
     {
-        this.groupSize = groupSize;
+        this.limits = limits;
+        groupSize = limits.ReductionGroup;
         this.kernel = kernel;
         this.info = info;
         this.checks = checks;
@@ -67,9 +79,12 @@ internal sealed class KernelEmitter
     /// <param name="kernel">The kernel to emit.</param>
     /// <param name="info">The program's buffers.</param>
     /// <param name="checks">The program's index checks so far; this kernel's are appended (an error code is position + 1).</param>
-    /// <param name="groupSize">Threads per group of block reductions (a power of two).</param>
-    public static GeneratedKernel Emit(LoopKernel kernel, IReadOnlyList<BufferInfo> info, List<(string What, int Extent)> checks, int groupSize) =>
-        new KernelEmitter(kernel, info, checks, groupSize).Build();
+    /// <param name="limits">The device's launch limits: block-reduction group size, warp size, most threads per launch.</param>
+    public static GeneratedKernel Emit(LoopKernel kernel, IReadOnlyList<BufferInfo> info, List<(string What, int Extent)> checks, LaunchLimits limits)
+    {
+        var code = new KernelEmitter(kernel, info, checks, limits).Build();
+        return code with { Lambda = DeviceFunctions.Substitute(code.Lambda) };
+    }
 
     private GeneratedKernel Build()
     {
@@ -78,29 +93,47 @@ internal sealed class KernelEmitter
 
         var (parallel, serial, style) = Partition();
         if (style == Style.Register && kernel.IsRegisterReduction && kernel.DType != DType.Bool && Count(serial) >= groupSize) return BuildBlock(parallel, serial);
-        long threads = 1;
-        foreach (int d in parallel) threads *= kernel.Domain[d];
-        var body = new List<Expression>();
-        // Thread index -> parallel axis indices, innermost fastest (row-major over the parallel axes).
-        Decompose(body, parallel, Expression.Convert(index, typeof(int)));
+        long points = 1;
+        foreach (int d in parallel) points *= kernel.Domain[d];
+        // A bounded grid: past the device's resident threads, each thread strides over the points (grid-stride loop),
+        // so a launch never needs a thread per element and huge tensors do not need huge grids.
+        int threads = (int)Math.Min(points, limits.MaxThreads);
+        var flat = Expression.Variable(typeof(int), "point");
+        var point = new List<Expression>();
+        // Point index -> parallel axis indices, innermost fastest (row-major over the parallel axes).
+        Decompose(point, parallel, flat);
         for (int d = 0; d < axis.Length; d++)
         {
-            if (!parallel.Contains(d)) body.Add(Expression.Assign(axis[d], Expression.Constant(0)));
+            if (!parallel.Contains(d)) point.Add(Expression.Assign(axis[d], Expression.Constant(0)));
         }
-        body.Add(style switch
+        point.Add(style switch
         {
             Style.Pointwise => Point(),
             Style.Atomic => AtomicPoint(),
             Style.Register => RegisterLoop(serial),
             _ => Loops(serial, 0, Point()),
         });
+        var body = new List<Expression> { Expression.Assign(flat, Expression.Convert(index, typeof(int))) };
+        if (threads == points) body.AddRange(point);
+        else
+        {
+            // for (point = index; ; point += threads) { body; if (point >= points - threads) break; } (no overflow near int.MaxValue)
+            var exit = Expression.Label();
+            body.Add(Expression.Loop(
+                Expression.Block(
+                    Expression.Block(point),
+                    Expression.IfThen(Expression.GreaterThanOrEqual(flat, Expression.Constant(checked((int)points) - threads)), Expression.Break(exit)),
+                    Expression.AddAssign(flat, Expression.Constant(threads))),
+                exit));
+        }
 
         var parameters = new List<ParameterExpression> { index };
         if (usesErrors) parameters.Add(errors);
         foreach (int b in used) parameters.Add(views[b]);
-        var lambda = Expression.Lambda(Expression.Block(typeof(void), axis, body), "kernel", parameters);
-        string shape = $"{threads} threads" + (serial.Count > 0 ? $", {Loops(serial)} per thread" : "") + (style == Style.Atomic ? ", atomic adds" : "");
-        return new GeneratedKernel(lambda, [.. used], usesErrors, checked((int)threads), shape);
+        var lambda = Expression.Lambda(Expression.Block(typeof(void), [.. axis, flat], body), "kernel", parameters);
+        string shape = $"{threads} threads" + (threads < points ? $" striding over {points} points" : "") +
+            (serial.Count > 0 ? $", {Loops(serial)} per {(threads < points ? "point" : "thread")}" : "") + (style == Style.Atomic ? ", atomic adds" : "");
+        return new GeneratedKernel(lambda, [.. used], usesErrors, threads, shape);
     }
 
     private long Count(List<int> axes)
@@ -127,7 +160,11 @@ internal sealed class KernelEmitter
         }
     }
 
-    /// <summary>One group per kept point: strided partial reductions, then a tree in shared memory; thread 0 stores.</summary>
+    /// <summary>
+    /// One group per kept point: strided partial reductions in registers, combined by warp shuffles within each warp and
+    /// through shared memory across warps (a shared-memory tree where the warp size does not divide the group); thread
+    /// 0 stores.
+    /// </summary>
     private GeneratedKernel BuildBlock(List<int> kept, List<int> reduced)
     {
         var op = kernel.ReduceOp!.Value;
@@ -151,23 +188,57 @@ internal sealed class KernelEmitter
         body.Add(While(Expression.LessThan(r, Expression.Constant(checked((int)Count(reduced)))),
             Expression.Block(point), Expression.AddAssign(r, Expression.Constant(groupSize))));
         var allocate = typeof(SharedMemory).GetMethod(nameof(SharedMemory.Allocate), 1, [typeof(int)])!.MakeGenericMethod(accClr);
-        body.Add(Expression.Assign(shared, Expression.Call(allocate, Expression.Constant(groupSize))));
-        body.Add(StoreAt(shared, accType, tid, acc));
         var barrier = Expression.Call(typeof(Group).GetMethod(nameof(Group.Barrier), Type.EmptyTypes)!);
-        body.Add(barrier);
-        // for (half = groupSize / 2; half > 0; half /= 2) { if (tid < half) p[tid] = combine(p[tid], p[tid + half]); barrier }
-        body.Add(Expression.Assign(stride, Expression.Constant(groupSize / 2)));
-        body.Add(While(Expression.GreaterThan(stride, Expression.Constant(0)),
-            Expression.Block(
-                Expression.IfThen(Expression.LessThan(tid, stride),
-                    StoreAt(shared, accType, tid, Combine(op, LoadAt(shared, accType, tid), LoadAt(shared, accType, Expression.Add(tid, stride))))),
-                barrier),
-            Expression.DivideAssign(stride, Expression.Constant(2))));
         var at = Expression.Variable(typeof(int), "at");
-        body.Add(Expression.IfThen(Expression.Equal(tid, Expression.Constant(0)),
-            Expression.Block([at],
-                Expression.Assign(at, Address(kernel.OutMap, [])),
-                StoreAt(views[kernel.Output], kernel.DType, at, ScalarCodegen.Cast(LoadAt(shared, accType, Expression.Constant(0)), kernel.DType)))));
+        var storeResult = Expression.Block([at],
+            Expression.Assign(at, Address(kernel.OutMap, [])),
+            StoreAt(views[kernel.Output], kernel.DType, at, ScalarCodegen.Cast(acc, kernel.DType)));
+        int warp = limits.WarpSize, warps = groupSize / Math.Max(warp, 1);
+        bool shuffles = warp > 1 && groupSize % warp == 0 && warps <= warp;
+        string combining;
+        if (shuffles)
+        {
+            // Each warp combines its lanes' partials by shuffles (registers, no barrier), lane 0 of each writes one
+            // partial to shared memory, one barrier, then the first warp combines those by shuffles and thread 0 stores.
+            var shuffleDown = typeof(Warp).GetMethod(nameof(Warp.ShuffleDown), 1, [Type.MakeGenericMethodParameter(0), typeof(int)])!.MakeGenericMethod(accClr);
+            Expression WarpReduce()
+            {
+                var steps = new List<Expression>();
+                for (int offset = warp / 2; offset > 0; offset /= 2)
+                    steps.Add(Expression.Assign(acc, Combine(op, acc, Expression.Call(shuffleDown, acc, Expression.Constant(offset)))));
+                return Expression.Block(steps);
+            }
+            body.Add(WarpReduce());
+            body.Add(Expression.Assign(shared, Expression.Call(allocate, Expression.Constant(warps))));
+            body.Add(Expression.IfThen(Expression.Equal(Expression.Modulo(tid, Expression.Constant(warp)), Expression.Constant(0)),
+                StoreAt(shared, accType, Expression.Divide(tid, Expression.Constant(warp)), acc)));
+            body.Add(barrier);
+            body.Add(Expression.IfThen(Expression.LessThan(tid, Expression.Constant(warp)),
+                Expression.Block(
+                    Expression.Assign(acc, Expression.Condition(Expression.LessThan(tid, Expression.Constant(warps)),
+                        LoadAt(shared, accType, tid), ScalarCodegen.Constant(LoopKernel.Identity(op, kernel.DType), accType))),
+                    WarpReduce(),
+                    Expression.IfThen(Expression.Equal(tid, Expression.Constant(0)), storeResult))));
+            combining = $"warp shuffles ({warp} lanes) and {warps} partials in shared memory";
+        }
+        else
+        {
+            // Any warp size: a tree in shared memory,
+            // for (half = groupSize / 2; half > 0; half /= 2) { if (tid < half) p[tid] = combine(p[tid], p[tid + half]); barrier }
+            body.Add(Expression.Assign(shared, Expression.Call(allocate, Expression.Constant(groupSize))));
+            body.Add(StoreAt(shared, accType, tid, acc));
+            body.Add(barrier);
+            body.Add(Expression.Assign(stride, Expression.Constant(groupSize / 2)));
+            body.Add(While(Expression.GreaterThan(stride, Expression.Constant(0)),
+                Expression.Block(
+                    Expression.IfThen(Expression.LessThan(tid, stride),
+                        StoreAt(shared, accType, tid, Combine(op, LoadAt(shared, accType, tid), LoadAt(shared, accType, Expression.Add(tid, stride))))),
+                    barrier),
+                Expression.DivideAssign(stride, Expression.Constant(2))));
+            body.Add(Expression.IfThen(Expression.Equal(tid, Expression.Constant(0)),
+                Expression.Block(Expression.Assign(acc, LoadAt(shared, accType, Expression.Constant(0))), storeResult)));
+            combining = "tree in shared memory";
+        }
 
         // Parameters as Build orders them: the error slot, then the buffers in ascending order (views was filled so).
         var parameters = new List<ParameterExpression>();
@@ -177,7 +248,7 @@ internal sealed class KernelEmitter
         var lambda = Expression.Lambda(Expression.Block(typeof(void), locals, body), "kernel", parameters);
         long groups = Count(kept);
         int[] buffers = [.. views.Keys];
-        return new GeneratedKernel(lambda, buffers, usesErrors, checked((int)groups), $"{groups} groups of {groupSize} threads, {Count(reduced)} elements per group, tree in shared memory", groupSize);
+        return new GeneratedKernel(lambda, buffers, usesErrors, checked((int)groups), $"{groups} groups of {groupSize} threads, {Count(reduced)} elements per group, {combining}", groupSize);
     }
 
     private static Expression While(Expression condition, Expression body, Expression step)

@@ -28,6 +28,9 @@ if [[ $build_only == 1 || ! -f $out/tests/Tracer.Runtime.Cuda.Tests.dll || ! -f 
   # Only what runs the tests on linux-x64: the folder is carried to the GPU machine (and must stay small).
   find "$out/tests/runtimes" -mindepth 1 -maxdepth 1 ! -name linux-x64 -exec rm -rf {} +
   rm -rf "$out/tests/Microsoft.CodeCoverage"
+else
+  # A GPU machine may have no NuGet access, so a carried build is used as it is: rebuild after changing the code.
+  echo "== using the prebuilt $out (delete it, or run --build, after changing the code)"
 fi
 if [[ $build_only == 1 ]]; then
   du -sh "$out"

@@ -106,6 +106,7 @@ internal static class Bench
             var rng = new Random(3);
             var host = Enumerable.Range(0, n * n).Select(_ => (float)rng.NextDouble()).ToArray();
             var (a, b, c) = ((DeviceStorage)backend.FromHost(host), (DeviceStorage)backend.FromHost(host), (DeviceStorage)backend.FromHost(host));
+            backend.Synchronize();   // the uploads ran on the backend's stream; cuBLAS runs on its own
             using var blas = new CuBlas(cuda);
             // Row-major C = A B is column-major C^T = B^T A^T: swap the operands.
             void Run()

@@ -57,7 +57,7 @@ public sealed class ConvKernelTests
     [DataRow(VectorIsa.V256, 2)]
     public void MatchTheReferenceOnEveryPath(VectorIsa isa, int threads)
     {
-        var backend = new CpuBackend(new CpuBackendOptions { Vectors = isa, MaxThreads = threads });
+        var backend = new CpuBackend(new CpuBackendOptions { Vectors = isa, WideTranscendentals = true, MaxThreads = threads });
         var rng = new Random(4200 + threads);
         foreach (var dtype in new[] { DType.Float32, DType.Float64 })
         {

@@ -102,7 +102,7 @@ public sealed class SpecialElementwiseTests
 
     private static readonly (string Name, CpuBackend Backend)[] Backends =
     [
-        ("v512", new(new CpuBackendOptions { Vectors = VectorIsa.V512, MaxThreads = 1, MinVectors = 1 })),
+        ("v512", new(new CpuBackendOptions { Vectors = VectorIsa.V512, WideTranscendentals = true, MaxThreads = 1, MinVectors = 1 })),
         ("v256 2 threads", new(new CpuBackendOptions { Vectors = VectorIsa.V256, MaxThreads = 2, ParallelThreshold = 1, MinVectors = 1 })),
         ("scalar", new(new CpuBackendOptions { Vectors = VectorIsa.None, MaxThreads = 1 })),
     ];

@@ -14,8 +14,22 @@ internal static partial class Harness
     /// <summary>The device under test.</summary>
     public static CudaBackend Device => TestDevice.Backend;
 
-    /// <summary>Lowers <paramref name="g"/> as it is and compiles it for the device under test.</summary>
-    public static DeviceRun CompileFast(Graph g) => new(Device, (CudaExecutable)Device.Compile(Pipeline.Lower(g, new PipelineOptions(Device))));
+    /// <summary>
+    /// Lowers <paramref name="g"/> as it is and compiles it for the device under test. On the emulator every generated
+    /// kernel is also compiled to PTX for SM_90, so each conformance graph checks what a GPU would compile too.
+    /// </summary>
+    public static DeviceRun CompileFast(Graph g)
+    {
+        var exe = (CudaExecutable)Device.Compile(Pipeline.Lower(g, new PipelineOptions(Device)));
+        if (Device.IsEmulator)
+        {
+            string ptx = exe.Ptx(ILGPU.Runtime.Cuda.CudaArchitecture.SM_90);
+            int entries = ptx.Split('\n').Count(l => l.StartsWith(".visible .entry", StringComparison.Ordinal));
+            int kernels = exe.Program.Kernels.Count(k => k is LoopKernel or MatMulKernel);
+            Assert.AreEqual(kernels, entries, $"one PTX entry per generated kernel\n{exe.Program}");
+        }
+        return new(Device, exe);
+    }
 
     /// <summary>Runs <paramref name="g"/> on the interpreter and on the device and compares.</summary>
     public static void Check(Graph g, Array[] inputs, string what, bool crossCheckSystem = false)

@@ -7,7 +7,9 @@ namespace Tracer.Tests.ShapeOps;
 /// eager against Jit.Compile in f32 and f64, the gradient against central differences in f64, the second derivative
 /// (Jit.Grad twice) against differences of the first, and Jit.Vmap against a loop over examples.
 /// </summary>
+#if !CASES_ONLY   // Runtime.Cuda.Tests links this file for its case table only
 [TestClass]
+#endif
 public sealed class ShapeOpsTests
 {
     /// <summary>One row: an operation of x; <see cref="Distinct"/> inputs keep sorts and running extremes away from ties.</summary>
