@@ -58,7 +58,7 @@ public static class KernelNormalizer
             groups.Add([axis]);
         }
 
-        var newDomain = new int[groups.Count];
+        var newDomain = new int[groups.Count];   // (equal to domain when unchanged, but the caller may reuse its array)
         int reducedCount = 0;
         for (int g = 0; g < groups.Count; g++)
         {
@@ -68,9 +68,13 @@ public static class KernelNormalizer
             if (reduced[groups[g][0]]) reducedCount++;
         }
 
-        // Each merged group is addressed with the stride of its innermost axis.
+        // Each merged group is addressed with the stride of its innermost axis. When every axis stays as it is (the
+        // common flat kernel), maps are kept (as their shared instance when there is one) rather than copied.
+        bool unchanged = groups.Count == rank;
+        for (int g = 0; unchanged && g < groups.Count; g++) unchanged = groups[g].Count == 1 && groups[g][0] == g;
         IndexMap Remap(IndexMap m)
         {
+            if (unchanged) return IndexMap.Shared(m);
             var strides = new int[groups.Count];
             for (int g = 0; g < groups.Count; g++) strides[g] = m.Strides[groups[g][^1]];
             return IndexMap.Shared(m.Offset, strides);

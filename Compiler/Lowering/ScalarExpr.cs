@@ -46,6 +46,9 @@ public sealed class IndexMap : IEquatable<IndexMap>
         _ => new IndexMap(offset, strides),
     };
 
+    /// <summary>The shared instance equal to <paramref name="map"/> when there is one, else <paramref name="map"/>.</summary>
+    public static IndexMap Shared(IndexMap map) => map.Offset == 0 && map.Rank <= 1 ? Shared(0, map.Strides) is var s && s.Equals(map) ? s : map : map;
+
     /// <summary>
     /// Same offset and the same strides in order (maps are compared by value, e.g. to merge identical loads).
     /// </summary>
@@ -247,8 +250,28 @@ public static class ScalarExprRewriter
     /// reference (a multi-use value the lowering kept fused) stays shared in the result, so backends can still
     /// compute it once.
     /// </summary>
-    public static ScalarExpr MapLoads(ScalarExpr e, Func<LoadExpr, ScalarExpr> f) =>
-        MapLoads(e, f, new Dictionary<ScalarExpr, ScalarExpr>(ScalarExprIdentity.Instance), null);
+    public static ScalarExpr MapLoads(ScalarExpr e, Func<LoadExpr, ScalarExpr> f) => MapLoads(e, f, null);
+
+    // One map per thread reused from rewrite to rewrite (a lowering rewrites every kernel's body, and a new dictionary
+    // each time was most of what lowering allocated); a nested rewrite (a dynamic index inside) takes a new one.
+    [ThreadStatic]
+    private static Dictionary<ScalarExpr, ScalarExpr>? spareMap;
+
+    private static ScalarExpr MapLoads(ScalarExpr e, Func<LoadExpr, ScalarExpr> f, ScalarExprInterner? interner)
+    {
+        if (e is ConstExpr) return interner?.Intern(e) ?? e;
+        var done = spareMap ?? new Dictionary<ScalarExpr, ScalarExpr>(ScalarExprIdentity.Instance);
+        spareMap = null;
+        try
+        {
+            return MapLoads(e, f, done, interner);
+        }
+        finally
+        {
+            done.Clear();
+            spareMap = done;
+        }
+    }
 
     private static ScalarExpr MapLoads(ScalarExpr e, Func<LoadExpr, ScalarExpr> f, Dictionary<ScalarExpr, ScalarExpr> done, ScalarExprInterner? interner)
     {
@@ -257,9 +280,17 @@ public static class ScalarExprRewriter
         if (e is LoadExpr load) mapped = f(load);
         else if (e is OpExpr op)
         {
-            var args = new ScalarExpr[op.Args.Length];
-            for (int i = 0; i < args.Length; i++) args[i] = MapLoads(op.Args[i], f, done, interner);
-            mapped = new OpExpr(op.Op, op.DType, args);
+            // An operation whose operands map to themselves is kept (no copy of an unchanged tree).
+            ScalarExpr[]? args = null;
+            for (int i = 0; i < op.Args.Length; i++)
+            {
+                var a = MapLoads(op.Args[i], f, done, interner);
+                if (args is null && ReferenceEquals(a, op.Args[i])) continue;
+                args ??= op.Args[..i];
+                if (args.Length < op.Args.Length) Array.Resize(ref args, op.Args.Length);
+                args[i] = a;
+            }
+            mapped = args is null ? op : new OpExpr(op.Op, op.DType, args);
         }
         else mapped = e;
         if (interner is not null) mapped = interner.Intern(mapped);
@@ -274,11 +305,13 @@ public static class ScalarExprRewriter
     public static ScalarExpr MapIndexMaps(ScalarExpr e, Func<IndexMap, IndexMap> f, ScalarExprInterner? interner = null) =>
         MapLoads(e, load =>
         {
+            var map = f(load.Map);
+            if (load.Dynamic.Length == 0 && ReferenceEquals(map, load.Map)) return load;   // unchanged: no copy
             var dynamic = load.Dynamic.Length == 0 ? [] : new DynamicIndex[load.Dynamic.Length];   // one empty array for all
             for (int i = 0; i < dynamic.Length; i++)
                 dynamic[i] = load.Dynamic[i] with { Index = MapIndexMaps(load.Dynamic[i].Index, f, interner) };
-            return new LoadExpr(load.Buffer, load.DType, f(load.Map), dynamic);
-        }, new Dictionary<ScalarExpr, ScalarExpr>(ScalarExprIdentity.Instance), interner);
+            return new LoadExpr(load.Buffer, load.DType, map, dynamic);
+        }, interner);
 
     /// <summary>Visits every load, including those inside dynamic index expressions.</summary>
     public static void VisitLoads(ScalarExpr e, Action<LoadExpr> visit)
