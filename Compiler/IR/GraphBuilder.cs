@@ -13,7 +13,7 @@ public sealed class GraphBuilder
     private readonly List<Node> inputs = [];
     private readonly List<Node> equations = [];
     private bool built;
-    private Dictionary<Equation, Node>? emitted;   // with OptimizesOnEmit: every equation recorded so far
+    private HashSet<Node>? emitted;   // with OptimizesOnEmit: every equation recorded so far (found by Equation)
     private readonly List<Capture> captures = [];
     private readonly Dictionary<Node, Node> captureOf = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<(double, DType), Node> literals = [];
@@ -113,11 +113,11 @@ public sealed class GraphBuilder
         {
             if (value && !optimizesOnEmit)
             {
-                emitted = [];
+                emitted = new HashSet<Node>(SameEquation.Instance);
                 foreach (var eq in equations)
                 {
                     if (eq.Op is OpCode.Literal or OpCode.Constant || eq.Attrs.Control is not null || eq.Attrs.Custom is not null) continue;
-                    emitted.TryAdd(new Equation(eq.Op, eq.Attrs, eq.InputArray), eq);
+                    emitted.Add(eq);
                 }
             }
             optimizesOnEmit = value;
@@ -137,34 +137,43 @@ public sealed class GraphBuilder
             types[i] = resolved[i].Type;
         }
         bool optimise = OptimizesOnEmit && attrs.Control is null && attrs.Custom is null && ReferenceEquals(current, this);
-        if (optimise && (emitted ??= []).TryGetValue(new Equation(op, attrs, resolved), out var existing)) return existing;
+        if (optimise && (emitted ??= new(SameEquation.Instance)).GetAlternateLookup<Equation>().TryGetValue(new Equation(op, attrs, resolved), out var existing))
+            return existing;
         var type = Rules.Get(op).InferType(attrs, types);
         if (optimise && Simplifier.TrySimplify(op, attrs, type, resolved, Rules, default) is { } simpler) return simpler;
         var node = Append(op, attrs, resolved, type);
-        if (optimise) emitted![new Equation(op, node.Attrs, resolved)] = node;
+        if (optimise) emitted!.Add(node);
         return node;
     }
 
-    /// <summary>An equation as the duplicate check sees it: op, attributes (by value) and inputs (by reference).</summary>
-    private readonly struct Equation(OpCode op, Attrs attrs, Node[] inputs) : IEquatable<Equation>
+    /// <summary>An equation not recorded yet, as the duplicate check looks it up: op, attributes and inputs.</summary>
+    private readonly record struct Equation(OpCode Op, Attrs Attrs, Node[] Inputs);
+
+    /// <summary>
+    /// Recorded equations compared as CSE compares them: same op, equal attributes, the same inputs (by reference).
+    /// The table holds the nodes themselves (no key objects) and is searched with an <see cref="Equation"/>.
+    /// </summary>
+    private sealed class SameEquation : IEqualityComparer<Node>, IAlternateEqualityComparer<Equation, Node>
     {
-        private readonly OpCode op = op;
-        private readonly Attrs attrs = attrs;
-        private readonly Node[] inputs = inputs;
+        public static readonly SameEquation Instance = new();
 
-        public bool Equals(Equation other) =>
-            op == other.op && inputs.AsSpan().SequenceEqual(other.inputs) && attrs.Equals(other.attrs);
+        public bool Equals(Node? a, Node? b) => Equals(new Equation(b!.Op, b.Attrs, b.InputArray), a!);
 
-        public override bool Equals(object? obj) => obj is Equation e && Equals(e);
+        public int GetHashCode(Node n) => GetHashCode(new Equation(n.Op, n.Attrs, n.InputArray));
 
-        public override int GetHashCode()
+        public bool Equals(Equation e, Node n) =>
+            e.Op == n.Op && e.Inputs.AsSpan().SequenceEqual(n.InputArray) && e.Attrs.Equals(n.Attrs);
+
+        public int GetHashCode(Equation e)
         {
             var h = new HashCode();
-            h.Add(op);
-            h.Add(attrs);
-            foreach (var x in inputs) h.Add(x.Id);
+            h.Add(e.Op);
+            h.Add(e.Attrs);
+            foreach (var x in e.Inputs) h.Add(x.Id);
             return h.ToHashCode();
         }
+
+        public Node Create(Equation e) => throw new NotSupportedException("equations are recorded by Emit, not by the table");
     }
 
     /// <summary>

@@ -8,6 +8,24 @@ namespace Tracer.Compiler.Lowering;
 /// </summary>
 public static class KernelNormalizer
 {
+    // One array per small flat domain ([] and [n] for n < 256), shared by every kernel over it: a program of many
+    // small kernels otherwise holds one per kernel. Domains are never written after a kernel is built.
+    private static readonly int[][] FlatDomains = CreateFlatDomains();
+
+    private static int[][] CreateFlatDomains()
+    {
+        var d = new int[256][];
+        for (int n = 0; n < d.Length; n++) d[n] = [n];
+        return d;
+    }
+
+    private static int[] SharedDomain(int[] domain) => domain.Length switch
+    {
+        0 => [],
+        1 when domain[0] is >= 0 and < 256 => FlatDomains[domain[0]],
+        _ => domain,
+    };
+
     /// <summary>
     /// A loop kernel computing <paramref name="body"/> over <paramref name="domain"/>, normalised: reduced axes moved
     /// last, size-1 axes dropped and contiguous axes merged, with every map permuted to match.
@@ -58,7 +76,7 @@ public static class KernelNormalizer
             groups.Add([axis]);
         }
 
-        var newDomain = new int[groups.Count];   // (equal to domain when unchanged, but the caller may reuse its array)
+        var newDomain = new int[groups.Count];
         int reducedCount = 0;
         for (int g = 0; g < groups.Count; g++)
         {
@@ -67,6 +85,7 @@ public static class KernelNormalizer
             newDomain[g] = checked((int)size);
             if (reduced[groups[g][0]]) reducedCount++;
         }
+        newDomain = SharedDomain(newDomain);
 
         // Each merged group is addressed with the stride of its innermost axis. When every axis stays as it is (the
         // common flat kernel), maps are kept (as their shared instance when there is one) rather than copied.

@@ -6,11 +6,17 @@ namespace Tracer.Compiler.Lowering;
 /// kernels use it. A long unrolled chain fuses the same few values into kernel after kernel (each step's value is
 /// recomputed by the kernels of the next), so without this a program of tens of thousands of small kernels holds many
 /// copies of each. Expressions are immutable and evaluated without side effects, so sharing changes nothing a kernel
-/// computes; backends that see the same node twice in one kernel may compute it once.
+/// computes; backends that see the same node twice in one kernel may compute it once. The table is generational: it
+/// remembers the expressions of roughly the last <see cref="Generation"/> interned nodes (kernels share what their
+/// neighbours computed, not what a kernel far back did), so its own memory stays bounded on huge programs.
 /// </summary>
 public sealed class ScalarExprInterner
 {
-    private readonly Dictionary<ScalarExpr, ScalarExpr> table = new(Shallow.Instance);
+    /// <summary>How many distinct nodes one generation of the table holds before the older one is forgotten.</summary>
+    public const int Generation = 1 << 16;
+
+    private HashSet<ScalarExpr> table = new(Shallow.Instance);
+    private HashSet<ScalarExpr> older = new(Shallow.Instance);
 
     /// <summary>
     /// The shared instance equal to <paramref name="e"/> (whose operands must already be interned), or
@@ -20,7 +26,17 @@ public sealed class ScalarExprInterner
     {
         if (e is LoadExpr { Dynamic.Length: > 0 }) return e;
         if (table.TryGetValue(e, out var shared)) return shared;
-        table.Add(e, e);
+        if (older.TryGetValue(e, out shared))
+        {
+            table.Add(shared);
+            return shared;
+        }
+        if (table.Count >= Generation)
+        {
+            (older, table) = (table, older);
+            table.Clear();
+        }
+        table.Add(e);
         return e;
     }
 
