@@ -9,7 +9,8 @@ using Tracer.Benchmarks;
 //   dotnet run -c Release -- --quick out.jsonl W7   the same for the CNN workloads only
 //   dotnet run -c Release -- --quick out.jsonl S    the same for the sort and cumsum workloads only (S1-S2)
 //   dotnet run -c Release -- --job short ...     BenchmarkDotNet (any of its arguments: --filter, --job, exporters)
-//   dotnet run -c Release -- --scale 1000 3000   compile time and memory of a long reduction-heavy gradient chain
+//   dotnet run -c Release -- --scale 1000 10000 100000   compile time and memory (peak, kept) of a long reduction-heavy
+//                                                gradient chain; DOTNET_GCHeapHardLimit=0x40000000 proves a 1 GiB bound
 //   dotnet run -c Release -- --gc 100000          garbage collections of a 100,000-step training loop
 if (args.Length >= 1 && args[0] == "--scale")
 {
