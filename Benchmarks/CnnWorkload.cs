@@ -1,4 +1,3 @@
-using System.Numerics;
 using BenchmarkDotNet.Attributes;
 using static Tracer.Ops;
 
@@ -61,16 +60,14 @@ public class CnnStep
 }
 
 /// <summary>
-/// The two ways to compute a convolution, on LeNet's layers (forward only, f32, stride 1, no padding): Tracer's
-/// kernel (im2col + the blocked GEMM) and a direct kernel written by hand (for each output plane, one vector axpy per
-/// input channel, kernel tap and output row, examples split over the threads).
+/// The two ways Tracer computes a convolution, on LeNet's layers (forward only, f32, stride 1, no padding): the direct
+/// vectorised loops that stride-1 2-d layers take by default, and im2col + the blocked GEMM (what every other layer
+/// takes; forced here with TRACER_CONV_IM2COL=1 while that function compiles).
 /// </summary>
 public class ConvVariants
 {
     private Tensor x = null!, w = null!;
-    private float[] xs = [], ws = [], ys = [];
-    private int n, c, h, o, k;
-    private Func<Tensor, Tensor, Tensor> conv = null!;
+    private Func<Tensor, Tensor, Tensor> direct = null!, im2col = null!;
 
     [Params(1, 2)]
     public int Layer { get; set; } = 1;
@@ -78,55 +75,26 @@ public class ConvVariants
     [GlobalSetup]
     public void Setup()
     {
-        (n, c, h, o, k) = Layer == 1 ? (128, 1, 28, 6, 5) : (128, 6, 12, 16, 5);
-        xs = Data.Uniform(n * c * h * h, -1, 1, 40);
-        ws = Data.Uniform(o * c * k * k, -0.2, 0.2, 41);
-        int oh = h - k + 1;
-        ys = new float[n * o * oh * oh];
-        x = Tensor.FromArray(xs, n, c, h, h);
-        w = Tensor.FromArray(ws, o, c, k, k);
-        conv = Jit.Compile((Tensor a, Tensor b) => Conv(a, b));
-        conv(x, w);
-    }
-
-    [Benchmark]
-    public Tensor Im2ColGemm() => conv(x, w);
-
-    [Benchmark]
-    public float[] Direct()
-    {
-        int oh = h - k + 1;
-        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Data.Threads }, e =>
+        var (n, c, h, o, k) = Layer == 1 ? (128, 1, 28, 6, 5) : (128, 6, 12, 16, 5);
+        x = Tensor.FromArray(Data.Uniform(n * c * h * h, -1, 1, 40), n, c, h, h);
+        w = Tensor.FromArray(Data.Uniform(o * c * k * k, -0.2, 0.2, 41), o, c, k, k);
+        direct = Jit.Compile((Tensor a, Tensor b) => Conv(a, b));
+        direct(x, w).Dispose();
+        im2col = Jit.Compile((Tensor a, Tensor b) => Conv(a, b));
+        Environment.SetEnvironmentVariable("TRACER_CONV_IM2COL", "1");
+        try
         {
-            for (int oc = 0; oc < o; oc++)
-            {
-                var plane = ys.AsSpan((e * o + oc) * oh * oh, oh * oh);
-                plane.Clear();
-                for (int ic = 0; ic < c; ic++)
-                {
-                    var input = xs.AsSpan((e * c + ic) * h * h, h * h);
-                    for (int kh = 0; kh < k; kh++)
-                        for (int kw = 0; kw < k; kw++)
-                        {
-                            float wv = ws[((oc * c + ic) * k + kh) * k + kw];
-                            for (int r = 0; r < oh; r++) Axpy(wv, input.Slice((r + kh) * h + kw, oh), plane.Slice(r * oh, oh));
-                        }
-                }
-            }
-        });
-        return ys;
-    }
-
-    /// <summary>y += a·x, vectorised.</summary>
-    private static void Axpy(float a, ReadOnlySpan<float> x, Span<float> y)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var va = new Vector<float>(a);
-            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
-                (new Vector<float>(y[i..]) + va * new Vector<float>(x[i..])).CopyTo(y[i..]);
+            im2col(x, w).Dispose();
         }
-        for (; i < x.Length; i++) y[i] += a * x[i];
+        finally
+        {
+            Environment.SetEnvironmentVariable("TRACER_CONV_IM2COL", null);
+        }
     }
+
+    [Benchmark]
+    public void Direct() => direct(x, w).Dispose();
+
+    [Benchmark]
+    public void Im2ColGemm() => im2col(x, w).Dispose();
 }

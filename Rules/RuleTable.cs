@@ -44,6 +44,7 @@ public sealed class RuleTable : IRuleSet
         .. SpecialRules.Create(),
         .. BitwiseRules.Create(),   // bitwise and logical family (jitergo)
         .. ConvRules.Create(),   // conv family
+        .. MaxPoolRules.Create(),   // max pooling (conv helper)
         // ops-shape family: cumsum, argsort
         .. SequenceRules.Create(),
     ]);

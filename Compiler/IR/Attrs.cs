@@ -196,6 +196,11 @@ public sealed class Attrs : IEquatable<Attrs>
                 parts.Add($"groups={Groups}");
                 if (op != OpCode.Conv) parts.Add($"shape={Tuple(Shape?.ToArray())}");
                 break;
+            case OpCode.MaxPoolPick or OpCode.MaxPoolScatter:   // max pooling (conv helper)
+                parts.Add($"window={Tuple(Shape?.ToArray())}");
+                parts.Add($"strides={Tuple(Strides)}");
+                parts.Add($"padding={Tuple(Padding)}");
+                break;
             // ops-shape family
             case OpCode.CumSum:
                 parts.Add($"axis={Axis}");

@@ -285,6 +285,15 @@ public static class Ir
     public static Node ConvWeightGrad(Node x, Node y, Attrs conv, Shape weightShape) =>
         B.Emit(OpCode.ConvWeightGrad, ConvAttrs(conv, weightShape), x, y);
 
+    /// <summary>max_pool_pick: per window of x (geometry from <paramref name="pool"/>), t at x's first maximum.</summary>
+    public static Node MaxPoolPick(Node x, Node t, Attrs pool) => B.Emit(OpCode.MaxPoolPick, PoolAttrs(pool), x, t);
+
+    /// <summary>max_pool_scatter: x-shaped, each window's g added at x's first maximum (the adjoint of max_pool_pick in t).</summary>
+    public static Node MaxPoolScatter(Node x, Node g, Attrs pool) => B.Emit(OpCode.MaxPoolScatter, PoolAttrs(pool), x, g);
+
+    /// <summary>Only the pooling geometry of <paramref name="pool"/>: window (<see cref="Attrs.Shape"/>), strides, padding.</summary>
+    public static Attrs PoolAttrs(Attrs pool) => new() { Shape = pool.Shape, Strides = pool.Strides, Padding = pool.Padding };
+
     /// <summary>Only the convolution geometry of <paramref name="conv"/>, with <paramref name="shape"/> as the target shape.</summary>
     public static Attrs ConvAttrs(Attrs conv, Shape? shape) => new()
     {

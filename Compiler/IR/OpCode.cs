@@ -225,6 +225,14 @@ public enum OpCode
     ConvTranspose,
     /// <summary>The adjoint of conv in its weight: x [N, C, S...] and y [N, O, P...] to w-shaped <see cref="Attrs.Shape"/>.</summary>
     ConvWeightGrad,
+    // Max pooling (conv helper): window (Attrs.Shape), Strides and Padding over the trailing 1-3 axes of x; every
+    // leading axis is a batch axis. Both read the window's first maximum of x (a NaN counts as the largest; padding
+    // never wins) and are linear in their second operand, so each is the other's adjoint and the set is closed under
+    // differentiation; max_pool(x) is max_pool_pick(x, x).
+    /// <summary>max_pool_pick(x, t): for each pooling window, t at the position of x's first maximum in it.</summary>
+    MaxPoolPick,
+    /// <summary>max_pool_scatter(x, g): x-shaped; each window's g added at the position of x's first maximum in it.</summary>
+    MaxPoolScatter,
     // Scans and sorting along one axis (ops-shape family). Both run as host kernels on whole buffers.
     /// <summary>Inclusive prefix sum along <see cref="Attrs.Axis"/> (from the end when <see cref="Attrs.Reverse"/>).</summary>
     CumSum,
@@ -362,6 +370,8 @@ public static class OpInfo
         OpCode.Conv => "conv",
         OpCode.ConvTranspose => "conv_transpose",
         OpCode.ConvWeightGrad => "conv_weight_grad",
+        OpCode.MaxPoolPick => "max_pool_pick",
+        OpCode.MaxPoolScatter => "max_pool_scatter",
         // ops-shape family
         OpCode.CumSum => "cumsum",
         OpCode.ArgSort => "argsort",
@@ -388,7 +398,7 @@ public static class OpInfo
         // more elementwise (ops-elem family)
         >= OpCode.Asin and <= OpCode.Trunc => OpKind.Unary,
         OpCode.Atan2 or OpCode.Mod or OpCode.Polygamma => OpKind.Binary,
-        >= OpCode.Conv and <= OpCode.ConvWeightGrad => OpKind.Conv,   // conv family
+        >= OpCode.Conv and <= OpCode.MaxPoolScatter => OpKind.Conv,   // conv family and max pooling: host kernels
         _ => OpKind.Structural,
     };
 

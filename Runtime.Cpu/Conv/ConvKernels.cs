@@ -7,7 +7,8 @@ using Tracer.Compiler.Lowering;
 namespace Tracer.Runtime.Cpu;
 
 /// <summary>
-/// Runs the convolution family (<see cref="HostOpKernel"/>s of conv, conv_transpose, conv_weight_grad) as im2col +
+/// Runs the convolution family (<see cref="HostOpKernel"/>s of conv, conv_transpose, conv_weight_grad; max pooling
+/// goes to <see cref="MaxPoolRunner{T}"/>) as im2col +
 /// GEMM, Caffe's scheme: the windows of x for the whole batch are copied into one matrix cols [C·taps, N·P] (zeros
 /// for padding), so each group's convolution is one large product that the blocked <see cref="Gemm{T}"/> spreads over
 /// the threads: y = w · cols, dcols = wᵀ · y (then scattered back, col2im), dw = y · colsᵀ. The batch-major y is
@@ -17,6 +18,15 @@ internal static class ConvKernels
 {
     public static Action<Array[]> Compile(HostOpKernel kernel, VectorIsa isa, int threads)
     {
+        if (kernel.Equation.Op is OpCode.MaxPoolPick or OpCode.MaxPoolScatter)
+        {
+            return kernel.Equation.DType switch
+            {
+                DType.Float32 => new MaxPoolRunner<float>(kernel, threads, isa != VectorIsa.None).Run,
+                DType.Float64 => new MaxPoolRunner<double>(kernel, threads, isa != VectorIsa.None).Run,
+                var d => throw new NotSupportedException($"cpu: {kernel.Equation.Op.Name()} of {d.ShortName()} is not supported; max pooling takes f32 or f64"),
+            };
+        }
         bool gemm = isa != VectorIsa.None && Vector256.IsHardwareAccelerated && Fma.IsSupported;
         bool wide = isa == VectorIsa.V512 && Vector512.IsHardwareAccelerated;
         return kernel.Equation.DType switch
@@ -45,6 +55,14 @@ internal sealed class ConvRunner<T> where T : unmanaged, INumber<T>
     private readonly object gate = new();
     private T[] windows = [];
     private T[] channelMajor = [];
+    private readonly DirectConv<T>? direct;
+
+
+    /// <summary>
+    /// TRACER_CONV_IM2COL=1 when a convolution is compiled sends it through im2col + GEMM even where the direct loops
+    /// apply (to measure one against the other; read per kernel so that one process can compile both).
+    /// </summary>
+    private static bool ForceIm2Col => Environment.GetEnvironmentVariable("TRACER_CONV_IM2COL") == "1";
 
     public ConvRunner(HostOpKernel kernel, bool gemm, bool wide, int threads)
     {
@@ -58,6 +76,8 @@ internal sealed class ConvRunner<T> where T : unmanaged, INumber<T>
             OpCode.ConvTranspose => ConvGeometry.Create(name, eq.Attrs.Shape!.Value, eq.Inputs[1].Shape, eq.Attrs),
             _ => ConvGeometry.Create(name, eq.Inputs[0].Shape, eq.Attrs.Shape!.Value, eq.Attrs),
         };
+        // Stride-1 2-d layers run direct loops when vectors are available (see DirectConv); the rest im2col + GEMM.
+        if (gemm && !ForceIm2Col && DirectConv<T>.Applies(op, g)) direct = new DirectConv<T>(op, g, threads);
         (rowBase, lo, hi, off, rows, width, stride) = RowRuns(g);
         this.threads = threads;
         rowsPerGroup = g.GroupInChannels * g.KernelSize;
@@ -87,6 +107,11 @@ internal sealed class ConvRunner<T> where T : unmanaged, INumber<T>
 
     private void RunLocked(Array[] buffers)
     {
+        if (direct is not null)
+        {
+            direct.Run((T[])buffers[in0], (T[])buffers[in1], (T[])buffers[output]);
+            return;
+        }
         int windowLength = g.Groups * rowsPerGroup * cols, yLength = g.OutChannels * cols;
         if (windows.Length < windowLength) windows = new T[windowLength];
         switch (op)

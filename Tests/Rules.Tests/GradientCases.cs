@@ -141,6 +141,7 @@ internal static class GradientCases
         // more elementwise (ops-elem family)
         .. SpecialCases.Gradient,
         .. ConvCases.All,   // conv family
+        .. PoolCases.All,   // max pooling (conv helper)
         .. SequenceCases.Gradients,   // ops-shape family: cumsum
     ];
 }

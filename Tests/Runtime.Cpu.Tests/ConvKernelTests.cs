@@ -6,7 +6,7 @@ using static Tracer.Tests.Harness;
 namespace Tracer.Tests;
 
 /// <summary>
-/// The CPU kernels of the convolution family (im2col + GEMM) against the reference interpreter's loop nests, in f32
+/// The CPU kernels of the convolution family (im2col + GEMM, and the direct loops of stride-1 2-d layers) against the reference interpreter's loop nests, in f32
 /// and f64, with and without vector hardware (the plain-loop product), on one and several threads, and fused into
 /// neighbouring elementwise code.
 /// </summary>
@@ -25,6 +25,13 @@ public sealed class ConvKernelTests
         ("2-d one example, stride (2,1) pad (1,2) dilation (1,2) groups 2", [1, 4, 7, 8], [6, 2, 3, 2], Geometry([2, 1], [1, 2], [1, 2], 2)),
         ("3-d stride (1,2,1) pad (1,0,1)", [2, 2, 5, 4, 5], [2, 2, 2, 3, 2], Geometry([1, 2, 1], [1, 0, 1], [1, 1, 1])),
         ("2-d threaded, LeNet's second layer", [16, 6, 12, 12], [16, 6, 5, 5], Geometry([1, 1], [0, 0], [1, 1])),
+        // Stride-1 2-d layers at least a vector wide take the direct loops: one input channel; padding with widths
+        // that are no multiple of the vector (a row's last vector overlaps), an odd channel count and a tap count
+        // no multiple of 4; unequal padding and kernel extents.
+        ("2-d direct, LeNet's first layer", [4, 1, 28, 28], [6, 1, 5, 5], Geometry([1, 1], [0, 0], [1, 1])),
+        ("2-d direct, pad 1, odd widths and channels", [2, 3, 9, 13], [5, 3, 3, 3], Geometry([1, 1], [1, 1], [1, 1])),
+        ("2-d direct, pad (2,0), kernel 5x2", [3, 2, 7, 10], [3, 2, 5, 2], Geometry([1, 1], [2, 0], [1, 1])),
+        ("2-d direct, unpadded, output vectors no multiple of 4", [2, 3, 7, 11], [5, 3, 3, 3], Geometry([1, 1], [0, 0], [1, 1])),
     ];
 
     /// <summary>conv, conv_transpose and conv_weight_grad of one geometry in one graph (y, dx, dw).</summary>

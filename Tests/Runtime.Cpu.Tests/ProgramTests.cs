@@ -263,6 +263,9 @@ public sealed class ProgramTests
                 Ir.Reshape(xs[1], new Shape(2, 3, 2)), ConvSample, new Shape(1, 3, 4)),
             [OpCode.ConvWeightGrad] = xs => Ir.ConvWeightGrad(Ir.Reshape(xs[0], new Shape(1, 3, 4)),
                 Ir.Reshape(Ir.Slice(xs[1], [0, 0], [3, 2]), new Shape(1, 2, 3)), ConvSample, new Shape(2, 3, 2)),
+            // max pooling (conv helper): windows of 2 along the last axis of [3,4]
+            [OpCode.MaxPoolPick] = xs => Ir.MaxPoolPick(xs[0], xs[1], PoolSample),
+            [OpCode.MaxPoolScatter] = xs => Ir.MaxPoolScatter(xs[0], Ir.Slice(xs[1], [0, 0], [3, 2]), PoolSample),
             // ops-shape family: host kernels along one axis
             [OpCode.CumSum] = xs => Ir.CumSum(Ir.Mul(xs[0], xs[1]), 1, reverse: true),
             [OpCode.ArgSort] = xs => Ir.ArgSort(xs[0], 0, descending: true),
@@ -284,4 +287,5 @@ public sealed class ProgramTests
     }
 
     private static readonly Attrs ConvSample = new() { Strides = [1], Padding = [0], Dilation = [1], Groups = 1 };
+    private static readonly Attrs PoolSample = new() { Shape = new Shape(2), Strides = [2], Padding = [0] };
 }

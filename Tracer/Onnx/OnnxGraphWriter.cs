@@ -156,6 +156,13 @@ internal sealed partial class OnnxGraphWriter
                 throw new NotSupportedException(
                     $"Onnx.Export: primitive 'conv_weight_grad' ({eq.Type}) is the weight gradient of a convolution and has no ONNX " +
                     "equivalent; export the forward model, not its gradient");
+            // max pooling (conv helper): pick(x, x) is ONNX MaxPool, over [N, C, spatial...] (other leading axes are
+            // folded into C); pick of another tensor and scatter only arise in derivatives.
+            case OpCode.MaxPoolPick when ReferenceEquals(eq.Inputs[0], eq.Inputs[1]): MaxPool(eq, args[0], output); break;
+            case OpCode.MaxPoolPick or OpCode.MaxPoolScatter:
+                throw new NotSupportedException(
+                    $"Onnx.Export: primitive '{eq.Op.Name()}' ({eq.Type}) routes values through a max pooling's window maxima, " +
+                    "which only a pooling's derivative does, and has no ONNX equivalent; export the forward model, not its gradient");
             // ops-shape family: ONNX CumSum takes its axis as a scalar input; argsort is TopK over the whole axis,
             // whose ties go to the lower index (the stable order), with its int64 indices cast to i32.
             case OpCode.CumSum:
@@ -184,6 +191,26 @@ internal sealed partial class OnnxGraphWriter
         for (int i = 0; i < a.Padding.Length; i++) pads[i] = pads[i + a.Padding.Length] = a.Padding[i];
         Attr[] common = [Attr.Ints("strides", a.Strides!), Attr.Ints("pads", pads), Attr.Ints("dilations", a.Dilation!), Attr.Int("group", a.Groups)];
         return transpose ? [.. common, Attr.Ints("output_shape", eq.Shape.ToArray()[2..])] : common;
+    }
+
+    /// <summary>max pooling: ONNX MaxPool on [N, C, spatial...]; other leading axes are reshaped to [1, their product].</summary>
+    private void MaxPool(Node eq, string x, string output)
+    {
+        var a = eq.Attrs;
+        int sp = a.Shape!.Value.Rank, lead = eq.Inputs[0].Shape.Rank - sp;
+        var pads = new int[2 * sp];
+        for (int i = 0; i < sp; i++) pads[i] = pads[i + sp] = a.Padding![i];
+        Attr[] attrs = [Attr.Ints("kernel_shape", a.Shape.Value.ToArray()), Attr.Ints("strides", a.Strides!), Attr.Ints("pads", pads)];
+        if (lead == 2)
+        {
+            Node("MaxPool", [x], output, attrs);
+            return;
+        }
+        var dims = eq.Inputs[0].Shape.ToArray();
+        int planes = 1;
+        for (int i = 0; i < lead; i++) planes *= dims[i];
+        var folded = Node("Reshape", [x, Int64s((int[])[1, planes, .. dims[lead..]])], Attr.Int("allowzero", 1));
+        Node("Reshape", [Node("MaxPool", [folded], attrs), Int64s(eq.Shape)], output, Attr.Int("allowzero", 1));
     }
 
     /// <summary>Reductions take their axes as an input (opset 18) and drop the reduced axes; bool goes through i32.</summary>

@@ -8,7 +8,8 @@ public static partial class Ops
     /// Max pooling over the last <c>window.Length</c> axes (1 to 3) of <paramref name="x"/>, typically [N, C,
     /// spatial...], as PyTorch's <c>max_pool1d/2d/3d</c>: padding counts as -inf, out = floor((in + 2·padding -
     /// window) / stride) + 1 per axis. The gradient goes to the maximum of each window (the first one on ties); a NaN
-    /// in a window gives NaN.
+    /// in a window gives NaN (and takes the window's gradient, as in PyTorch). A primitive pair does the work
+    /// (max_pool_pick forward, max_pool_scatter for the gradient), one pass over the windows each.
     /// </summary>
     /// <param name="x">The input, with at least one axis before the pooled ones (f32 or f64).</param>
     /// <param name="window">The window extent per pooled axis.</param>
@@ -16,25 +17,11 @@ public static partial class Ops
     /// <param name="padding">-inf added on both sides of each pooled axis, at most half the window; default 0.</param>
     public static Tensor MaxPool(Tensor x, int[] window, int[]? strides = null, int[]? padding = null)
     {
-        var taps = PoolWindows("MaxPool", x, window, strides, padding, maxPadding: true);
-        // The value: the maximum of the taps, on values cut off from the gradient. The gradient: exactly one tap per window, the first equal to the maximum (PyTorch's choice;
-        // the max primitive would split it on ties), through selects whose masks are constants to the derivative,
-        // so the backward pass is K selects rather than the derivative of the chain.
-        var values = Array.ConvertAll(taps, StopGradient);
-        var m = values[0];
-        for (int i = 1; i < values.Length; i++) m = Maximum(m, values[i]);   // IEEE maximum: a NaN propagates
-        // The maximum still to be found: replaced by NaN (equal to nothing) once a tap has matched it.
-        Tensor? routed = null;
-        var wanted = m;
-        for (int i = 0; i < taps.Length; i++)
-        {
-            var first = Equal(values[i], wanted);
-            var picked = Where(first, taps[i], 0.0);
-            routed = routed is null ? picked : routed + picked;
-            if (i + 1 < taps.Length) wanted = Where(first, double.NaN, wanted);
-        }
-        // No tap equals a NaN maximum: keep m's NaN there.
-        return Where(NotEqual(m, m), m, routed!);
+        var (win, s, p) = PoolArgs("MaxPool", x, window, strides, padding);
+        // One primitive pass: max_pool_pick(x, x) reads each window's first maximum; its gradient is one
+        // max_pool_scatter pass (see the rule), rather than the per-tap selects a composite of slices would need.
+        var attrs = new Attrs { Shape = new Shape(win), Strides = s, Padding = p };
+        return Dispatch.Apply(OpCode.MaxPoolPick, attrs, x, x);
     }
 
     /// <summary>
@@ -48,10 +35,34 @@ public static partial class Ops
     /// <param name="padding">Zeros added on both sides of each pooled axis, at most half the window; default 0.</param>
     public static Tensor AvgPool(Tensor x, int[] window, int[]? strides = null, int[]? padding = null)
     {
-        var taps = PoolWindows("AvgPool", x, window, strides, padding, maxPadding: false);
+        var taps = PoolWindows("AvgPool", x, window, strides, padding);
         var sum = taps[0];
         for (int i = 1; i < taps.Length; i++) sum += taps[i];
         return sum * (1.0 / taps.Length);
+    }
+
+    /// <summary>The window, strides (default: the window) and padding (default 0) of a pooling, validated against x.</summary>
+    private static (int[] Window, int[] Strides, int[] Padding) PoolArgs(string op, Tensor x, int[] window, int[]? strides, int[]? padding)
+    {
+        NotNull(x, op);
+        NotNull(window, op, "window");
+        int sp = window.Length, lead = x.Shape.Rank - sp;
+        if (sp < 1 || sp > 3 || lead < 1)
+            throw new ArgumentException($"{op}: pools 1 to 3 trailing axes of an input with at least one more axis, got window {Shape.Format(window)} for {x.Type}");
+        if (!x.DType.IsFloat())
+            throw new ArgumentException($"{op}: expects a float tensor, got {x.Type}; cast it with Cast(x, DType.Float32)");
+        var win = WindowArg(op, window, "window", sp, 1, 1);
+        var s = strides is null ? (int[])win.Clone() : WindowArg(op, strides, "strides", sp, 1, 1);
+        var p = WindowArg(op, padding, "padding", sp, 0, 0);
+        for (int d = 0; d < sp; d++)
+        {
+            int n = x.Shape[lead + d];
+            if (2 * p[d] > win[d])
+                throw new ArgumentException($"{op}: padding {p[d]} on pooled axis {d} is more than half the window {win[d]} (input {x.Type}); PyTorch rejects it too");
+            if (n + 2 * p[d] < win[d])
+                throw new ArgumentException($"{op}: the window {win[d]} does not fit pooled axis {d} of {x.Type} padded by {p[d]}; use a smaller window or more padding");
+        }
+        return (win, s, p);
     }
 
     /// <summary>
@@ -61,18 +72,10 @@ public static partial class Ops
     /// compiler fuses into the pooling's loop, with no copy unless the input needs padding (or a tail to make its
     /// length a multiple of the stride). Derivatives of any order are those of pad, reshape and slice.
     /// </summary>
-    private static Tensor[] PoolWindows(string op, Tensor x, int[] window, int[]? strides, int[]? padding, bool maxPadding)
+    private static Tensor[] PoolWindows(string op, Tensor x, int[] window, int[]? strides, int[]? padding)
     {
-        NotNull(x, op);
-        NotNull(window, op, "window");
-        int sp = window.Length, rank = x.Shape.Rank, lead = rank - sp;
-        if (sp < 1 || sp > 3 || lead < 1)
-            throw new ArgumentException($"{op}: pools 1 to 3 trailing axes of an input with at least one more axis, got window {Shape.Format(window)} for {x.Type}");
-        if (!x.DType.IsFloat())
-            throw new ArgumentException($"{op}: expects a float tensor, got {x.Type}; cast it with Cast(x, DType.Float32)");
-        var win = WindowArg(op, window, "window", sp, 1, 1);
-        var s = strides is null ? (int[])win.Clone() : WindowArg(op, strides, "strides", sp, 1, 1);
-        var p = WindowArg(op, padding, "padding", sp, 0, 0);
+        var (win, s, p) = PoolArgs(op, x, window, strides, padding);
+        int sp = win.Length, rank = x.Shape.Rank, lead = rank - sp;
         var outs = new int[sp];
         var low = new int[rank];
         var high = new int[rank];
@@ -81,10 +84,6 @@ public static partial class Ops
         for (int d = 0; d < sp; d++)
         {
             int n = x.Shape[lead + d];
-            if (2 * p[d] > win[d])
-                throw new ArgumentException($"{op}: padding {p[d]} on pooled axis {d} is more than half the window {win[d]} (input {x.Type}); PyTorch rejects it too");
-            if (n + 2 * p[d] < win[d])
-                throw new ArgumentException($"{op}: the window {win[d]} does not fit pooled axis {d} of {x.Type} padded by {p[d]}; use a smaller window or more padding");
             outs[d] = (n + 2 * p[d] - win[d]) / s[d] + 1;
             // The tail (never inside a window) makes the padded length a multiple of the stride.
             int length = n + 2 * p[d], tail = (s[d] - length % s[d]) % s[d];
@@ -99,13 +98,6 @@ public static partial class Ops
         {
             var pad = new Attrs { Starts = low, Ends = high };
             xp = Dispatch.Apply(OpCode.Pad, pad, x);
-            if (maxPadding && Array.Exists(p, v => v > 0))
-            {
-                // Padding reads as -inf: a padded all-ones mask tells real elements from padding.
-                var ones = BroadcastTo(Tensor.Full(x.DType, 1), x.Shape.ToArray());
-                var real = Greater(Dispatch.Apply(OpCode.Pad, pad, ones), 0.5);
-                xp = Where(real, xp, double.NegativeInfinity);
-            }
         }
         var cells = Reshape(xp, grid.ToArray());
         var result = (int[])[.. x.Shape.ToArray()[..lead], .. outs];
