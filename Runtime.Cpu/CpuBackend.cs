@@ -198,6 +198,15 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
         KernelInterpreter.Builder? evaluators = null;   // shared by the interpreted kernels, as their expressions are
         for (int i = 0; i < count; i++)
         {
+            if (program.Kernels[i] is LoopKernel small && (interpretAll || interpretSmall && Work(small) < options.InterpretBelowWork)
+                && KernelInterpreter.TryCreate(small, evaluators ??= new()) is { } interpreted)
+            {
+                // First, and without building expression parameters: a program of many thousands of kernels is mostly these.
+                steps[i] = KernelStep.For(small, options);
+                delegates[i] = interpreted;
+                compiledBy[i] = CpuCompiler.Interpreted;
+                continue;
+            }
             var buffers = Expression.Parameter(typeof(Array[]), "buffers");
             var lo = Expression.Parameter(typeof(int), "lo");
             var hi = Expression.Parameter(typeof(int), "hi");
@@ -239,9 +248,11 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
                 var k => throw new NotSupportedException($"cpu: kernel {k.GetType().Name} is not supported"),
             };
             steps[i] = KernelStep.For(loop, options);
-            if ((interpretAll || interpretSmall && Work(loop) < options.InterpretBelowWork) && KernelInterpreter.TryCreate(loop, evaluators ??= new()) is { } interpreted)
+            // A matmul the GEMM does not take runs as a loop kernel, interpreted under the same rule as the others.
+            if (program.Kernels[i] is MatMulKernel && (interpretAll || interpretSmall && Work(loop) < options.InterpretBelowWork)
+                && KernelInterpreter.TryCreate(loop, evaluators ??= new()) is { } interpretedMatMul)
             {
-                delegates[i] = interpreted;
+                delegates[i] = interpretedMatMul;
                 compiledBy[i] = CpuCompiler.Interpreted;
                 continue;
             }

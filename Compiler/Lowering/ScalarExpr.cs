@@ -286,8 +286,11 @@ public static class ScalarExprRewriter
             {
                 var a = MapLoads(op.Args[i], f, done, interner);
                 if (args is null && ReferenceEquals(a, op.Args[i])) continue;
-                args ??= op.Args[..i];
-                if (args.Length < op.Args.Length) Array.Resize(ref args, op.Args.Length);
+                if (args is null)
+                {
+                    args = new ScalarExpr[op.Args.Length];
+                    Array.Copy(op.Args, args, i);
+                }
                 args[i] = a;
             }
             mapped = args is null ? op : new OpExpr(op.Op, op.DType, args);
