@@ -8,6 +8,7 @@ using Tracer.Benchmarks;
 //   dotnet run -c Release -- --quick out.jsonl W8   the same for the linear-algebra workloads only
 //   dotnet run -c Release -- --quick out.jsonl W7   the same for the CNN workloads only
 //   dotnet run -c Release -- --quick out.jsonl S    the same for the sort and cumsum workloads only (S1-S2)
+//   dotnet run -c Release -- --quick out.jsonl W1   the same for one of W1, W3, W6 or "W6 512" (sgemm 512^3 only)
 //   dotnet run -c Release -- --job short ...     BenchmarkDotNet (any of its arguments: --filter, --job, exporters)
 //   dotnet run -c Release -- --scale 1000 10000 100000   compile time and memory (peak, kept) of a long reduction-heavy
 //                                                gradient chain; DOTNET_GCHeapHardLimit=0x40000000 proves a 1 GiB bound
@@ -48,6 +49,11 @@ internal static class Quick
             RunSequence();
             return;
         }
+        if (only.StartsWith("W1") || only.StartsWith("W3") || only.StartsWith("W6"))
+        {
+            RunOne(only);
+            return;
+        }
         if (only != "W8") RunAllButW8();
         RunW8();
         if (only != "W8") RunSequence();
@@ -77,6 +83,37 @@ internal static class Quick
             v.Setup();
             Measure($"W7 conv layer {layer} forward", "tracer", () => v.Direct());
             Measure($"W7 conv layer {layer} forward", "im2col", () => v.Im2ColGemm());
+        }
+    }
+
+    /// <summary>One workload family while tuning a kernel: W1 (with its hand-written loop), W3, W6, or "W6 512".</summary>
+    private static void RunOne(string only)
+    {
+        if (only == "W1")
+        {
+            foreach (int n in new[] { 1_000, 1_000_000, 10_000_000 })
+            {
+                var b = new ElementwiseGradient { N = n };
+                b.Setup();
+                string id = $"W1 n={n:0e0}".Replace("e+", "e");
+                Measure(id, "tracer", () => b.Tracer());
+                Measure(id, "handwritten", () => b.HandWritten());
+            }
+        }
+        else if (only == "W3")
+        {
+            var mlp = new MlpStep();
+            mlp.Setup();
+            Measure("W3 MLP step", "tracer", () => mlp.Tracer());
+        }
+        else
+        {
+            foreach (int n in only == "W6 512" ? new[] { 512 } : new[] { 512, 2048 })
+            {
+                var s = new Sgemm { N = n };
+                s.Setup();
+                Measure($"W6 sgemm {n}^3", "tracer", () => s.Tracer());
+            }
         }
     }
 

@@ -68,8 +68,9 @@ public sealed record CpuBackendOptions
     private readonly int maxThreads = DefaultThreads();
 
     /// <summary>
-    /// A kernel is split across threads when its work (elements times operations per element) reaches this; below it
-    /// the cost of waking threads (microseconds) outweighs the gain.
+    /// At the default, a cost model decides which kernels split across threads (each kernel's estimated time against
+    /// the measured wake-up of a worker thread). A smaller value splits every kernel whose work (elements times
+    /// operations per element; m*n*k for a product) reaches it; a larger one must be reached besides.
     /// </summary>
     public long ParallelThreshold { get; init; } = 1 << 17;
 
@@ -196,12 +197,14 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
         bool interpretAll = options.Compiler == CpuCompiler.Interpreted;
         bool interpretSmall = options.InterpretBelowWork > 0 && LoopKernels(program) >= options.InterpretFromKernels;
         KernelInterpreter.Builder? evaluators = null;   // shared by the interpreted kernels, as their expressions are
+        var fusedIntoGemm = new bool[count];   // gemm family: updates computed by the product before them
         for (int i = 0; i < count; i++)
         {
-            if (program.Kernels[i] is LoopKernel small && (interpretAll || interpretSmall && Work(small) < options.InterpretBelowWork)
+            // Small loop kernels are interpreted without building expression parameters (whose type checks showed in
+            // programs of many thousands of kernels); never one the GEMM before it already computed as its epilogue.
+            if (!fusedIntoGemm[i] && program.Kernels[i] is LoopKernel small && (interpretAll || interpretSmall && Work(small) < options.InterpretBelowWork)
                 && KernelInterpreter.TryCreate(small, evaluators ??= new()) is { } interpreted)
             {
-                // First, and without building expression parameters: a program of many thousands of kernels is mostly these.
                 steps[i] = KernelStep.For(small, options);
                 delegates[i] = interpreted;
                 compiledBy[i] = CpuCompiler.Interpreted;
@@ -210,6 +213,15 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
             var buffers = Expression.Parameter(typeof(Array[]), "buffers");
             var lo = Expression.Parameter(typeof(int), "lo");
             var hi = Expression.Parameter(typeof(int), "hi");
+            if (fusedIntoGemm[i])
+            {
+                // Nothing left to do (the kernel still counts as the first write of its output, which the GEMM made).
+                lambdas[i] = Expression.Lambda<Action<Array[], int, int>>(Expression.Call(typeof(GemmEpilogue), nameof(GemmEpilogue.FusedIntoGemm), null), [buffers, lo, hi]);
+                delegates[i] = static (_, _, _) => { };
+                compiledBy[i] = CpuCompiler.Fast;
+                steps[i] = KernelStep.Sequential;
+                continue;
+            }
             if (program.Kernels[i] is HostOpKernel linalg)
             {
                 var run = linalg.Equation.Op.Kind() == OpKind.Conv   // conv family: im2col + GEMM
@@ -232,7 +244,9 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
             }
             if (program.Kernels[i] is MatMulKernel mm && Gemm.Supports(mm, options.Vectors))
             {
-                var gemm = Gemm.Create(mm, options.Vectors, options.MaxThreads);
+                var epilogue = GemmEpilogue.Match(program, i);
+                if (epilogue != null) fusedIntoGemm[i + 1] = true;
+                var gemm = Gemm.Create(mm, options.Vectors, options.MaxThreads, KernelStep.Forced(options), epilogue);
                 lambdas[i] = Expression.Lambda<Action<Array[], int, int>>(
                     Expression.Invoke(Expression.Constant(gemm), buffers), $"gemm_{mm.DType.ShortName()}", [buffers, lo, hi]);
                 delegates[i] = (b, _, _) => gemm(b);

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Tracer.Runtime.Cpu;
 
@@ -12,11 +13,11 @@ namespace Tracer.Runtime.Cpu;
 /// </summary>
 internal sealed partial class Gemm<T>
 {
-    /// <summary>B[kc x nc] into panels of NR columns, row by row, zero-padded: bp[(panel * kc + p) * NR + j].</summary>
+    /// <summary>B[kc x nc] into panels of nr columns, row by row, zero-padded: bp[(panel * kc + p) * nr + j].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void PackB(T[] b, int at, int kc, int nc, T[] bp)
+    private void PackB(T[] b, int at, int kc, int nc, T[] bp, int nr)
     {
-        int rs = k.B.RowStride, cs = k.B.ColStride, nr = NR;
+        int rs = k.B.RowStride, cs = k.B.ColStride;
         int full = nc / nr, cols = nc - full * nr;
         ref T src = ref b[0];
         ref T dst = ref bp[0];
@@ -61,9 +62,20 @@ internal sealed partial class Gemm<T>
         ref T src = ref a[0];
         ref T dst = ref ap[0];
         if (rows > 0) Zero(ref Unsafe.Add(ref dst, full * kc * MR), kc * MR);
-        if (cs == 1 || (rs != 1 && Math.Abs(cs) < Math.Abs(rs)))
+        if (cs == 1)
         {
-            // Row-major A: row i is contiguous along k; walk it down one lane of its panel.
+            // Row-major A: each panel's six rows are read side by side (six streams), its k steps written in order.
+            for (int ip = 0; ip < full; ip++) PackRowPanel(ref Unsafe.Add(ref src, at + ip * MR * rs), rs, ref Unsafe.Add(ref dst, ip * kc * MR), kc);
+            for (int i = full * MR; i < mc; i++)
+            {
+                ref T row = ref Unsafe.Add(ref src, at + i * rs);
+                ref T to = ref Unsafe.Add(ref dst, full * kc * MR + i % MR);
+                for (int p = 0; p < kc; p++) Unsafe.Add(ref to, p * MR) = Unsafe.Add(ref row, p);
+            }
+        }
+        else if (rs != 1 && Math.Abs(cs) < Math.Abs(rs))
+        {
+            // Nearly row-major A (strided along k): row i is walked down one lane of its panel.
             for (int i = 0; i < mc; i++)
             {
                 ref T row = ref Unsafe.Add(ref src, at + i * rs);
@@ -78,14 +90,78 @@ internal sealed partial class Gemm<T>
             {
                 ref T col = ref Unsafe.Add(ref src, at + p * cs);
                 ref T to = ref Unsafe.Add(ref dst, p * MR);
-                for (int ip = 0; ip < full; ip++)
+                if (rs == 1)
                 {
-                    ref T from = ref Unsafe.Add(ref col, ip * MR * rs);
-                    ref T panel = ref Unsafe.Add(ref to, ip * kc * MR);
-                    for (int i = 0; i < MR; i++) Unsafe.Add(ref panel, i) = Unsafe.Add(ref from, i * rs);
+                    // A panel's k step is six adjacent values: one block copy (a constant size, so two vector moves).
+                    for (int ip = 0; ip < full; ip++)
+                        Unsafe.CopyBlockUnaligned(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref to, ip * kc * MR)),
+                            ref Unsafe.As<T, byte>(ref Unsafe.Add(ref col, ip * MR)), (uint)(MR * Unsafe.SizeOf<T>()));
+                }
+                else
+                {
+                    for (int ip = 0; ip < full; ip++)
+                    {
+                        ref T from = ref Unsafe.Add(ref col, ip * MR * rs);
+                        ref T panel = ref Unsafe.Add(ref to, ip * kc * MR);
+                        for (int i = 0; i < MR; i++) Unsafe.Add(ref panel, i) = Unsafe.Add(ref from, i * rs);
+                    }
                 }
                 for (int i = 0; i < rows; i++) Unsafe.Add(ref to, full * kc * MR + i) = Unsafe.Add(ref col, (full * MR + i) * rs);
             }
+        }
+    }
+
+    /// <summary>
+    /// One full panel of a row-major A (six rows rs apart, contiguous along k) into k-major order: to[p * 6 + i] =
+    /// row i [p]. For f32 four k steps at a time: a 4 x 4 transpose of rows 0-3 (one 16-byte store per k step) and the
+    /// interleaved pair of rows 4-5 (one 8-byte store per k step), instead of a strided scalar store per value.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PackRowPanel(ref T from, int rs, ref T to, int kc)
+    {
+        ref T r0 = ref from;
+        ref T r1 = ref Unsafe.Add(ref from, rs);
+        ref T r2 = ref Unsafe.Add(ref from, 2 * rs);
+        ref T r3 = ref Unsafe.Add(ref from, 3 * rs);
+        ref T r4 = ref Unsafe.Add(ref from, 4 * rs);
+        ref T r5 = ref Unsafe.Add(ref from, 5 * rs);
+        int p = 0;
+        if (typeof(T) == typeof(float) && Sse.IsSupported)
+        {
+            for (; p + 4 <= kc; p += 4)
+            {
+                var a0 = Vector128.LoadUnsafe(ref Unsafe.As<T, float>(ref r0), (nuint)p);
+                var a1 = Vector128.LoadUnsafe(ref Unsafe.As<T, float>(ref r1), (nuint)p);
+                var a2 = Vector128.LoadUnsafe(ref Unsafe.As<T, float>(ref r2), (nuint)p);
+                var a3 = Vector128.LoadUnsafe(ref Unsafe.As<T, float>(ref r3), (nuint)p);
+                var a4 = Vector128.LoadUnsafe(ref Unsafe.As<T, float>(ref r4), (nuint)p);
+                var a5 = Vector128.LoadUnsafe(ref Unsafe.As<T, float>(ref r5), (nuint)p);
+                var t0 = Sse.UnpackLow(a0, a1);    // r0p0 r1p0 r0p1 r1p1
+                var t1 = Sse.UnpackLow(a2, a3);    // r2p0 r3p0 r2p1 r3p1
+                var t2 = Sse.UnpackHigh(a0, a1);   // r0p2 r1p2 r0p3 r1p3
+                var t3 = Sse.UnpackHigh(a2, a3);
+                var u0 = Sse.UnpackLow(a4, a5).AsDouble();    // (r4p0 r5p0) (r4p1 r5p1)
+                var u1 = Sse.UnpackHigh(a4, a5).AsDouble();   // (r4p2 r5p2) (r4p3 r5p3)
+                ref float d = ref Unsafe.As<T, float>(ref Unsafe.Add(ref to, p * MR));
+                Sse.MoveLowToHigh(t0, t1).StoreUnsafe(ref d);
+                Unsafe.WriteUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref d, 4)), u0.ToScalar());
+                Sse.MoveHighToLow(t1, t0).StoreUnsafe(ref d, 6);
+                Unsafe.WriteUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref d, 10)), u0.GetElement(1));
+                Sse.MoveLowToHigh(t2, t3).StoreUnsafe(ref d, 12);
+                Unsafe.WriteUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref d, 16)), u1.ToScalar());
+                Sse.MoveHighToLow(t3, t2).StoreUnsafe(ref d, 18);
+                Unsafe.WriteUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref d, 22)), u1.GetElement(1));
+            }
+        }
+        for (; p < kc; p++)
+        {
+            ref T d = ref Unsafe.Add(ref to, p * MR);
+            d = Unsafe.Add(ref r0, p);
+            Unsafe.Add(ref d, 1) = Unsafe.Add(ref r1, p);
+            Unsafe.Add(ref d, 2) = Unsafe.Add(ref r2, p);
+            Unsafe.Add(ref d, 3) = Unsafe.Add(ref r3, p);
+            Unsafe.Add(ref d, 4) = Unsafe.Add(ref r4, p);
+            Unsafe.Add(ref d, 5) = Unsafe.Add(ref r5, p);
         }
     }
 

@@ -10,7 +10,8 @@ namespace Tracer.Runtime.Cpu;
 /// kernels back to back, and waking a blocked thread (through the hypervisor on a virtual machine) can take longer
 /// than a kernel, so with the thread pool the caller often ended up running every chunk itself. A region that starts
 /// while another is running (calls from several threads at once, or a region inside a region) falls back to
-/// <see cref="Parallel.For(int, int, ParallelOptions, Action{int})"/>.
+/// <see cref="Parallel.For(int, int, ParallelOptions, Action{int})"/>. The pool also measures how long its workers
+/// take to start on a region (polling and blocked apart), which <see cref="Pays"/> uses to decide splits.
 /// </summary>
 internal sealed class KernelThreads
 {
@@ -19,11 +20,35 @@ internal sealed class KernelThreads
 
     public static readonly KernelThreads Shared = new(Math.Max(0, Environment.ProcessorCount - 1));
 
+    /// <summary>
+    /// A region costs this much besides waking a worker (publishing it, claiming indices on shared cache lines,
+    /// waiting for the last one), so a kernel shorter than a few of these stays on one thread whatever the wake-up.
+    /// </summary>
+    public const double RegionNanoseconds = 2_000;
+
+    /// <summary>No kernel shorter than this on one thread splits (four regions' fixed cost).</summary>
+    public const double MinimumSplitNanoseconds = 4 * RegionNanoseconds;
+
+    /// <summary>
+    /// A kernel splits when it takes at least this many wake-ups on one thread. Split in two, it then ends after about
+    /// wake + T/2 (a worker that starts later finds the caller has taken its half, so never much after T): below two
+    /// wake-ups the split saves nothing, at two it starts to, and the region cost floor keeps short kernels whole.
+    /// </summary>
+    private const double WakesPerKernel = 2;
+
     private readonly Worker[] workers;
     private readonly long spinTicks = Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
     private Region? current;
     private long generation;
     private int busy;
+
+    // Measured wake-up latencies (publish to a worker starting on the region), a running average each, kept apart
+    // for a worker that was still polling and one that had blocked: the first is about a microsecond, the second
+    // (a futex wake, through the hypervisor on a virtual machine) tens of microseconds. Until measured, guesses.
+    private long pollingWakeTicks = Stopwatch.Frequency / 1_000_000;
+    private long blockedWakeTicks = Stopwatch.Frequency * 40 / 1_000_000;
+    private long lastRegionEnd;
+    private int declined;
 
     public KernelThreads(int workerCount)
     {
@@ -34,6 +59,45 @@ internal sealed class KernelThreads
             var thread = new Thread(workers[i].Loop) { IsBackground = true, Name = $"Tracer kernel worker {i + 1}" };
             thread.Start();
         }
+    }
+
+    /// <summary>
+    /// The cost model's decision: true when a kernel that takes <paramref name="nanoseconds"/> on one thread runs
+    /// faster split, i.e. it takes at least twice the expected wake-up of a worker (measured, and much shorter while
+    /// the workers still poll after a recent region) and several times the fixed cost of a region. A split that
+    /// does not pay costs little anyway: indices are claimed one at a time, so a worker that wakes late finds the
+    /// caller has taken its share. Every 16th declined split runs anyway, so a latency measured during a burst of
+    /// load does not keep kernels on one thread after the load has gone.
+    /// </summary>
+    public bool Pays(double nanoseconds)
+    {
+        if (workers.Length == 0 || nanoseconds < MinimumSplitNanoseconds) return false;
+        if (nanoseconds >= WakesPerKernel * ExpectedWakeNanoseconds) return true;
+        return (Interlocked.Increment(ref declined) & 15) == 0;
+    }
+
+    /// <summary>How long a worker is expected to take to start on a region published now.</summary>
+    public double ExpectedWakeNanoseconds
+    {
+        get
+        {
+            bool polling = Stopwatch.GetTimestamp() - Volatile.Read(ref lastRegionEnd) < spinTicks;
+            long ticks = Volatile.Read(ref polling ? ref pollingWakeTicks : ref blockedWakeTicks);
+            return ticks * 1e9 / Stopwatch.Frequency;
+        }
+    }
+
+    /// <summary>
+    /// Folds one measured wake-up into its running average (a quarter of the way towards it). One sample counts for
+    /// at most four times the average: a worker descheduled for milliseconds by other load once should not keep
+    /// every kernel on one thread for long.
+    /// </summary>
+    private void RecordWake(long ticks, bool blocked)
+    {
+        ref long average = ref blocked ? ref blockedWakeTicks : ref pollingWakeTicks;
+        long old = Volatile.Read(ref average);
+        ticks = Math.Min(ticks, 4 * old + Stopwatch.Frequency / 100_000);
+        Volatile.Write(ref average, old + (ticks - old) / 4);
     }
 
     /// <summary>Runs <paramref name="body"/> for every index in [0, count) on at most <paramref name="threads"/> threads.</summary>
@@ -72,6 +136,7 @@ internal sealed class KernelThreads
         finally
         {
             Volatile.Write(ref current, null);
+            Volatile.Write(ref lastRegionEnd, Stopwatch.GetTimestamp());
             Volatile.Write(ref busy, 0);
         }
         if (region.Error is { } error) ExceptionDispatchInfo.Throw(error);
@@ -81,6 +146,7 @@ internal sealed class KernelThreads
     private sealed class Region
     {
         public readonly int Helpers;
+        public readonly long Published = Stopwatch.GetTimestamp();
         public int Pending;
         public Exception? Error;
         private readonly Action<int> body;
@@ -133,6 +199,7 @@ internal sealed class KernelThreads
             while (true)
             {
                 long started = Stopwatch.GetTimestamp();
+                bool blocked = false;
                 while (Volatile.Read(ref owner.generation) == seen)
                 {
                     if (Stopwatch.GetTimestamp() - started < owner.spinTicks)
@@ -143,13 +210,21 @@ internal sealed class KernelThreads
                     // Announce the sleep, then look again (both sides use full fences, so either this worker sees
                     // the new generation or the publisher sees that it sleeps and signals it).
                     Interlocked.Exchange(ref sleeping, 1);
-                    if (Volatile.Read(ref owner.generation) == seen) signal.Wait();
+                    if (Volatile.Read(ref owner.generation) == seen)
+                    {
+                        signal.Wait();
+                        blocked = true;
+                    }
                     signal.Reset();
                     Interlocked.Exchange(ref sleeping, 0);
                     started = Stopwatch.GetTimestamp();
                 }
                 seen = Volatile.Read(ref owner.generation);
-                if (Volatile.Read(ref owner.current) is { } region && index < region.Helpers) region.Work();
+                if (Volatile.Read(ref owner.current) is { } region && index < region.Helpers)
+                {
+                    if (index == 0) owner.RecordWake(Stopwatch.GetTimestamp() - region.Published, blocked);
+                    region.Work();
+                }
             }
         }
     }

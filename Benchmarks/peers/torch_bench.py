@@ -1,4 +1,4 @@
-"""The W1-W8, E and S workloads in PyTorch eager mode (the peer of Benchmarks/). Usage: torch_bench.py THREADS OUT.jsonl [W8|W7|S]
+"""The W1-W8, E and S workloads in PyTorch eager mode (the peer of Benchmarks/). Usage: torch_bench.py THREADS OUT.jsonl [W8|W7|S|W1|W3|W6|"W6 512"]
 
 Same shapes, dtypes (f32) and data distributions as Workloads.cs; timings are medians of repeated calls after a
 warm-up, like the C# quick harness. W5 has no PyTorch counterpart (eager mode has no trace/compile step)."""
@@ -10,11 +10,15 @@ out = open(sys.argv[2], "a")
 only_w8 = len(sys.argv) > 3 and sys.argv[3] == "W8"
 only_w7 = len(sys.argv) > 3 and sys.argv[3] == "W7"
 only_s = len(sys.argv) > 3 and sys.argv[3] == "S"
+# W1, W3, W6 or "W6 512": only the workloads whose name starts with it (and not W2 n=4), while tuning one kernel
+select = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] in ("W1", "W3", "W6", "W6 512") else ""
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 
 
 def measure(workload, fn, max_seconds=2.0):
+    if select and not workload.startswith(select.replace("W6 ", "W6 sgemm ")):
+        return
     t0 = time.perf_counter()
     i = 0
     while i < 2 or time.perf_counter() - t0 < 1.0:
@@ -185,7 +189,9 @@ def sequence():
     measure("S2 cumsum 1e7 f32, eager", lambda: torch.cumsum(xc, 0))
 
 
-if only_w7:
+if select:
+    w1_to_w6_and_eager()
+elif only_w7:
     w7()
 elif only_s:
     sequence()

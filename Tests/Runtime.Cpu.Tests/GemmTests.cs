@@ -17,8 +17,10 @@ public sealed class GemmTests
     private static readonly (string Name, CpuBackend Backend)[] Backends =
     [
         ("1 thread", new(new CpuBackendOptions { MaxThreads = 1 })),
-        ("2 threads", new(new CpuBackendOptions { MaxThreads = 2 })),
-        ("v256 2 threads", new(new CpuBackendOptions { Vectors = VectorIsa.V256, MaxThreads = 2 })),
+        // A threshold of 1 splits every product (the cost model would keep the small ones on one thread).
+        ("2 threads", new(new CpuBackendOptions { MaxThreads = 2, ParallelThreshold = 1 })),
+        ("v256 2 threads", new(new CpuBackendOptions { Vectors = VectorIsa.V256, MaxThreads = 2, ParallelThreshold = 1 })),
+        ("2 threads, cost model", new(new CpuBackendOptions { MaxThreads = 2 })),
     ];
 
     private static void CheckAll(Graph g, int seed, string what)
@@ -59,6 +61,8 @@ public sealed class GemmTests
     [DataRow(250, 7, 130)]     // short contraction
     [DataRow(131, 300, 10)]    // one B panel (f32): A read in place, the last partial row panel packed; splits by rows
     [DataRow(40, 33, 5)]       // one B panel for both dtypes
+    [DataRow(50, 70, 16)]      // a narrow slab (f32 with AVX-512: 256-bit kernel, 16-wide panels) of whole tiles
+    [DataRow(20, 40, 17)]      // just past the narrow width: the widest kernel with an edge tile
     public void EveryLayoutOfBothOperands(int m, int k, int n)
     {
         string[] layouts = ["row", "transposed", "strided", "strided-t", "broadcast"];
