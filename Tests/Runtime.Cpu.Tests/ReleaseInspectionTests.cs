@@ -1,5 +1,6 @@
 using Tracer.Compiler;
 using Tracer.Compiler.Lowering;
+using Tracer.Rules;
 using Tracer.Runtime.Cpu;
 using static Tracer.Tests.Harness;
 
@@ -61,6 +62,26 @@ public sealed class ReleaseInspectionTests
             if (e is LoadExpr l) maps.Add(l.Map);
         }
         Assert.IsLessThanOrEqualTo(3, maps.Count, "flat, broadcast and scalar maps are shared instances");
+    }
+
+    /// <summary>
+    /// Interpreted kernels are set up before anything else in a large program; an update the GEMM already applied as
+    /// its epilogue must still be skipped, not run a second time by the interpreter.
+    /// </summary>
+    [TestMethod]
+    public void AnUpdateFusedIntoTheGemmIsNotInterpretedAgain()
+    {
+        var g = Build([T(DType.Float32, 20, 30), T(DType.Float32, 30, 40), T(DType.Float32, 20, 40)],
+            xs => [Ir.Sub(xs[2], Ir.Mul(Ir.Lit(0.01, DType.Float32), Ir.MatMul(xs[0], xs[1])))]);
+        var rng = new Random(5);
+        var inputs = new Array[g.Inputs.Count];
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = Harness.Random(rng, g.Inputs[i].Type, -1, 1);
+        var everything = new CpuBackend(new CpuBackendOptions { InterpretFromKernels = 0, InterpretBelowWork = long.MaxValue, MaxThreads = 1 });
+        var exe = (CpuExecutable)everything.Compile(g);
+        StringAssert.Contains(exe.Describe(), "FusedIntoGemm");
+        var expected = Interpreter.Run(RuleTable.Default, g, inputs);
+        Compare(expected, exe.Run(inputs), "d - 0.01 * a @ b with every small kernel interpreted", exe);
+        Compare(expected, exe.Run(inputs), "the same, second call", exe);
     }
 
     private static void Visit(ScalarExpr e, HashSet<ScalarExpr> seen)
