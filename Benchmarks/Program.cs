@@ -11,7 +11,8 @@ using Tracer.Benchmarks;
 //   dotnet run -c Release -- --quick out.jsonl W1   the same for one of W1, W3, W6 or "W6 512" (sgemm 512^3 only)
 //   dotnet run -c Release -- --quick out.jsonl "W1 LOH"   W1's plain loop, labelled for a 32 MB large-object threshold
 //   dotnet run -c Release -- --job short ...     BenchmarkDotNet (any of its arguments: --filter, --job, exporters)
-//   dotnet run -c Release -- --scale 1000 3000   compile time and memory of a long reduction-heavy gradient chain
+//   dotnet run -c Release -- --scale 1000 10000 100000   compile time and memory (peak, kept) of a long reduction-heavy
+//                                                gradient chain; DOTNET_GCHeapHardLimit=0x40000000 proves a 1 GiB bound
 //   dotnet run -c Release -- --gc 100000          garbage collections of a 100,000-step training loop
 if (args.Length >= 1 && args[0] == "--scale")
 {

@@ -196,9 +196,20 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
         var vectorized = new bool[count];
         bool interpretAll = options.Compiler == CpuCompiler.Interpreted;
         bool interpretSmall = options.InterpretBelowWork > 0 && LoopKernels(program) >= options.InterpretFromKernels;
+        KernelInterpreter.Builder? evaluators = null;   // shared by the interpreted kernels, as their expressions are
         var fusedIntoGemm = new bool[count];   // gemm family: updates computed by the product before them
         for (int i = 0; i < count; i++)
         {
+            // Small loop kernels are interpreted without building expression parameters (whose type checks showed in
+            // programs of many thousands of kernels); never one the GEMM before it already computed as its epilogue.
+            if (!fusedIntoGemm[i] && program.Kernels[i] is LoopKernel small && (interpretAll || interpretSmall && Work(small) < options.InterpretBelowWork)
+                && KernelInterpreter.TryCreate(small, evaluators ??= new()) is { } interpreted)
+            {
+                steps[i] = KernelStep.For(small, options);
+                delegates[i] = interpreted;
+                compiledBy[i] = CpuCompiler.Interpreted;
+                continue;
+            }
             var buffers = Expression.Parameter(typeof(Array[]), "buffers");
             var lo = Expression.Parameter(typeof(int), "lo");
             var hi = Expression.Parameter(typeof(int), "hi");
@@ -251,9 +262,11 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
                 var k => throw new NotSupportedException($"cpu: kernel {k.GetType().Name} is not supported"),
             };
             steps[i] = KernelStep.For(loop, options);
-            if ((interpretAll || interpretSmall && Work(loop) < options.InterpretBelowWork) && KernelInterpreter.TryCreate(loop) is { } interpreted)
+            // A matmul the GEMM does not take runs as a loop kernel, interpreted under the same rule as the others.
+            if (program.Kernels[i] is MatMulKernel && (interpretAll || interpretSmall && Work(loop) < options.InterpretBelowWork)
+                && KernelInterpreter.TryCreate(loop, evaluators ??= new()) is { } interpretedMatMul)
             {
-                delegates[i] = interpreted;
+                delegates[i] = interpretedMatMul;
                 compiledBy[i] = CpuCompiler.Interpreted;
                 continue;
             }
@@ -351,7 +364,8 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
 /// </summary>
 public sealed class CpuExecutable : IExecutable
 {
-    private readonly Expression<Action<Array[], int, int>>?[] lambdas;
+    private Expression<Action<Array[], int, int>>?[]? lambdas;   // null once released (see ReleaseInspection)
+    private KernelProgram? program;
     private readonly Method[] runs;
     private readonly int[] runOf;
     private readonly KernelStep[] steps;
@@ -372,13 +386,19 @@ public sealed class CpuExecutable : IExecutable
     private readonly DType[] freshTypes;
     private readonly int[] freshLengths;
     private readonly bool[] freshZeroed;    // false: the first kernel to write it overwrites all of it
+    private readonly int bufferCount;
+    private readonly int[] constantBuffers; // what a new buffer table holds besides slots: constants' arrays,
+    private readonly Array[] constantData;
+    private readonly int[] looseBuffers;    // and temporaries no kernel touches (no slot), allocated per table
+    private readonly DType[] looseTypes;
+    private readonly int[] looseLengths;
     private Array[]? idle;                  // the buffer table of the last finished call, ready for reuse
 
     internal CpuExecutable(KernelProgram program, Expression<Action<Array[], int, int>>?[] lambdas, Method[] runs, int[] runOf,
         CpuCompiler[] compiledBy, KernelStep[] steps, bool[] skip)
     {
         this.steps = steps;
-        Program = program;
+        this.program = program;
         this.lambdas = lambdas;
         this.runs = runs;
         this.runOf = runOf;
@@ -389,8 +409,13 @@ public sealed class CpuExecutable : IExecutable
         inputLength = new int[inputBuffer.Length];
         inputType = new DType[inputBuffer.Length];
         var fresh = new List<int>();
+        var constants = new List<BufferInfo>();
+        var loose = new List<BufferInfo>();
+        bufferCount = program.Buffers.Count;
         foreach (var b in program.Buffers)
         {
+            if (b.Kind == BufferKind.Constant) constants.Add(b);
+            else if (b.Kind == BufferKind.Temporary && plan.SlotOf[b.Id] < 0) loose.Add(b);
             if (b.Kind == BufferKind.Input)
             {
                 inputBuffer[b.Index] = b.Id;
@@ -403,6 +428,11 @@ public sealed class CpuExecutable : IExecutable
             }
         }
         freshBuffers = fresh.ToArray();
+        constantBuffers = constants.ConvertAll(b => b.Id).ToArray();
+        constantData = constants.ConvertAll(b => b.Data!).ToArray();
+        looseBuffers = loose.ConvertAll(b => b.Id).ToArray();
+        looseTypes = loose.ConvertAll(b => b.DType).ToArray();
+        looseLengths = loose.ConvertAll(b => b.Length).ToArray();
         freshTypes = new DType[freshBuffers.Length];
         freshLengths = new int[freshBuffers.Length];
         freshZeroed = new bool[freshBuffers.Length];
@@ -422,9 +452,26 @@ public sealed class CpuExecutable : IExecutable
     }
 
     /// <summary>
-    /// The kernel program this executable runs (buffers, kernels, outputs), for inspection and tests.
+    /// The kernel program this executable runs (buffers, kernels, outputs), for inspection and tests; gone once
+    /// <see cref="ReleaseInspection"/> has run.
     /// </summary>
-    public KernelProgram Program { get; }
+    public KernelProgram Program => program ?? throw Released();
+
+    /// <summary>
+    /// Drops the kernel program and the kernels' expression trees, which only <see cref="Describe"/> and
+    /// <see cref="Program"/> use: running needs neither (the compiled code, the interpreted kernels' evaluators and the
+    /// flat buffer tables are kept). The JIT cache calls it on what it keeps, so a cached program of thousands of
+    /// kernels does not also hold its kernel IR.
+    /// </summary>
+    public void ReleaseInspection()
+    {
+        program = null;
+        lambdas = null;
+    }
+
+    private static InvalidOperationException Released() => new(
+        "cpu: this executable's kernel program and code were released to save memory (it is cached for running); " +
+        "Jit.Lower(f, args) compiles a copy that keeps every stage for inspection");
 
     /// <summary>Which compiler produced each kernel (FEC silently declines some trees; tests check it did not).</summary>
     public IReadOnlyList<CpuCompiler> CompiledBy => compiledBy;
@@ -555,20 +602,16 @@ public sealed class CpuExecutable : IExecutable
     /// <summary>A buffer table with constants and temporaries (one array per planned slot) in place.</summary>
     private Array[] NewTable()
     {
-        var p = Program;
-        var buffers = new Array[p.Buffers.Count];
+        var buffers = new Array[bufferCount];   // inputs and outputs stay null: set per call
         var slots = new Array[plan.SlotLengths.Count];
         for (int s = 0; s < slots.Length; s++) slots[s] = plan.SlotTypes[s].NewArray(plan.SlotLengths[s]);
-        foreach (var b in p.Buffers)
+        for (int b = 0; b < bufferCount; b++)
         {
-            buffers[b.Id] = b.Kind switch
-            {
-                BufferKind.Constant => b.Data!,
-                BufferKind.Temporary when plan.SlotOf[b.Id] >= 0 => slots[plan.SlotOf[b.Id]],
-                BufferKind.Temporary => b.DType.NewArray(b.Length),   // never touched by a kernel
-                _ => null!,                                            // inputs and outputs: set per call
-            };
+            int slot = plan.SlotOf[b];
+            if (slot >= 0) buffers[b] = slots[slot];
         }
+        for (int i = 0; i < constantBuffers.Length; i++) buffers[constantBuffers[i]] = constantData[i];
+        for (int i = 0; i < looseBuffers.Length; i++) buffers[looseBuffers[i]] = looseTypes[i].NewArray(looseLengths[i]);
         return buffers;
     }
 
@@ -596,7 +639,8 @@ public sealed class CpuExecutable : IExecutable
     /// </summary>
     public string Describe()
     {
-        var sb = new StringBuilder(Program.ToString());
+        if (program is null || lambdas is null) return Released().Message + "\n";
+        var sb = new StringBuilder(program.ToString());
         for (int b = 0; b < plan.SlotOf.Count; b++)
         {
             if (plan.SlotOf[b] >= 0) sb.Append("  b").Append(b).Append(" -> slot ").Append(plan.SlotOf[b]).Append('\n');

@@ -20,18 +20,24 @@ internal static class KernelInterpreter
 {
     /// <summary>The kernel as <c>(buffers, lo, hi)</c> like a compiled one, or null when its body uses an operation
     /// the interpreter cannot express (it is then compiled).</summary>
-    public static Action<Array[], int, int>? TryCreate(LoopKernel kernel)
+    /// <param name="kernel">The kernel to run.</param>
+    /// <param name="builder">
+    /// Evaluators built so far for other kernels of the same program: an expression the lowering shares between kernels
+    /// (see <see cref="ScalarExprInterner"/>) then has one evaluator for all of them. Null: the kernel's own.
+    /// </param>
+    public static Action<Array[], int, int>? TryCreate(LoopKernel kernel, Builder? builder = null)
     {
+        builder ??= new Builder();
         try
         {
             return kernel.DType switch
             {
                 DType.Float32 when kernel.IsRegisterReduction && kernel.ReduceOp is OpCode.ReduceSum or OpCode.ReduceProd =>
-                    new Runner<float, double>(kernel).Run,
-                DType.Float32 => new Runner<float, float>(kernel).Run,
-                DType.Float64 => new Runner<double, double>(kernel).Run,
-                DType.Int32 => new Runner<int, int>(kernel).Run,
-                DType.Bool => new Runner<bool, bool>(kernel).Run,
+                    new Runner<float, double>(kernel, builder).Run,
+                DType.Float32 => new Runner<float, float>(kernel, builder).Run,
+                DType.Float64 => new Runner<double, double>(kernel, builder).Run,
+                DType.Int32 => new Runner<int, int>(kernel, builder).Run,
+                DType.Bool => new Runner<bool, bool>(kernel, builder).Run,
                 _ => null,
             };
         }
@@ -42,15 +48,16 @@ internal static class KernelInterpreter
     }
 
     /// <summary>
-    /// Builds the evaluators of one kernel. A sub-expression shared by reference (a multi-use value the lowering kept
-    /// fused) gets one evaluator, so the tree keeps the expression's size, not its expanded size.
+    /// Builds the evaluators of one kernel, or of every kernel of a program. A sub-expression shared by reference (a
+    /// multi-use value the lowering kept fused, or one expression used by several kernels) gets one evaluator, so the
+    /// tree keeps the expression's size, not its expanded size. Evaluators are immutable, so sharing them is safe.
     /// </summary>
-    private sealed class Builder
+    internal sealed class Builder
     {
         private readonly Dictionary<ScalarExpr, object> built = new(ScalarExprIdentity.Instance);
 
     /// <summary>The evaluator of <paramref name="e"/>, whose dtype is <typeparamref name="T"/>'s.</summary>
-    public Ev<T> Build<T>(ScalarExpr e)
+    internal Ev<T> Build<T>(ScalarExpr e)
     {
         if (built.TryGetValue(e, out var done)) return (Ev<T>)done;
         var ev = Create<T>(e);
@@ -65,6 +72,7 @@ internal static class KernelInterpreter
             case ConstExpr c:
                 return new ConstEv<T>((T)((ConstantExpression)ScalarCodegen.Constant(c.Value, c.DType)).Value!);
             case LoadExpr l:
+                if (l.Dynamic.Length == 0) return new LoadEv<T>(l.Buffer, Plain(l.Map));
                 var dynamic = new DynamicEv[l.Dynamic.Length];
                 for (int i = 0; i < dynamic.Length; i++)
                 {
@@ -108,6 +116,14 @@ internal static class KernelInterpreter
 
     private static readonly ConcurrentDictionary<(OpCode, DType, DType, int), Delegate> functions = new();
 
+    // Addresses without data-dependent terms, one per index map: the lowering shares the commonest maps between
+    // kernels, so a program of thousands of small kernels holds a handful of addresses rather than one per load.
+    private static readonly ConditionalWeakTable<IndexMap, Address> plainAddresses = new();
+
+    /// <summary>The address of <paramref name="map"/> alone (no gather/scatter terms), shared per map.</summary>
+    private static Address Plain(IndexMap map) =>
+        plainAddresses.GetValue(map, static m => new Address(m.Offset, m.Strides, []));
+
     /// <summary>
     /// The scalar function of one operation, compiled from <see cref="ScalarCodegen"/>'s own emission once per process:
     /// the interpreter and the generated kernels share every definition (NaN rules, integer division, casts).
@@ -129,13 +145,13 @@ internal static class KernelInterpreter
         });
 
     /// <summary>Per-call state: the buffer table and the current point of the domain.</summary>
-    private sealed class Frame(Array[] buffers, int depth)
+    internal sealed class Frame(Array[] buffers, int depth)
     {
         public readonly Array[] Buffers = buffers;
         public readonly int[] Index = new int[depth];
     }
 
-    private abstract class Ev<T>
+    internal abstract class Ev<T>
     {
         public abstract T Eval(Frame f);
     }
@@ -197,22 +213,28 @@ internal static class KernelInterpreter
         private readonly Func<TAcc, T> narrow;
         private readonly TAcc identity = default!;
 
-        public Runner(LoopKernel k)
+        public Runner(LoopKernel k, Builder builder)
         {
-            var builder = new Builder();
             body = builder.Build<T>(k.Body);
             domain = k.Domain;
             output = k.Output;
             register = k.IsRegisterReduction;
             accumulate = k.Mode == WriteMode.Accumulate;
             kept = register ? k.KeptAxes : domain.Length;
-            var outDynamic = new DynamicEv[k.OutDynamic.Length];
-            for (int i = 0; i < outDynamic.Length; i++)
+            if (k.OutDynamic.Length == 0)
             {
-                var d = k.OutDynamic[i];
-                outDynamic[i] = new DynamicEv(d.Stride, d.Extent, builder.Build<int>(d.Index), d.What ?? "gather/scatter");
+                store = Plain(k.OutMap);
             }
-            store = new Address(k.OutMap.Offset, k.OutMap.Strides, outDynamic);
+            else
+            {
+                var outDynamic = new DynamicEv[k.OutDynamic.Length];
+                for (int i = 0; i < outDynamic.Length; i++)
+                {
+                    var d = k.OutDynamic[i];
+                    outDynamic[i] = new DynamicEv(d.Stride, d.Extent, builder.Build<int>(d.Index), d.What ?? "gather/scatter");
+                }
+                store = new Address(k.OutMap.Offset, k.OutMap.Strides, outDynamic);
+            }
             var dtype = k.DType;
             var acc = typeof(TAcc) == typeof(T) ? dtype : DType.Float64;
             widen = Function<Func<T, TAcc>>(OpCode.Cast, acc, dtype, 1);

@@ -55,4 +55,14 @@ public interface IExecutable
 
     /// <summary>Human-readable generated code (kernels as C#-like text, PTX...), for inspection and debugging.</summary>
     string Describe();
+
+    /// <summary>
+    /// Drops what only inspection (<see cref="Describe"/>) needs, such as the kernel program and its code as text or
+    /// expression trees, keeping everything <see cref="Run"/> needs. <see cref="Pipeline.CompileToRun"/> calls it on
+    /// the executables that caches keep; afterwards <see cref="Describe"/> may say only that it was released. The
+    /// default keeps everything.
+    /// </summary>
+    void ReleaseInspection()
+    {
+    }
 }

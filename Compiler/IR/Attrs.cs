@@ -93,6 +93,17 @@ public sealed class Attrs : IEquatable<Attrs>
     /// <inheritdoc/>
     public override int GetHashCode()
     {
+        // Cached: attributes are immutable once built, and traces hash them per equation (interning, CSE on emit).
+        if (hash != 0) return hash;
+        int computed = ComputeHash();
+        hash = computed == 0 ? 1 : computed;
+        return hash;
+    }
+
+    private int hash;
+
+    private int ComputeHash()
+    {
         var h = new HashCode();
         Add(ref h, Axes);
         Add(ref h, Perm);

@@ -12,9 +12,17 @@ public sealed class GraphBuilder
 
     private readonly List<Node> inputs = [];
     private readonly List<Node> equations = [];
+    private bool built;
+    private HashSet<Node>? emitted;   // with OptimizesOnEmit: every equation recorded so far (found by Equation)
     private readonly List<Capture> captures = [];
     private readonly Dictionary<Node, Node> captureOf = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<(double, DType), Node> literals = [];
+
+    // One instance per distinct shape and per distinct plain Attrs among this graph's equations: rules build a new
+    // shape array and Attrs per equation, and a long unrolled chain repeats the same few thousands of times, so
+    // sharing them makes a node cost its own fields only (both are immutable).
+    private readonly Dictionary<Shape, Shape> shapes = [];
+    private readonly Dictionary<Attrs, Attrs> plainAttrs = [];
     private int nextId;
     private int nextOrdinal;
 
@@ -88,6 +96,36 @@ public sealed class GraphBuilder
         return Append(OpCode.Constant, new Attrs { Data = data, DType = dtype }, [], new TensorType(shape, dtype));
     }
 
+    /// <summary>
+    /// Whether <see cref="Emit"/> does what the optimiser's replay would do later: returns the equation already
+    /// recorded for the same op, attributes and inputs (CSE) and applies the algebraic simplifications (x*1, -(-x),
+    /// constant folding...) instead of recording the equation as asked; control flow and custom calls are recorded as
+    /// they are. Reverse mode sets it on its trace (which must be the active one): the pullbacks of a long chain repeat
+    /// work (two operands' un-broadcasts sum the same cotangent), and a gradient graph recorded without such
+    /// redundancy needs no rewriting replay by the optimiser, only the removal of dead equations. Reverse mode turns
+    /// it on after replaying the primal equations as they are (pullback rules read a primal equation's op and inputs,
+    /// so those must not be rewritten); turning it on makes the equations recorded so far candidates for merging.
+    /// </summary>
+    public bool OptimizesOnEmit
+    {
+        get => optimizesOnEmit;
+        set
+        {
+            if (value && !optimizesOnEmit)
+            {
+                emitted = new HashSet<Node>(SameEquation.Instance);
+                foreach (var eq in equations)
+                {
+                    if (eq.Op is OpCode.Literal or OpCode.Constant || eq.Attrs.Control is not null || eq.Attrs.Custom is not null) continue;
+                    emitted.Add(eq);
+                }
+            }
+            optimizesOnEmit = value;
+        }
+    }
+
+    private bool optimizesOnEmit;
+
     /// <summary>Records one equation after typing it with its shape rule.</summary>
     public Node Emit(OpCode op, Attrs attrs, params Node[] args)
     {
@@ -98,8 +136,44 @@ public sealed class GraphBuilder
             resolved[i] = Resolve(args[i]);
             types[i] = resolved[i].Type;
         }
+        bool optimise = OptimizesOnEmit && attrs.Control is null && attrs.Custom is null && ReferenceEquals(current, this);
+        if (optimise && (emitted ??= new(SameEquation.Instance)).GetAlternateLookup<Equation>().TryGetValue(new Equation(op, attrs, resolved), out var existing))
+            return existing;
         var type = Rules.Get(op).InferType(attrs, types);
-        return Append(op, attrs, resolved, type);
+        if (optimise && Simplifier.TrySimplify(op, attrs, type, resolved, Rules, default) is { } simpler) return simpler;
+        var node = Append(op, attrs, resolved, type);
+        if (optimise) emitted!.Add(node);
+        return node;
+    }
+
+    /// <summary>An equation not recorded yet, as the duplicate check looks it up: op, attributes and inputs.</summary>
+    private readonly record struct Equation(OpCode Op, Attrs Attrs, Node[] Inputs);
+
+    /// <summary>
+    /// Recorded equations compared as CSE compares them: same op, equal attributes, the same inputs (by reference).
+    /// The table holds the nodes themselves (no key objects) and is searched with an <see cref="Equation"/>.
+    /// </summary>
+    private sealed class SameEquation : IEqualityComparer<Node>, IAlternateEqualityComparer<Equation, Node>
+    {
+        public static readonly SameEquation Instance = new();
+
+        public bool Equals(Node? a, Node? b) => Equals(new Equation(b!.Op, b.Attrs, b.InputArray), a!);
+
+        public int GetHashCode(Node n) => GetHashCode(new Equation(n.Op, n.Attrs, n.InputArray));
+
+        public bool Equals(Equation e, Node n) =>
+            e.Op == n.Op && e.Inputs.AsSpan().SequenceEqual(n.InputArray) && e.Attrs.Equals(n.Attrs);
+
+        public int GetHashCode(Equation e)
+        {
+            var h = new HashCode();
+            h.Add(e.Op);
+            h.Add(e.Attrs);
+            foreach (var x in e.Inputs) h.Add(x.Id);
+            return h.ToHashCode();
+        }
+
+        public Node Create(Equation e) => throw new NotSupportedException("equations are recorded by Emit, not by the table");
     }
 
     /// <summary>
@@ -138,7 +212,17 @@ public sealed class GraphBuilder
         var outs = new Node[outputs.Count];
         for (int i = 0; i < outs.Length; i++) outs[i] = Resolve(outputs[i]);
         IsFinished = true;
-        return new Graph(this, inputs.ToArray(), captures.ToArray(), equations.ToArray(), outs, nextId);
+        // The graph keeps this builder (its rules and parent), so the list is emptied: the graph's array is the one
+        // copy, and a graph that drops equations (the optimiser's sweep) lets them go.
+        if (built) throw new InvalidOperationException("this trace was already built into a graph; build it once");
+        built = true;
+        var eqs = equations.ToArray();
+        equations.Clear();
+        equations.TrimExcess();
+        shapes.Clear();
+        plainAttrs.Clear();
+        emitted = null;
+        return new Graph(this, inputs.ToArray(), captures.ToArray(), eqs, outs, nextId);
     }
 
     /// <summary>Marks the trace finished without building a graph (the traced function threw).</summary>
@@ -147,6 +231,16 @@ public sealed class GraphBuilder
     private Node Append(OpCode op, Attrs attrs, Node[] args, TensorType type)
     {
         if (IsFinished) throw new InvalidOperationException("this trace has finished; no more equations can be added");
+        if (type.Shape.Rank > 0)
+        {
+            if (shapes.TryGetValue(type.Shape, out var shape)) type = new TensorType(shape, type.DType);
+            else shapes.Add(type.Shape, type.Shape);
+        }
+        if (op != OpCode.Literal && attrs.Control is null && attrs.Custom is null && attrs.Data is null && !ReferenceEquals(attrs, Attrs.None))
+        {
+            if (plainAttrs.TryGetValue(attrs, out var shared)) attrs = shared;
+            else plainAttrs.Add(attrs, attrs);
+        }
         var node = new Node(this, nextId++, op == OpCode.Literal ? -1 : nextOrdinal++, op, attrs, args, type, SourceHint);
         equations.Add(node);
         return node;

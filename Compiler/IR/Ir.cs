@@ -261,6 +261,9 @@ public static class Ir
     public static Node SumToShape(Node x, Shape target)
     {
         if (x.Shape == target) return x;
+        // compile-scale: sum(-x) is emitted as -sum(x), the form the optimiser gives it anyway, so that a gradient
+        // graph needs no rewriting replay (the negation of the whole cotangent is then dead, and dropped).
+        if (x.Op == OpCode.Neg) return Neg(SumToShape(x.InputArray[0], target));
         int lead = x.Shape.Rank - target.Rank;
         var axes = new List<int>();
         for (int i = 0; i < x.Shape.Rank; i++)

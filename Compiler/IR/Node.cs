@@ -15,7 +15,8 @@ public sealed class Node
         Op = op;
         Attrs = attrs;
         InputArray = inputs;
-        Type = type;
+        shape = type.Shape;
+        dtype = type.DType;
     }
 
     /// <summary>The trace that created this node.</summary>
@@ -42,13 +43,18 @@ public sealed class Node
     internal Node[] InputArray { get; }
 
     /// <summary>The shape and dtype of the value.</summary>
-    public TensorType Type { get; }
+    public TensorType Type => new(shape, dtype);
+
+    // Kept apart rather than as one TensorType field: the struct's padding made every node 8 bytes larger, and graphs
+    // of long unrolled programs have millions of nodes.
+    private readonly Shape shape;
+    private readonly DType dtype;
 
     /// <summary>The shape of the value.</summary>
-    public Shape Shape => Type.Shape;
+    public Shape Shape => shape;
 
     /// <summary>The element type of the value.</summary>
-    public DType DType => Type.DType;
+    public DType DType => dtype;
 
     /// <summary>Whether this is a scalar literal (printed as its value).</summary>
     public bool IsLiteral => Op == OpCode.Literal;

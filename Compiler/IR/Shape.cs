@@ -18,7 +18,7 @@ public readonly struct Shape : IEquatable<Shape>
                 throw new ArgumentException($"shape {Format(dims)} has a negative dimension");
         }
         CheckSize(dims);
-        this.dims = dims.Length == 0 ? NoDims : (int[])dims.Clone();
+        this.dims = dims.Length == 0 ? NoDims : dims.AsSpan().ToArray();   // Array.Clone goes through a slow generic path
     }
 
     private Shape(int[] dims, bool owned) => this.dims = dims;

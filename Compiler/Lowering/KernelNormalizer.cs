@@ -8,6 +8,24 @@ namespace Tracer.Compiler.Lowering;
 /// </summary>
 public static class KernelNormalizer
 {
+    // One array per small flat domain ([] and [n] for n < 256), shared by every kernel over it: a program of many
+    // small kernels otherwise holds one per kernel. Domains are never written after a kernel is built.
+    private static readonly int[][] FlatDomains = CreateFlatDomains();
+
+    private static int[][] CreateFlatDomains()
+    {
+        var d = new int[256][];
+        for (int n = 0; n < d.Length; n++) d[n] = [n];
+        return d;
+    }
+
+    private static int[] SharedDomain(int[] domain) => domain.Length switch
+    {
+        0 => [],
+        1 when domain[0] is >= 0 and < 256 => FlatDomains[domain[0]],
+        _ => domain,
+    };
+
     /// <summary>
     /// A loop kernel computing <paramref name="body"/> over <paramref name="domain"/>, normalised: reduced axes moved
     /// last, size-1 axes dropped and contiguous axes merged, with every map permuted to match.
@@ -21,8 +39,9 @@ public static class KernelNormalizer
     /// <param name="mode">Store or accumulate into the output.</param>
     /// <param name="reduceOp">The reduction over the reduced axes, or null for a map kernel.</param>
     /// <param name="label">The graph nodes the kernel computes, for comments in printed code.</param>
+    /// <param name="interner">When given, the kernel's expressions are shared with the program's other kernels.</param>
     public static LoopKernel Create(int output, int[] domain, bool[]? reduced, IndexMap outMap, DynamicIndex[] outDynamic,
-        ScalarExpr body, WriteMode mode = WriteMode.Store, OpCode? reduceOp = null, string label = "")
+        ScalarExpr body, WriteMode mode = WriteMode.Store, OpCode? reduceOp = null, string label = "", ScalarExprInterner? interner = null)
     {
         int rank = domain.Length;
         reduced ??= new bool[rank];
@@ -66,13 +85,18 @@ public static class KernelNormalizer
             newDomain[g] = checked((int)size);
             if (reduced[groups[g][0]]) reducedCount++;
         }
+        newDomain = SharedDomain(newDomain);
 
-        // Each merged group is addressed with the stride of its innermost axis.
+        // Each merged group is addressed with the stride of its innermost axis. When every axis stays as it is (the
+        // common flat kernel), maps are kept (as their shared instance when there is one) rather than copied.
+        bool unchanged = groups.Count == rank;
+        for (int g = 0; unchanged && g < groups.Count; g++) unchanged = groups[g].Count == 1 && groups[g][0] == g;
         IndexMap Remap(IndexMap m)
         {
+            if (unchanged) return IndexMap.Shared(m);
             var strides = new int[groups.Count];
             for (int g = 0; g < groups.Count; g++) strides[g] = m.Strides[groups[g][^1]];
-            return new IndexMap(m.Offset, strides);
+            return IndexMap.Shared(m.Offset, strides);
         }
 
         // A reduction whose reduced axes all had size 1 reduces nothing: it is a copy. Kept as a reduction, the
@@ -80,10 +104,10 @@ public static class KernelNormalizer
         // store only the scalar tail), so it is emitted as the elementwise kernel it is.
         if (reducedCount == 0 && mode == WriteMode.Store) reduceOp = null;
 
-        var newBody = ScalarExprRewriter.MapIndexMaps(body, Remap);
-        var newOutDynamic = new DynamicIndex[outDynamic.Length];
+        var newBody = ScalarExprRewriter.MapIndexMaps(body, Remap, interner);
+        var newOutDynamic = outDynamic.Length == 0 ? [] : new DynamicIndex[outDynamic.Length];
         for (int i = 0; i < outDynamic.Length; i++)
-            newOutDynamic[i] = outDynamic[i] with { Index = ScalarExprRewriter.MapIndexMaps(outDynamic[i].Index, Remap) };
+            newOutDynamic[i] = outDynamic[i] with { Index = ScalarExprRewriter.MapIndexMaps(outDynamic[i].Index, Remap, interner) };
         return new LoopKernel(output, newDomain, Remap(outMap), newOutDynamic, newBody, mode, reduceOp, reducedCount)
         {
             Label = label,

@@ -105,7 +105,7 @@ public sealed partial class Lowerer
         if (!ReduceInPlace(x.Shape, reduced))
         {
             kernels.Add(KernelNormalizer.Create(target, x.Shape.ToArray(), reduced, new IndexMap(0, strides), [], Value(x),
-                reduceOp: eq.Op, label: Describe(eq)));
+                reduceOp: eq.Op, label: Describe(eq), interner: interner));
             return Whole(target, eq.Type);
         }
 
@@ -117,7 +117,7 @@ public sealed partial class Lowerer
         var body = widen ? new OpExpr(OpCode.Cast, DType.Float64, Value(x)) : Value(x);
         Fill(acc, accType, LoopKernel.Identity(eq.Op, eq.DType), Describe(eq) + " (identity)");
         kernels.Add(KernelNormalizer.Create(acc, x.Shape.ToArray(), null, new IndexMap(0, strides), [], body,
-            WriteMode.Accumulate, eq.Op, Describe(eq)));
+            WriteMode.Accumulate, eq.Op, Describe(eq), interner: interner));
         if (widen) Emit(target, eq.Shape, new OpExpr(OpCode.Cast, eq.DType, Whole(acc, accType)), Describe(eq) + " (round)");
         return Whole(target, eq.Type);
     }
@@ -152,7 +152,7 @@ public sealed partial class Lowerer
         var index = Views.Apply(Value(indices), new AxisMap(updates.Shape.Rank, idxSource, new int[q]));
         var dynamic = new DynamicIndex(outStrides[axis], eq.Shape[axis], index, IndexedAt(eq, eq.Type, indices.Type));
         kernels.Add(KernelNormalizer.Create(target, updates.Shape.ToArray(), null, new IndexMap(0, strides), [dynamic],
-            Value(updates), WriteMode.Accumulate, label: Describe(eq)));
+            Value(updates), WriteMode.Accumulate, label: Describe(eq), interner: interner));
         return Whole(target, eq.Type);
     }
 
@@ -171,7 +171,7 @@ public sealed partial class Lowerer
         int offset = 0;
         for (int i = 0; i < outStrides.Length; i++) offset += eq.Attrs.Starts![i] * outStrides[i];
         kernels.Add(KernelNormalizer.Create(target, x.Shape.ToArray(), null, new IndexMap(offset, outStrides), [],
-            Value(x), label: Describe(eq) + " (interior)"));
+            Value(x), label: Describe(eq) + " (interior)", interner: interner));
         return Whole(target, eq.Type);
     }
 
@@ -186,7 +186,7 @@ public sealed partial class Lowerer
         {
             var x = eq.Inputs[i];
             kernels.Add(KernelNormalizer.Create(target, x.Shape.ToArray(), null, new IndexMap(start * outStrides[axis], outStrides),
-                [], Value(x), label: $"{Describe(eq)} (part {i})"));
+                [], Value(x), label: $"{Describe(eq)} (part {i})", interner: interner));
             start += x.Shape[axis];
         }
         return Whole(target, eq.Type);
@@ -287,6 +287,6 @@ public sealed partial class Lowerer
     {
         var shape = new Shape(type.Shape.Size);
         kernels.Add(KernelNormalizer.Create(buffer, shape.ToArray(), null, IndexMap.Contiguous(shape), [],
-            new ConstExpr(value, type.DType), label: label));
+            new ConstExpr(value, type.DType), label: label, interner: interner));
     }
 }

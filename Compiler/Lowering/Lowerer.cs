@@ -49,6 +49,7 @@ public sealed partial class Lowerer
     private readonly LoweringOptions options;
     private readonly List<BufferInfo> buffers = [];
     private readonly List<Kernel> kernels = [];
+    private readonly ScalarExprInterner interner = new();   // the kernels' expressions, shared between kernels
     private readonly ScalarExpr?[] values;
     private readonly int[] uses;
     private readonly bool[] feedsMatMul;  // some live consumer is a matmul, which needs the value in a buffer anyway
@@ -127,6 +128,12 @@ public sealed partial class Lowerer
         {
             if (!live[eq.Id] || values[eq.Id] is not null) continue;   // results of a construct lowered together
             values[eq.Id] = Settle(eq, LowerEquation(eq));
+            // An input whose last consumer this was no longer needs its value (unless it is an output, read at the
+            // end): letting it go keeps the lowering's memory to the values in flight, not one tree per equation.
+            foreach (var x in eq.InputArray)
+            {
+                if (--uses[x.Id] == 0 && firstOutput[x.Id] < 0) values[x.Id] = Released;
+            }
         }
 
         var outputs = new int[graph.Outputs.Count];
@@ -169,7 +176,12 @@ public sealed partial class Lowerer
     }
 
     private ScalarExpr Value(Node x) =>
-        values[x.Id] ?? throw new InvalidOperationException($"lowering: %{x.Id} is used before it is defined");
+        values[x.Id] is { } value && !ReferenceEquals(value, Released)
+            ? value
+            : throw new InvalidOperationException($"lowering: %{x.Id} is used before it is defined or after its last use");
+
+    /// <summary>The value of an equation whose consumers are all lowered (not null: it was lowered).</summary>
+    private static readonly ScalarExpr Released = new ConstExpr(double.NaN, DType.Float32);
 
     /// <summary>A buffer for the result of a kernel-producing equation: its output buffer when it is an output.</summary>
     private int Target(Node eq)
@@ -191,7 +203,7 @@ public sealed partial class Lowerer
 
     /// <summary>A contiguous load of a whole buffer over its own shape.</summary>
     private static LoadExpr Whole(int buffer, TensorType type) =>
-        new(buffer, type.DType, IndexMap.Contiguous(type.Shape), []);
+        new(buffer, type.DType, IndexMap.Shared(0, type.Shape.Strides()), []);
 
     /// <summary>
     /// Materialises the value of <paramref name="x"/> for a consumer that needs a buffer, and keeps that buffer as x's
@@ -214,7 +226,7 @@ public sealed partial class Lowerer
 
     /// <summary>A map kernel writing <paramref name="value"/> contiguously over <paramref name="shape"/>.</summary>
     private void Emit(int buffer, Shape shape, ScalarExpr value, string label) =>
-        kernels.Add(KernelNormalizer.Create(buffer, shape.ToArray(), null, IndexMap.Contiguous(shape), [], value, label: label));
+        kernels.Add(KernelNormalizer.Create(buffer, shape.ToArray(), null, IndexMap.Contiguous(shape), [], value, label: label, interner: interner));
 
     private static string Describe(Node eq) => $"%{eq.Id} {eq.Op.Name()}";
 }

@@ -35,11 +35,23 @@ public sealed class MemoryPlan
         var first = new int[n];
         var last = new int[n];
         Array.Fill(first, -1);
+        int at = 0;
+        Action<LoadExpr> touchLoad = l => Touch(l.Buffer, at);
         for (int k = 0; k < program.Kernels.Count; k++)
         {
             var kernel = program.Kernels[k];
             Touch(kernel.Output, k);
-            foreach (int b in kernel.Reads()) Touch(b, k);
+            if (kernel is LoopKernel loop)
+            {
+                // Loads touched directly (a buffer twice is harmless): Reads() builds a sorted set per kernel.
+                at = k;
+                ScalarExprRewriter.VisitLoads(loop.Body, touchLoad);
+                foreach (var d in loop.OutDynamic) ScalarExprRewriter.VisitLoads(d.Index, touchLoad);
+            }
+            else
+            {
+                foreach (int b in kernel.Reads()) Touch(b, k);
+            }
         }
 
         void Touch(int b, int k)
@@ -49,14 +61,13 @@ public sealed class MemoryPlan
         }
 
         // Which temporaries start and end at each kernel.
-        var starting = new List<int>[program.Kernels.Count + 1];
-        var ending = new List<int>[program.Kernels.Count + 1];
-        for (int k = 0; k < starting.Length; k++) (starting[k], ending[k]) = ([], []);
+        var starting = new List<int>?[program.Kernels.Count + 1];   // null: none (most kernels of a long chain)
+        var ending = new List<int>?[program.Kernels.Count + 1];
         foreach (var b in program.Buffers)
         {
             if (b.Kind != BufferKind.Temporary || first[b.Id] < 0) continue;
-            starting[first[b.Id]].Add(b.Id);
-            ending[last[b.Id]].Add(b.Id);
+            (starting[first[b.Id]] ??= []).Add(b.Id);
+            (ending[last[b.Id]] ??= []).Add(b.Id);
         }
 
         var slotOf = new int[n];
@@ -69,7 +80,7 @@ public sealed class MemoryPlan
         var free = new Dictionary<DType, FreeSlots>();
         for (int k = 0; k < program.Kernels.Count; k++)
         {
-            foreach (int b in starting[k])
+            foreach (int b in starting[k] ?? [])
             {
                 var info = program.Buffers[b];
                 int best;
@@ -86,7 +97,7 @@ public sealed class MemoryPlan
                 slotOf[b] = best;
             }
             // Slots are released only after kernel k ran, so no kernel reads and writes one slot.
-            foreach (int b in ending[k])
+            foreach (int b in ending[k] ?? [])
             {
                 int s = slotOf[b];
                 if (!free.TryGetValue(types[s], out var slots)) free[types[s]] = slots = new FreeSlots();

@@ -30,6 +30,25 @@ public sealed class IndexMap : IEquatable<IndexMap>
     /// <summary>The row-major map of a contiguous tensor of <paramref name="shape"/>.</summary>
     public static IndexMap Contiguous(Shape shape) => new(0, shape.Strides());
 
+    // The maps of nearly every flat kernel (after axis merging): a scalar, a contiguous vector, a broadcast scalar.
+    private static readonly IndexMap Scalar = new(0, []), Flat = new(0, [1]), Broadcast = new(0, [0]);
+
+    /// <summary>
+    /// A map of <paramref name="offset"/> and <paramref name="strides"/> (which it may keep): one shared instance for
+    /// the commonest maps (offset 0, rank 0, or rank 1 with stride 1 or 0), so that a program of many small kernels
+    /// does not hold a map and a strides array per load. Maps are immutable, so sharing is safe.
+    /// </summary>
+    public static IndexMap Shared(int offset, int[] strides) => (offset, strides.Length) switch
+    {
+        (0, 0) => Scalar,
+        (0, 1) when strides[0] == 1 => Flat,
+        (0, 1) when strides[0] == 0 => Broadcast,
+        _ => new IndexMap(offset, strides),
+    };
+
+    /// <summary>The shared instance equal to <paramref name="map"/> when there is one, else <paramref name="map"/>.</summary>
+    public static IndexMap Shared(IndexMap map) => map.Offset == 0 && map.Rank <= 1 ? Shared(0, map.Strides) is var s && s.Equals(map) ? s : map : map;
+
     /// <summary>
     /// Same offset and the same strides in order (maps are compared by value, e.g. to merge identical loads).
     /// </summary>
@@ -231,34 +250,71 @@ public static class ScalarExprRewriter
     /// reference (a multi-use value the lowering kept fused) stays shared in the result, so backends can still
     /// compute it once.
     /// </summary>
-    public static ScalarExpr MapLoads(ScalarExpr e, Func<LoadExpr, ScalarExpr> f) =>
-        MapLoads(e, f, new Dictionary<ScalarExpr, ScalarExpr>(ScalarExprIdentity.Instance));
+    public static ScalarExpr MapLoads(ScalarExpr e, Func<LoadExpr, ScalarExpr> f) => MapLoads(e, f, null);
 
-    private static ScalarExpr MapLoads(ScalarExpr e, Func<LoadExpr, ScalarExpr> f, Dictionary<ScalarExpr, ScalarExpr> done)
+    // One map per thread reused from rewrite to rewrite (a lowering rewrites every kernel's body, and a new dictionary
+    // each time was most of what lowering allocated); a nested rewrite (a dynamic index inside) takes a new one.
+    [ThreadStatic]
+    private static Dictionary<ScalarExpr, ScalarExpr>? spareMap;
+
+    private static ScalarExpr MapLoads(ScalarExpr e, Func<LoadExpr, ScalarExpr> f, ScalarExprInterner? interner)
     {
-        if (e is ConstExpr) return e;
+        if (e is ConstExpr) return interner?.Intern(e) ?? e;
+        var done = spareMap ?? new Dictionary<ScalarExpr, ScalarExpr>(ScalarExprIdentity.Instance);
+        spareMap = null;
+        try
+        {
+            return MapLoads(e, f, done, interner);
+        }
+        finally
+        {
+            done.Clear();
+            spareMap = done;
+        }
+    }
+
+    private static ScalarExpr MapLoads(ScalarExpr e, Func<LoadExpr, ScalarExpr> f, Dictionary<ScalarExpr, ScalarExpr> done, ScalarExprInterner? interner)
+    {
+        if (e is ConstExpr) return interner?.Intern(e) ?? e;
         if (done.TryGetValue(e, out var mapped)) return mapped;
         if (e is LoadExpr load) mapped = f(load);
         else if (e is OpExpr op)
         {
-            var args = new ScalarExpr[op.Args.Length];
-            for (int i = 0; i < args.Length; i++) args[i] = MapLoads(op.Args[i], f, done);
-            mapped = new OpExpr(op.Op, op.DType, args);
+            // An operation whose operands map to themselves is kept (no copy of an unchanged tree).
+            ScalarExpr[]? args = null;
+            for (int i = 0; i < op.Args.Length; i++)
+            {
+                var a = MapLoads(op.Args[i], f, done, interner);
+                if (args is null && ReferenceEquals(a, op.Args[i])) continue;
+                if (args is null)
+                {
+                    args = new ScalarExpr[op.Args.Length];
+                    Array.Copy(op.Args, args, i);
+                }
+                args[i] = a;
+            }
+            mapped = args is null ? op : new OpExpr(op.Op, op.DType, args);
         }
         else mapped = e;
+        if (interner is not null) mapped = interner.Intern(mapped);
         done[e] = mapped;
         return mapped;
     }
 
-    /// <summary>Rewrites the address map of every load, including loads inside dynamic index expressions.</summary>
-    public static ScalarExpr MapIndexMaps(ScalarExpr e, Func<IndexMap, IndexMap> f) =>
+    /// <summary>
+    /// Rewrites the address map of every load, including loads inside dynamic index expressions; with an
+    /// <paramref name="interner"/>, every node of the result is its shared instance.
+    /// </summary>
+    public static ScalarExpr MapIndexMaps(ScalarExpr e, Func<IndexMap, IndexMap> f, ScalarExprInterner? interner = null) =>
         MapLoads(e, load =>
         {
-            var dynamic = new DynamicIndex[load.Dynamic.Length];
+            var map = f(load.Map);
+            if (load.Dynamic.Length == 0 && ReferenceEquals(map, load.Map)) return load;   // unchanged: no copy
+            var dynamic = load.Dynamic.Length == 0 ? [] : new DynamicIndex[load.Dynamic.Length];   // one empty array for all
             for (int i = 0; i < dynamic.Length; i++)
-                dynamic[i] = load.Dynamic[i] with { Index = MapIndexMaps(load.Dynamic[i].Index, f) };
-            return new LoadExpr(load.Buffer, load.DType, f(load.Map), dynamic);
-        });
+                dynamic[i] = load.Dynamic[i] with { Index = MapIndexMaps(load.Dynamic[i].Index, f, interner) };
+            return new LoadExpr(load.Buffer, load.DType, map, dynamic);
+        }, interner);
 
     /// <summary>Visits every load, including those inside dynamic index expressions.</summary>
     public static void VisitLoads(ScalarExpr e, Action<LoadExpr> visit)

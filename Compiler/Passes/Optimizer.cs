@@ -6,7 +6,13 @@ namespace Tracer.Compiler;
 /// input and custom calls by their forward computation. Wrong while the graph may still be differentiated or
 /// inlined into a trace that will be.
 /// </param>
-public readonly record struct OptimizeOptions(bool Final);
+/// <param name="ShareNodes">
+/// When the replay would change nothing but dropping dead equations, return a graph of the input's own nodes (the
+/// input itself when nothing is dead) instead of a copy: half the memory and a fraction of the time on large graphs.
+/// Printed names then keep the gaps of dropped equations, so inspection (which prints) leaves it off; a compile whose
+/// graphs are only run (<see cref="Pipeline.CompileToRun"/>) turns it on.
+/// </param>
+public readonly record struct OptimizeOptions(bool Final, bool ShareNodes = false);
 
 /// <summary>
 /// The graph optimiser: dead-code elimination, then one replay that applies algebraic simplification, constant
@@ -19,6 +25,7 @@ public static class Optimizer
     public static Graph Run(Graph graph, OptimizeOptions options = default)
     {
         var live = Liveness(graph);
+        if (options.ShareNodes && Swept(graph, live, options) is { } same) return same;
         var builder = new GraphBuilder(graph.Rules, graph.Parent);
         using var scope = builder.Activate();
         var map = Replay.MapInputs(graph, builder);
@@ -72,6 +79,52 @@ public static class Optimizer
     /// the reduction becomes a duplicate that CSE merges, and the negation runs on the reduced (smaller) value.
     /// Both equations go through the CSE table.
     /// </summary>
+    /// <summary>
+    /// <paramref name="graph"/> without its dead equations, sharing its nodes, when that is what the replay of
+    /// <see cref="Run"/> would rebuild: no live equation simplifies, distributes or duplicates an earlier one (CSE),
+    /// no custom call to expand and no scan to share. Null when the replay must run. A long unrolled chain's gradient
+    /// is often exactly this (reverse mode emits it without redundancy; only the unused forward value is dead), and a
+    /// second copy of it would double the compile's memory. Graphs with captures are always replayed.
+    /// </summary>
+    private static Graph? Swept(Graph graph, bool[] live, OptimizeOptions options)
+    {
+        if (graph.CaptureArray.Length > 0) return null;
+        var seen = new HashSet<Node>(SameEquation.Instance);
+        int dead = 0;
+        foreach (var eq in graph.EquationArray)
+        {
+            if (!live[eq.Id])
+            {
+                dead++;
+                continue;
+            }
+            if (eq.Op is OpCode.Literal or OpCode.Constant) continue;
+            if (eq.Op == OpCode.Scan || (eq.Op == OpCode.Custom && options.Final)) return null;
+            if (eq.Op == OpCode.ReduceSum && eq.InputArray[0].Op == OpCode.Neg) return null;   // see Distribute
+            if (Simplifier.TrySimplify(eq.Op, eq.Attrs, eq.Type, eq.InputArray, graph.Rules, options, probe: true) is not null) return null;
+            if (!seen.Add(eq)) return null;
+        }
+        if (dead == 0) return graph;
+        var equations = new Node[graph.EquationArray.Length - dead];
+        int n = 0;
+        foreach (var eq in graph.EquationArray)
+        {
+            if (live[eq.Id]) equations[n++] = eq;
+        }
+        return new Graph(graph.Builder, graph.InputArray, graph.CaptureArray, equations, graph.OutputArray, graph.IdCount);
+    }
+
+    /// <summary>Equations that CSE merges: same op, equal attributes, the same inputs (by reference).</summary>
+    private sealed class SameEquation : IEqualityComparer<Node>
+    {
+        public static readonly SameEquation Instance = new();
+
+        public bool Equals(Node? a, Node? b) =>
+            a!.Op == b!.Op && a.InputArray.AsSpan().SequenceEqual(b.InputArray) && a.Attrs.Equals(b.Attrs);
+
+        public int GetHashCode(Node n) => new CseKey(n.Op, n.Attrs, n.InputArray).GetHashCode();
+    }
+
     private static Node? Distribute(Node eq, Node[] args, Dictionary<CseKey, Node> cse, GraphBuilder builder)
     {
         if (eq.Op != OpCode.ReduceSum || args[0].Op != OpCode.Neg) return null;

@@ -7,11 +7,27 @@ namespace Tracer.Compiler;
 /// </summary>
 internal static class Simplifier
 {
-    public static Node? TrySimplify(Node eq, Node[] args, OptimizeOptions options)
+    public static Node? TrySimplify(Node eq, Node[] args, OptimizeOptions options) =>
+        TrySimplify(eq.Op, eq.Attrs, eq.Type, args, eq.Owner.Rules, options);
+
+    /// <summary>
+    /// The same, for an equation not recorded yet (op, attributes and result type; <paramref name="rules"/> evaluates
+    /// a folded constant): how a trace that simplifies as it records (<see cref="GraphBuilder.OptimizesOnEmit"/>) asks.
+    /// </summary>
+    /// <param name="op">The equation's op.</param>
+    /// <param name="attrs">Its attributes.</param>
+    /// <param name="type">Its result type.</param>
+    /// <param name="args">Its inputs.</param>
+    /// <param name="rules">The rules that evaluate a folded constant.</param>
+    /// <param name="options">Whether the graph goes to code generation next (stop_gradient then simplifies).</param>
+    /// <param name="probe">
+    /// Only tell whether the equation simplifies: a non-null result (not a replacement) means it does, and nothing is
+    /// emitted (the optimiser asks this of a finished graph, into which nothing can be emitted).
+    /// </param>
+    public static Node? TrySimplify(OpCode op, Attrs attrs, TensorType type, Node[] args, IRuleSet rules, OptimizeOptions options, bool probe = false)
     {
-        var type = eq.Type;
-        if (eq.Op.IsElementwise() && AllLiterals(args)) return Fold(eq, args);
-        switch (eq.Op)
+        if (op.IsElementwise() && AllLiterals(args)) return probe ? args[0] : Fold(op, attrs, type, args, rules);
+        switch (op)
         {
             case OpCode.Add:
                 if (IsConst(args[1], 0) && args[0].Type == type) return args[0];
@@ -32,13 +48,13 @@ internal static class Simplifier
                 break;
             case OpCode.Reshape:
                 if (args[0].Type == type) return args[0];
-                if (args[0].Op == OpCode.Reshape) return Ir.Reshape(args[0].InputArray[0], type.Shape);
+                if (args[0].Op == OpCode.Reshape) return probe ? args[0] : Ir.Reshape(args[0].InputArray[0], type.Shape);
                 break;
             case OpCode.Broadcast or OpCode.Cast:
                 if (args[0].Type == type) return args[0];
                 break;
             case OpCode.Transpose:
-                if (args[0].Type == type && IsIdentity(eq.Attrs.Perm!)) return args[0];
+                if (args[0].Type == type && IsIdentity(attrs.Perm!)) return args[0];
                 break;
             case OpCode.StopGradient:
                 if (options.Final) return args[0];
@@ -63,7 +79,7 @@ internal static class Simplifier
         return args.Length > 0;
     }
 
-    private static Node Fold(Node eq, Node[] args)
+    private static Node Fold(OpCode op, Attrs attrs, TensorType type, Node[] args, IRuleSet rules)
     {
         var types = new TensorType[args.Length];
         var values = new Array[args.Length];
@@ -72,7 +88,7 @@ internal static class Simplifier
             types[i] = args[i].Type;
             values[i] = Interpreter.Fill(args[i].DType, args[i].Attrs.Value);
         }
-        var result = eq.Owner.Rules.Get(eq.Op).Evaluate(eq.Attrs, eq.Type, types, values);
+        var result = rules.Get(op).Evaluate(attrs, type, types, values);
         double v = result switch
         {
             float[] f => f[0],
@@ -81,7 +97,7 @@ internal static class Simplifier
             bool[] b => b[0] ? 1 : 0,
             _ => throw new InvalidOperationException("unexpected array type"),
         };
-        return Ir.Lit(v, eq.DType);
+        return Ir.Lit(v, type.DType);
     }
 
     private static bool IsIdentity(int[] perm)

@@ -16,13 +16,28 @@ public sealed class LoweredProgram
     /// <param name="bodies">Every control-flow sub-graph of the program, lowered, keyed by reference.</param>
     public LoweredProgram(Graph graph, KernelProgram? kernels, IReadOnlyDictionary<Graph, LoweredProgram> bodies)
     {
-        Graph = graph;
+        this.graph = graph;
         Kernels = kernels;
         Bodies = bodies;
     }
 
+    private LoweredProgram(KernelProgram kernels, IReadOnlyDictionary<Graph, LoweredProgram> bodies)
+    {
+        Kernels = kernels;
+        Bodies = bodies;
+    }
+
+    private readonly Graph? graph;
+
     /// <summary>The optimised graph the program was lowered from (the graph itself for graph-running backends).</summary>
-    public Graph Graph { get; }
+    public Graph Graph => graph ?? throw new InvalidOperationException(
+        "lowering: this program was lowered for running only and did not keep its graph (see Pipeline.CompileToRun)");
+
+    /// <summary>
+    /// The same kernel program without its graph, which backends that consume kernels never read: a compile for
+    /// running hands this to code generation so that the graph is garbage while the kernels are compiled.
+    /// </summary>
+    internal LoweredProgram WithoutGraph() => Kernels is { } kernels ? new LoweredProgram(kernels, Bodies) : this;
 
     /// <summary>
     /// The kernel program, or null for a backend that runs the graph itself (the reference interpreter).

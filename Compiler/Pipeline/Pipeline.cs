@@ -55,6 +55,25 @@ public sealed class CompiledProgram(Graph traced, Graph optimised, LoweredProgra
 }
 
 /// <summary>
+/// What running a compiled function needs, and no more: the executable (its inspection material released), the type
+/// of each output and the stage times; the transformed graph only when asked for (NaN debugging).
+/// </summary>
+public sealed class RunnableProgram(IExecutable executable, TensorType[] outputTypes, StageTime[] times, Graph? traced)
+{
+    /// <summary>The backend's compiled program, ready to run; thread-safe.</summary>
+    public IExecutable Executable { get; } = executable;
+
+    /// <summary>The shape and dtype of each output of the optimised graph, in order.</summary>
+    public IReadOnlyList<TensorType> OutputTypes { get; } = outputTypes;
+
+    /// <summary>trace, transform, optimise, lower and codegen, in order.</summary>
+    public IReadOnlyList<StageTime> Times { get; } = times;
+
+    /// <summary>The graph after the transform, before optimisation, when it was asked to be kept; else null.</summary>
+    public Graph? Traced { get; } = traced;
+}
+
+/// <summary>
 /// The one place that owns the order of compilation for every backend: trace -> transform -> optimise -> lower
 /// (control-flow bodies included, recursively) -> backend code generation. Every stage's output is a printable value;
 /// the verifier can run after each graph stage and every stage can be dumped to files.
@@ -85,6 +104,57 @@ public static class Pipeline
         Mark(times, "codegen", clock);
         if (options.DumpDirectory is { } dir) Dump(dir, name, transformed, optimised, lowered, executable, times);
         return new CompiledProgram(transformed, optimised, lowered, executable, times.ToArray());
+    }
+
+    /// <summary>
+    /// Runs every stage like <see cref="Compile"/>, for a program that is only going to run (what the JIT cache
+    /// keeps): each stage's output becomes garbage as soon as the next stage's exists, and the executable's inspection
+    /// material is released (<see cref="IExecutable.ReleaseInspection"/>). So the memory of a compile peaks at about
+    /// two adjacent stages instead of all of them, and what stays afterwards is what running needs: for a long
+    /// unrolled program (tens of thousands of equations) that is the difference between a few and many hundreds of
+    /// megabytes. With a dump directory every stage is kept and written, as by <see cref="Compile"/>.
+    /// </summary>
+    /// <param name="name">The function's name, for dump file names.</param>
+    /// <param name="trace">Runs the user's function over symbolic inputs.</param>
+    /// <param name="transform">The function's transform (identity, reverse mode, vmap...).</param>
+    /// <param name="options">The backend to compile for, lowering limits, verification and dumping.</param>
+    /// <param name="keepTraced">Keep the transformed graph (before optimisation) in the result.</param>
+    public static RunnableProgram CompileToRun(string name, Func<Graph> trace, Func<Graph, Graph> transform, PipelineOptions options, bool keepTraced = false)
+    {
+        if (options.DumpDirectory is not null)
+        {
+            var all = Compile(name, trace, transform, options);
+            all.Executable.ReleaseInspection();
+            return new RunnableProgram(all.Executable, OutputTypes(all.Optimised), [.. all.Times], keepTraced ? all.Traced : null);
+        }
+        var times = new List<StageTime>(5);
+        var clock = Stopwatch.StartNew();
+        // Every stage's input is cleared once its output exists, so that no local keeps an earlier stage alive.
+        var graph = trace();
+        Mark(times, "trace", clock);
+        graph = transform(graph);
+        Mark(times, "transform", clock);
+        Check(graph, "transform", options);
+        var traced = keepTraced ? graph : null;
+        graph = Optimizer.Run(graph, new OptimizeOptions(Final: true, ShareNodes: true));
+        Check(graph, "optimise", options);
+        Mark(times, "optimise", clock);
+        var outputs = OutputTypes(graph);
+        var lowered = Lower(graph, options).WithoutGraph();
+        graph = null!;
+        Mark(times, "lower", clock);
+        var executable = options.Backend.Compile(lowered);
+        lowered = null!;
+        executable.ReleaseInspection();
+        Mark(times, "codegen", clock);
+        return new RunnableProgram(executable, outputs, times.ToArray(), traced);
+    }
+
+    private static TensorType[] OutputTypes(Graph graph)
+    {
+        var types = new TensorType[graph.OutputArray.Length];
+        for (int i = 0; i < types.Length; i++) types[i] = graph.OutputArray[i].Type;
+        return types;
     }
 
     /// <summary>The final optimisation: the graph goes to code generation next (custom calls expanded).</summary>

@@ -31,6 +31,9 @@ public static class ReverseMode
         using var scope = builder.Activate();
         var map = Replay.MapInputs(graph, builder);
         Replay.CopyEquations(graph, map);
+        // The pullbacks are simplified and deduplicated as they are recorded (the primal equations stay as they are:
+        // pullback rules read them); see GraphBuilder.OptimizesOnEmit.
+        builder.OptimizesOnEmit = true;
 
         var cotangents = new Node?[graph.IdCount];
         cotangents[loss.Id] = Ir.OnesLike(map[loss.Id]);

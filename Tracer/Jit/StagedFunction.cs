@@ -292,13 +292,42 @@ internal sealed class StagedFunction<TArgs, R>
 
     private Entry Compile(TArgs args, Device device, string[] described)
     {
-        var program = CompileProgram(args, device, out var template);
-        var outputs = new TensorType[program.Optimised.Outputs.Count];
-        for (int i = 0; i < outputs.Length; i++) outputs[i] = program.Optimised.Outputs[i].Type;
+        // The cache keeps only what running needs: the executable, the output types and the result tree's structure.
+        R template = default!;
+        var options = Backends.Pipeline(Backends.For(device));
+        var program = Pipeline.CompileToRun(Name, () =>
+        {
+            var graph = TraceGraph(args, null, out var traced);
+            template = Detached(traced);
+            return graph;
+        }, g => stage.Apply(g, args, Name), options, keepTraced: Jit.Config.DebugNans);
+        var outputs = new TensorType[program.OutputTypes.Count];
+        for (int i = 0; i < outputs.Length; i++) outputs[i] = program.OutputTypes[i];
         Jit.Cache.RecordCompile(new CompileEvent(Name, "(" + string.Join(", ", described) + ")", device, program.Times));
         var passThrough = resultNumbers is { } map && Array.Exists(map, j => j >= 0) ? map : null;
         resultNumbers = null;
-        return new Entry(program.Executable, outputs, template, Jit.Config.DebugNans ? program.Traced : null, device, passThrough);
+        return new Entry(program.Executable, outputs, template, program.Traced, device, passThrough);
+    }
+
+    /// <summary>
+    /// The traced result tree with its tensor leaves replaced by placeholders of the same types: those leaves are
+    /// symbolic tensors whose nodes reach back through the whole traced graph, which a cache entry must not keep alive
+    /// (calls use the tree only for its structure and its non-tensor values, and put the outputs in place of every
+    /// tensor leaf). The placeholders are inputs of a finished trace of their own, so one that escaped into a result
+    /// would fail as an escaped tracer rather than compute with wrong data.
+    /// </summary>
+    private static R Detached(R traced)
+    {
+        var leaves = new List<Tensor>();
+        ResultAdapter.Flatten(traced, leaves, null);
+        if (leaves.Count == 0) return traced;
+        var builder = new GraphBuilder(Dispatch.Rules, null);
+        var nodes = new Node[leaves.Count];
+        for (int i = 0; i < nodes.Length; i++) nodes[i] = builder.Input(leaves[i].Type);
+        builder.Build(nodes);
+        var placeholders = Array.ConvertAll(nodes, n => new Tensor(n));
+        int pos = 0;
+        return ResultAdapter.Rebuild(traced, placeholders, ref pos);
     }
 
     private CompiledProgram CompileProgram(TArgs args, Device device, out R template)
