@@ -40,9 +40,10 @@ public static class SpecialFunctions
 
     /// <summary>
     /// erf(x) = 2/sqrt(pi) exp(-x^2) sum_n 2^n x^(2n+1) / (1*3*...*(2n+1)): every term positive, so no
-    /// cancellation; about x^2 + 20 terms.
+    /// cancellation; about x^2 + 20 terms. Public for the GPU backend, whose erfc calls it.
     /// </summary>
-    private static double ErfSeries(double x)
+    /// <param name="x">A non-negative argument (the series is used below 2).</param>
+    public static double ErfSeries(double x)
     {
         double x2 = x * x, term = x, sum = x;
         for (int n = 1; n < 200; n++)
@@ -56,9 +57,10 @@ public static class SpecialFunctions
 
     /// <summary>
     /// erfc(x) for x &gt;= 2 from its continued fraction exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))),
-    /// evaluated by the modified Lentz method.
+    /// evaluated by the modified Lentz method. Public for the GPU backend, whose erfc calls it.
     /// </summary>
-    private static double ErfcContinuedFraction(double x)
+    /// <param name="x">An argument of at least 2.</param>
+    public static double ErfcContinuedFraction(double x)
     {
         if (double.IsPositiveInfinity(x)) return 0;
         const double tiny = 1e-300;
@@ -131,6 +133,17 @@ public static class SpecialFunctions
             double reflected = Polygamma(n, 1 - x);
             return (order % 2 == 0 ? reflected : -reflected) - Math.PI * CotDerivative(order, x);
         }
+        return PolygammaPositive(order, x);
+    }
+
+    /// <summary>
+    /// polygamma(n, x) for x &gt; 0 and an integer order n &gt;= 0 (no checks): the recurrence and the asymptotic series
+    /// of <see cref="Polygamma"/>. Public for the GPU backend, whose reflection for x &lt;= 0 avoids arrays.
+    /// </summary>
+    /// <param name="order">The derivative order n, 0 to 100.</param>
+    /// <param name="x">A positive argument.</param>
+    public static double PolygammaPositive(int order, double x)
+    {
         double shift = 0;
         double factorial = Factorial(order);
         double threshold = 12 + order;
