@@ -13,7 +13,7 @@ namespace Tracer.Tests;
 public sealed class KernelInterpreterTests
 {
     /// <summary>A chain of <paramref name="steps"/> reductions and broadcasts: about five small kernels per step.</summary>
-    private static Graph ReductionChain(int steps) => Build(T(DType.Float32, 6), x =>
+    internal static Graph ReductionChain(int steps) => Build(T(DType.Float32, 6), x =>
     {
         Node y = x;
         for (int i = 0; i < steps; i++)

@@ -14,16 +14,7 @@ namespace Tracer.Tests;
 [TestClass]
 public sealed class ReleaseInspectionTests
 {
-    private static Graph ReductionChain(int steps) => Build(T(DType.Float32, 6), x =>
-    {
-        Node y = x;
-        for (int i = 0; i < steps; i++)
-        {
-            var mean = Ir.Div(Ir.ReduceSum(y, 0), Ir.Lit(6, DType.Float32));
-            y = Ir.Add(Ir.Sub(Ir.Sin(y), Ir.Broadcast(mean, new Shape(6))), Ir.Broadcast(Ir.ReduceMax(y, 0), new Shape(6)));
-        }
-        return y;
-    });
+    private static Graph ReductionChain(int steps) => KernelInterpreterTests.ReductionChain(steps);
 
     [TestMethod]
     [DataRow(3, DisplayName = "compiled kernels")]
