@@ -390,14 +390,26 @@ public static partial class Simd256
     /// f32 sin and cos together, in f32 arithmetic (about 3x faster than the BCL's, which computes in f64): x is
     /// reduced to r in [-π/4, π/4] around the nearest even multiple j of π/4 (π/4 split in three parts, so r is exact
     /// to f32 precision for |x| ≤ 8192), then minimax polynomials for sin and cos on r (Cephes' sinf/cosf
-    /// coefficients), swapped and negated by the octant bits of j. Within 2 ulp of the exact values. A vector with
-    /// any |x| above 8192 (or ±inf) takes the BCL's path, whose reduction is exact; NaN stays NaN; sin(-0) = -0.
+    /// coefficients), swapped and negated by the octant bits of j. Within 2 ulp of the exact values. A lane
+    /// with |x| above 8192 (or ±inf) takes the BCL's path, whose reduction is exact; NaN stays NaN; sin(-0) = -0.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static (Vector256<float> Sin, Vector256<float> Cos) SinCos(Vector256<float> x)
     {
         var ax = Vector256.Abs(x);
-        if (Vector256.GreaterThanAny(ax, Vector256.Create(8192f))) return Vector256.SinCos(x);
+        var far = Vector256.GreaterThan(ax, Vector256.Create(8192f));
+        var fast = SinCosNear(x, ax);
+        if (far == Vector256<float>.Zero) return fast;
+        // Lane by lane, never the whole vector: a lane's result must not depend on its neighbours, or the same
+        // value computed in two kernels (a max and the comparison with it in max's gradient) could differ.
+        var (farSin, farCos) = Vector256.SinCos(x);
+        return (Vector256.ConditionalSelect(far, farSin, fast.Sin), Vector256.ConditionalSelect(far, farCos, fast.Cos));
+    }
+
+    /// <summary>The polynomial part of <see cref="SinCos(Vector256{float})"/>, exact to 2 ulp for |x| ≤ 8192.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float> Sin, Vector256<float> Cos) SinCosNear(Vector256<float> x, Vector256<float> ax)
+    {
         var j = Vector256.ConvertToInt32Native(ax * Vector256.Create(1.27323954473516f));   // |x| / (π/4), truncated
         j = (j + Vector256<int>.One) & Vector256.Create(~1);                                      // the even octant at or above
         var y = Vector256.ConvertToSingle(j);

@@ -53,6 +53,7 @@ public sealed partial class Lowerer
     private readonly ScalarExpr?[] values;
     private readonly int[] uses;
     private readonly bool[] feedsMatMul;  // some live consumer is a matmul, which needs the value in a buffer anyway
+    private readonly bool[] feedsExtremum; // some live consumer is a max or min, whose result other consumers may compare with it
     private readonly int[] firstOutput;   // output position of a node's first occurrence among the outputs, or -1
     private readonly int[] outputBuffer;  // the output buffer holding a node's value, or -1
     private Dictionary<Node, List<Node>> siblings = new(ReferenceEqualityComparer.Instance);
@@ -64,6 +65,7 @@ public sealed partial class Lowerer
         values = new ScalarExpr?[graph.IdCount];
         uses = new int[graph.IdCount];
         feedsMatMul = new bool[graph.IdCount];
+        feedsExtremum = new bool[graph.IdCount];
         firstOutput = new int[graph.IdCount];
         outputBuffer = new int[graph.IdCount];
         Array.Fill(firstOutput, -1);
@@ -107,6 +109,7 @@ public sealed partial class Lowerer
             {
                 uses[x.Id]++;
                 feedsMatMul[x.Id] |= eq.Op == OpCode.MatMul;
+                feedsExtremum[x.Id] |= eq.Op is OpCode.Max or OpCode.Min or OpCode.ReduceMax or OpCode.ReduceMin;
             }
         }
         for (int i = 0; i < graph.Outputs.Count; i++)
@@ -172,8 +175,33 @@ public sealed partial class Lowerer
         // instead of recomputing it (a transposed view of it, say, would otherwise be a strided recomputation).
         if (uses[eq.Id] > 1 && feedsMatMul[eq.Id])
             return Materialise(value, eq.Type, Describe(eq) + " (matmul operand)");
+        // Max and min pick one of their operand's values, and their derivatives (and ArgMax) find it again by
+        // comparing the operand with the result for equality. Two kernels recomputing the operand may round a
+        // transcendental differently (a vector lane and a scalar tail do), and then nothing equals the max: the
+        // gradient divides 0 by 0, ArgMax finds no index. So such an operand is stored once and read by all.
+        if (uses[eq.Id] > 1 && feedsExtremum[eq.Id] && !IsExactlyRounded(value))
+            return Materialise(value, eq.Type, Describe(eq) + " (max or min operand)");
         return value;
     }
+
+    /// <summary>
+    /// True when every operation in <paramref name="e"/> is exactly specified by IEEE 754 (or is integer or logical),
+    /// so every backend, vector width and loop shape computes the same bits; transcendental functions are not.
+    /// </summary>
+    private static bool IsExactlyRounded(ScalarExpr e)
+    {
+        if (e is not OpExpr op) return true;
+        bool exact = op.Op.Kind() is OpKind.Compare or OpKind.Select or OpKind.Cast
+            || op.Op is OpCode.Neg or OpCode.Abs or OpCode.Sign or OpCode.Sqrt or OpCode.Add or OpCode.Sub or OpCode.Mul
+                or OpCode.Div or OpCode.Max or OpCode.Min or OpCode.Floor or OpCode.Ceil or OpCode.Round or OpCode.Trunc
+            || !IsFloat(op.Args[0].DType);   // integer and bitwise arithmetic is exact
+        if (!exact) return false;
+        foreach (var a in op.Args)
+            if (!IsExactlyRounded(a)) return false;
+        return true;
+    }
+
+    private static bool IsFloat(DType t) => t is DType.Float32 or DType.Float64;
 
     private ScalarExpr Value(Node x) =>
         values[x.Id] is { } value && !ReferenceEquals(value, Released)

@@ -19,7 +19,7 @@ public sealed class KernelInterpreterTests
         for (int i = 0; i < steps; i++)
         {
             var mean = Ir.Div(Ir.ReduceSum(y, 0), Ir.Lit(6, DType.Float32));
-            y = Ir.Add(Ir.Sub(Ir.Sin(y), Ir.Broadcast(mean, new Shape(6))), Ir.Broadcast(Ir.ReduceMax(y, 0), new Shape(6)));
+            y = Ir.Add(Ir.Sub(Ir.Sin(y), Ir.Broadcast(mean, new Shape(6))), Ir.Broadcast(Ir.ReduceMax(Ir.Abs(y), 0), new Shape(6)));
         }
         return y;
     });

@@ -41,6 +41,25 @@ public sealed class LoweringTests
     }
 
     [TestMethod]
+    public void ATranscendentalComparedWithItsMaxIsStoredOnce()
+    {
+        // y·max(y) with y = sin(x): the max and the product would each recompute sin, and max's gradient compares
+        // the two. A sine is stored once when it feeds a max; exactly rounded arithmetic (2x + 1) stays fused.
+        foreach (var (makeY, stored) in new (Func<Node, Node>, bool)[]
+                 { (x => Ir.Sin(x), true), (x => Ir.Add(Ir.Mul(x, Ir.Lit(2, DType.Float32)), Ir.Lit(1, DType.Float32)), false) })
+        {
+            var g = Build(T(DType.Float32, 16), x =>
+            {
+                var y = makeY(x);
+                return Ir.Mul(y, Ir.Broadcast(Ir.Reshape(Ir.ReduceMax(y, 0), new Shape(1)), new Shape(16)));
+            });
+            var text = Lowerer.Lower(g).ToString();
+            Assert.AreEqual(stored, text.Contains("(max or min operand)"), text);
+            Check(g, 3, $"y·max(y), y stored: {stored}");
+        }
+    }
+
+    [TestMethod]
     public void GatherIsALoadWithADynamicIndexNotAKernel()
     {
         var g = Build([T(DType.Float64, 5, 3), T(DType.Int32, 4)], xs => [Ir.Exp(Ir.Gather(xs[0], xs[1], 0))]);

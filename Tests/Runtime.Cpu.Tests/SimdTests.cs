@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Tracer.Compiler;
 using Tracer.Compiler.Lowering;
 using Tracer.Rules;
@@ -97,6 +98,25 @@ public sealed class SimdTests
             Array input = dtype == DType.Float32 ? Array.ConvertAll(values, v => (float)v) : (double[])values.Clone();
             CheckAll(g, [input], $"{op.Name()} {dtype.ShortName()} special values");
         }
+    }
+
+    [TestMethod]
+    public void AFarLaneDoesNotChangeItsNeighboursSines()
+    {
+        // An f32 sine above 8192 takes the BCL's exact reduction. It used to take the whole vector with it, so a
+        // lane's sine depended on which values shared its vector.
+        var near = Vector256.Create(0.1f, 1.7f, -2.9f, 100.25f, 5000.5f, -0.75f, 3.0f, 8191f);
+        var mixed = near.WithElement(3, 1e6f);
+        var (s1, c1) = Simd256.SinCos(near);
+        var (s2, c2) = Simd256.SinCos(mixed);
+        for (int k = 0; k < 8; k++)
+        {
+            if (k == 3) continue;
+            Assert.AreEqual(s1.GetElement(k), s2.GetElement(k), $"sin lane {k}");
+            Assert.AreEqual(c1.GetElement(k), c2.GetElement(k), $"cos lane {k}");
+        }
+        Assert.AreEqual(Math.Sin(1e6), s2.GetElement(3), 1e-6, "the far lane itself");
+        Assert.AreEqual(Math.Cos(1e6), c2.GetElement(3), 1e-6, "the far lane itself");
     }
 
     [TestMethod]

@@ -85,7 +85,7 @@ public class BadCallPropertyTests
 
     [TestMethod]
     [Timeout(600_000)]
-    public void BadCallsThrowDocumentedExceptionsNamingTheOperation() => Calls.Sample(call =>
+    public void BadCallsThrowDocumentedExceptionsNamingTheOperation() => PropertyRuns.Check(Calls, call =>
     {
         var entry = Entries[call.Entry];
         try
@@ -102,5 +102,5 @@ public class BadCallPropertyTests
         var x = Tensor.FromArray(new float[] { 1, 2, 3 }, 3);
         CollectionAssert.AreEqual(new float[] { 3, 1 }, CompiledTake(x, Tensor.FromArray(new[] { 2, 0 }, 2)).ToFloatArray(), call.ToString());
         CollectionAssert.AreEqual(new float[] { 2, 4, 6 }, CompiledGrad(x).ToFloatArray(), call.ToString());
-    }, seed: PropertyRuns.Seed, iter: PropertyRuns.Count(400), threads: 1);
+    }, ciRuns: 400);
 }

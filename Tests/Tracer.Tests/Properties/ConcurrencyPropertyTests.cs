@@ -29,7 +29,7 @@ public class ConcurrencyPropertyTests
 
     [TestMethod]
     [Timeout(600_000)]
-    public void ManyThreadsGetWhatOneThreadGets() => Gen.Int[0, 1_000_000].Sample(seed =>
+    public void ManyThreadsGetWhatOneThreadGets() => PropertyRuns.Check(Gen.Int[0, 1_000_000], seed =>
     {
         var inputs = Inputs(seed);
         var shared = NewDelegates();
@@ -66,7 +66,7 @@ public class ConcurrencyPropertyTests
             var expected = Bytes(single[k / inputs.Length](inputs[k % inputs.Length]));
             for (int t = 0; t < threads; t++) CollectionAssert.AreEqual(expected, results[t][k], $"thread {t}, call {k}, seed {seed}");
         }
-    }, seed: PropertyRuns.Seed, iter: Math.Max(2, PropertyRuns.Count(2) / 1000), threads: 1);
+    }, ciRuns: 2, exploreDivisor: 1000);
 
     private static byte[] Bytes(Tensor t) => t.DType == DType.Float32
         ? Array.ConvertAll(t.ToFloatArray(), BitConverter.SingleToInt32Bits).SelectMany(BitConverter.GetBytes).ToArray()

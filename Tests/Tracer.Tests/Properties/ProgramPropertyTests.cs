@@ -21,7 +21,7 @@ public class ProgramPropertyTests
             (shape, steps, seed) => new RandomProgram(shape, steps, seed));
 
     private static void Sample(Action<RandomProgram> property, int ciRuns) =>
-        Programs.Sample(property, seed: PropertyRuns.Seed, iter: PropertyRuns.Count(ciRuns), threads: 1);
+        PropertyRuns.Check(Programs, property, ciRuns);
 
     [TestMethod]
     [Timeout(600_000)]
