@@ -12,7 +12,7 @@ namespace Tracer.Tests.Properties;
 /// </summary>
 public sealed record RandomProgram(int[] Shape, (int Op, int Param)[] Steps, int Seed)
 {
-    public const int OpCount = 22;
+    public const int OpCount = 26;
 
     /// <summary>A value cap: steps that would grow the value past this many elements are skipped.</summary>
     private const int MaxSize = 48;
@@ -45,7 +45,8 @@ public sealed record RandomProgram(int[] Shape, (int Op, int Param)[] Steps, int
         0 => "sin", 1 => "cos", 2 => "tanh", 3 => "sigmoid", 4 => "exp∘tanh", 5 => "softplus", 6 => "x·tanh x",
         7 => "2.5x-1", 8 => "x·s", 9 => "x+mean", 10 => "x·max", 11 => "x-logsumexp", 12 => "sum axis",
         13 => "softmax", 14 => "transpose", 15 => "flatten", 16 => "slice", 17 => "concat", 18 => "take",
-        19 => "matmul", 20 => "broadcast", _ => "where",
+        19 => "matmul", 20 => "broadcast", 21 => "where", 22 => "max(x, cos x)", 23 => "x·min", 24 => "cumsum",
+        _ => "sort",
     };
 
     private static Tensor Apply(int op, int p, Tensor v, Tensor s)
@@ -94,6 +95,10 @@ public sealed record RandomProgram(int[] Shape, (int Op, int Param)[] Steps, int
             }
             case 20 when 2 * v.Shape.Size <= MaxSize: return BroadcastTo(v, [2, .. v.Shape.ToArray()]) * Tensor.FromArray(new double[] { 1, -0.5 }, [2, .. Ones(r)]);
             case 21: return Where(Greater(v, 0.3), v, Sin(v));
+            case 22: return Maximum(v, Cos(v));
+            case 23 when r > 0: return v * Min(v, a, keepDims: true);
+            case 24 when r > 0: return CumSum(v, a, reverse: p % 2 == 1);
+            case 25 when r > 0: return Sort(v, a, descending: p % 2 == 1);
             default: return v;
         }
     }
