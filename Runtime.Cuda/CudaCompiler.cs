@@ -11,9 +11,23 @@ namespace Tracer.Runtime.Cuda;
 /// <summary>One step of a compiled device program.</summary>
 internal abstract class DeviceStep(Kernel kernel, int index)
 {
-    public Kernel Kernel { get; } = kernel;
+    private Kernel? kernel = kernel;
+    private string? label;
+
+    /// <summary>The kernel IR of this step, until <see cref="ReleaseInspection"/>.</summary>
+    public Kernel Kernel => kernel ?? throw new InvalidOperationException($"cuda: kernel k{Index}'s IR was released (the program is cached for running)");
+
+    /// <summary>The kernel's label for messages ("%12 reduce_sum"), kept after the IR is released.</summary>
+    public string Label => label ?? CudaCompiler.Label(Kernel);
 
     public int Index { get; } = index;
+
+    /// <summary>Drops the kernel IR (and a launch's expression tree), keeping what running and error messages need.</summary>
+    public virtual void ReleaseInspection()
+    {
+        label = Label;
+        kernel = null;
+    }
 
     /// <summary>How the step runs, for the printed program ("1024 threads", "host: scan"...).</summary>
     public abstract string Describe();
@@ -22,9 +36,17 @@ internal abstract class DeviceStep(Kernel kernel, int index)
 /// <summary>A generated kernel launched with one thread per independent output point.</summary>
 internal sealed class LaunchStep(Kernel kernel, int index, GeneratedKernel code) : DeviceStep(kernel, index)
 {
-    public GeneratedKernel Code { get; } = code;
+    /// <summary>The launch shape and buffers; its expression tree is gone after <see cref="ReleaseInspection"/>.</summary>
+    public GeneratedKernel Code { get; private set; } = code;
 
     public MethodInfo Method { get; set; } = null!;
+
+    /// <inheritdoc/>
+    public override void ReleaseInspection()
+    {
+        base.ReleaseInspection();
+        Code = Code with { Lambda = null };
+    }
 
     public ILGPU.Runtime.Kernel Loaded { get; set; } = null!;
 
@@ -143,7 +165,7 @@ internal static class CudaCompiler
                     throw new NotSupportedException($"{backend.Name}: kernel {k.GetType().Name} is not supported");
             }
         }
-        var methods = KernelAssembly.Define(launches.ConvertAll(l => (l.Index, l.Code.Lambda)));
+        var methods = KernelAssembly.Define(launches.ConvertAll(l => (l.Index, l.Code.Lambda!)));
         for (int i = 0; i < methods.Length; i++) launches[i].Method = backend.ReplaceKernel?.Invoke(methods[i]) ?? methods[i];
         lock (backend.Gate)
         {
@@ -172,7 +194,7 @@ internal static class CudaCompiler
         {
             backend.Context.ClearCache(ClearCacheMode.Everything);
             throw new NotSupportedException(
-                $"{backend.Name}: ILGPU could not compile kernel k{launch.Index} ({Label(launch.Kernel)}): {Innermost(e).Message}", e);
+                $"{backend.Name}: ILGPU could not compile kernel k{launch.Index} ({launch.Label}): {Innermost(e).Message}", e);
         }
     }
 

@@ -19,7 +19,9 @@ namespace Tracer.Runtime.Cuda;
 internal sealed class CudaExecutable : IExecutable
 {
     private readonly CudaBackend backend;
-    private readonly KernelProgram program;
+    private KernelProgram? program;       // null once released (see ReleaseInspection)
+    private readonly BufferLayout[] layout; // what running needs of the program's buffers, kept after the release
+    private readonly int[] inputIds, outputIds;
     private readonly DeviceStep[] steps;
     private readonly (string What, int Extent)[] checks;
     private readonly DeviceStorage?[] constants;
@@ -32,6 +34,10 @@ internal sealed class CudaExecutable : IExecutable
         this.backend = backend;
         this.program = program;
         this.steps = steps;
+        layout = new BufferLayout[program.Buffers.Count];
+        foreach (var b in program.Buffers) layout[b.Id] = new BufferLayout(b.Kind, b.DType, b.Length, b.Index);
+        inputIds = [.. program.Inputs];
+        outputIds = [.. program.Outputs];
         this.checks = checks;
         constants = new DeviceStorage?[program.Buffers.Count];
         foreach (var b in program.Buffers)
@@ -49,27 +55,47 @@ internal sealed class CudaExecutable : IExecutable
         }
     }
 
-    public KernelProgram Program => program;
+    /// <summary>The kernel program, for inspection and tests; gone once <see cref="ReleaseInspection"/> has run.</summary>
+    public KernelProgram Program => program ?? throw Released();
+
+    /// <summary>
+    /// Drops the kernel program (its kernels' expressions and the host copies of its constants, which are on the
+    /// device already), each launch's expression tree and the PTX text: running needs none of them. The JIT cache
+    /// calls it on what it keeps.
+    /// </summary>
+    public void ReleaseInspection()
+    {
+        program = null;
+        ptx = null;
+        foreach (var step in steps) step.ReleaseInspection();
+    }
+
+    private static InvalidOperationException Released() => new(
+        "cuda: this executable's kernel program and code were released to save memory (it is cached for running); " +
+        "Jit.Lower(f, args) compiles a copy that keeps every stage for inspection");
+
+    /// <summary>One buffer of the program as a call binds it.</summary>
+    private readonly record struct BufferLayout(BufferKind Kind, DType DType, int Length, int Index);
 
     public void Run(ReadOnlySpan<Storage> inputs, Span<Storage> outputs)
     {
-        if (inputs.Length != program.Inputs.Count) throw new ArgumentException($"expected {program.Inputs.Count} inputs, got {inputs.Length}");
-        if (outputs.Length != program.Outputs.Count) throw new ArgumentException($"expected room for {program.Outputs.Count} outputs, got {outputs.Length}");
-        var table = new DeviceStorage?[program.Buffers.Count];
+        if (inputs.Length != inputIds.Length) throw new ArgumentException($"expected {inputIds.Length} inputs, got {inputs.Length}");
+        if (outputs.Length != outputIds.Length) throw new ArgumentException($"expected room for {outputIds.Length} outputs, got {outputs.Length}");
+        var table = new DeviceStorage?[layout.Length];
         for (int i = 0; i < inputs.Length; i++)
         {
             var s = backend.Own(inputs[i], $"run input {i}");
-            var info = program.Buffers[program.Inputs[i]];
+            var info = layout[inputIds[i]];
             if (s.Length != info.Length || s.DType != info.DType)
                 throw new ArgumentException($"{backend.Name}: input {i}: expected {info.DType.ShortName()}[{info.Length} elements], got {s.DType.ShortName()}[{s.Length}]");
-            table[info.Id] = s;
+            table[inputIds[i]] = s;
         }
         lock (backend.Gate)
         {
             backend.Accelerator.Bind();
             Execute(table);
         }
-        for (int i = 0; i < outputs.Length; i++) outputs[i] = table[program.Outputs[i]]!;
+        for (int i = 0; i < outputs.Length; i++) outputs[i] = table[outputIds[i]]!;
     }
 
     /// <summary>Uploads host arrays, runs, downloads the outputs (control-flow bodies run this way from the host loop).</summary>
@@ -83,7 +109,7 @@ internal sealed class CudaExecutable : IExecutable
         }
         var storages = new Storage[inputs.Length];
         for (int i = 0; i < inputs.Length; i++) storages[i] = backend.FromHost(inputs[i]);
-        var outputs = new Storage[program.Outputs.Count];
+        var outputs = new Storage[outputIds.Length];
         Run(storages, outputs);
         var result = new Array[outputs.Length];
         for (int i = 0; i < result.Length; i++)
@@ -99,14 +125,15 @@ internal sealed class CudaExecutable : IExecutable
     private void Execute(DeviceStorage?[] table)
     {
         var stream = backend.Enter(Stream);
-        foreach (var b in program.Buffers)
+        for (int id = 0; id < layout.Length; id++)
         {
-            if (b.Kind == BufferKind.Constant) table[b.Id] = constants[b.Id];
+            var b = layout[id];
+            if (b.Kind == BufferKind.Constant) table[id] = constants[id];
             else if (b.Kind is BufferKind.Output or BufferKind.Temporary)
             {
                 var s = backend.Allocate(b.DType, b.Length, b.Kind == BufferKind.Output ? $"output {b.Index}" : "a temporary");
-                if (zeroFirst[b.Id]) ElementOps.For(b.DType).Zero(stream, s.View);
-                table[b.Id] = s;
+                if (zeroFirst[id]) ElementOps.For(b.DType).Zero(stream, s.View);
+                table[id] = s;
             }
         }
         DeviceStorage? errors = null;
@@ -142,18 +169,18 @@ internal sealed class CudaExecutable : IExecutable
         }
         catch
         {
-            foreach (var b in program.Buffers)
+            for (int id = 0; id < layout.Length; id++)
             {
-                if (b.Kind == BufferKind.Output && table[b.Id] is { } s) backend.Release(s);
+                if (layout[id].Kind == BufferKind.Output && table[id] is { } s) backend.Release(s);
             }
             throw;
         }
         finally
         {
             if (errors is not null) backend.Release(errors);
-            foreach (var b in program.Buffers)
+            for (int id = 0; id < layout.Length; id++)
             {
-                if (b.Kind == BufferKind.Temporary && table[b.Id] is { } s) backend.Release(s);
+                if (layout[id].Kind == BufferKind.Temporary && table[id] is { } s) backend.Release(s);
             }
         }
     }
@@ -177,7 +204,7 @@ internal sealed class CudaExecutable : IExecutable
         catch (Exception e) when (e is AcceleratorException or InvalidOperationException)
         {
             throw new InvalidOperationException(
-                $"{backend.Name}: launching kernel k{launch.Index} ({CudaCompiler.Label(launch.Kernel)}) failed: {e.Message}", e);
+                $"{backend.Name}: launching kernel k{launch.Index} ({launch.Label}) failed: {e.Message}", e);
         }
     }
 
@@ -200,20 +227,21 @@ internal sealed class CudaExecutable : IExecutable
         backend.Wait();   // the host reads them now
         foreach (var (_, b) in step.Results)
         {
-            var info = program.Buffers[b];
+            var info = layout[b];
             host[b] ??= info.DType.NewArray(info.Length);   // unless read as an input too
         }
         step.Run(host);
         backend.Enter(stream);
-        foreach (var (_, b) in step.Results) ElementOps.For(program.Buffers[b].DType).Upload(stream, table[b]!.View, host[b]);
+        foreach (var (_, b) in step.Results) ElementOps.For(layout[b].DType).Upload(stream, table[b]!.View, host[b]);
     }
 
     public string Describe()
     {
+        if (program is null) return Released().Message;
         var sb = new StringBuilder(program.ToString());
         foreach (var step in steps)
         {
-            sb.Append("\n// k").Append(step.Index).Append(": ").Append(CudaCompiler.Label(step.Kernel)).Append(" (").Append(step.Describe()).Append(")\n");
+            sb.Append("\n// k").Append(step.Index).Append(": ").Append(step.Label).Append(" (").Append(step.Describe()).Append(")\n");
             if (step is LaunchStep launch) sb.Append(launch.Code.Lambda.ToCSharpString()).Append('\n');
         }
         sb.Append("\n// PTX (").Append(PtxTarget(out var arch)).Append(")\n").Append(ptx ??= Ptx(arch));
@@ -256,7 +284,7 @@ internal sealed class CudaExecutable : IExecutable
                 {
                     backend.Context.ClearCache(ClearCacheMode.Everything);
                     throw new NotSupportedException(
-                        $"{backend.Name}: ILGPU could not compile kernel k{step.Index} ({CudaCompiler.Label(step.Kernel)}) to PTX: {CudaCompiler.Innermost(e).Message}", e);
+                        $"{backend.Name}: ILGPU could not compile kernel k{step.Index} ({step.Label}) to PTX: {CudaCompiler.Innermost(e).Message}", e);
                 }
             }
         }

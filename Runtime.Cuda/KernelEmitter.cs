@@ -22,7 +22,7 @@ internal readonly record struct LaunchLimits(int ReductionGroup, int WarpSize, i
 /// <param name="Shape">The launch shape, for the printed program.</param>
 /// <param name="Threads">Threads to launch (implicitly grouped), or groups when <paramref name="GroupSize"/> is non-zero.</param>
 /// <param name="GroupSize">Threads per group of an explicitly grouped kernel (block reductions); 0 otherwise.</param>
-internal sealed record GeneratedKernel(LambdaExpression Lambda, int[] Buffers, bool UsesErrors, int Threads, string Shape, int GroupSize = 0);
+internal sealed record GeneratedKernel(LambdaExpression? Lambda, int[] Buffers, bool UsesErrors, int Threads, string Shape, int GroupSize = 0);
 
 /// <summary>
 /// Turns one <see cref="LoopKernel"/> into the body of an implicitly grouped ILGPU kernel: one GPU thread per
@@ -83,7 +83,7 @@ internal sealed class KernelEmitter
     public static GeneratedKernel Emit(LoopKernel kernel, IReadOnlyList<BufferInfo> info, List<(string What, int Extent)> checks, LaunchLimits limits)
     {
         var code = new KernelEmitter(kernel, info, checks, limits).Build();
-        return code with { Lambda = DeviceFunctions.Substitute(code.Lambda) };
+        return code with { Lambda = DeviceFunctions.Substitute(code.Lambda!) };
     }
 
     private GeneratedKernel Build()
