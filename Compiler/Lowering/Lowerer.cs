@@ -194,14 +194,12 @@ public sealed partial class Lowerer
         bool exact = op.Op.Kind() is OpKind.Compare or OpKind.Select or OpKind.Cast
             || op.Op is OpCode.Neg or OpCode.Abs or OpCode.Sign or OpCode.Sqrt or OpCode.Add or OpCode.Sub or OpCode.Mul
                 or OpCode.Div or OpCode.Max or OpCode.Min or OpCode.Floor or OpCode.Ceil or OpCode.Round or OpCode.Trunc
-            || !IsFloat(op.Args[0].DType);   // integer and bitwise arithmetic is exact
+            || !op.Args[0].DType.IsFloat();   // integer and bitwise arithmetic is exact
         if (!exact) return false;
         foreach (var a in op.Args)
             if (!IsExactlyRounded(a)) return false;
         return true;
     }
-
-    private static bool IsFloat(DType t) => t is DType.Float32 or DType.Float64;
 
     private ScalarExpr Value(Node x) =>
         values[x.Id] is { } value && !ReferenceEquals(value, Released)
