@@ -128,6 +128,15 @@ public sealed record CpuBackendOptions
 
     private readonly int interpretFromKernels = 256;
 
+    /// <summary>
+    /// When true (the default), a large output array (64 KiB or more) of a compiled call goes back to the backend's
+    /// pool once its tensor is unreachable, as a disposed tensor's does at once: a loop such as
+    /// <c>for (...) g = grad(x);</c> reuses the same few arrays instead of filling the large-object heap and starting
+    /// full garbage collections. The pool may run a young (gen-0 or gen-1) collection itself when it has lent 16 MB since the last one
+    /// and has no free array of the size asked for. False leaves unreachable outputs to the garbage collector.
+    /// </summary>
+    public bool RecycleUnreachableOutputs { get; init; } = true;
+
     private static int DefaultThreads() =>
         int.TryParse(Environment.GetEnvironmentVariable("TRACER_CPU_THREADS"), out int n) && n >= 1 ? n : Environment.ProcessorCount;
 }
@@ -182,7 +191,10 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
     /// <summary>A disposed tensor's array goes to the pool that outputs are allocated from.</summary>
     public void Release(Storage storage)
     {
-        if (storage is HostStorage host && !storage.IsCaptured) HostArrayPool.Return(host.Data);
+        if (storage is not HostStorage host || storage.IsCaptured) return;
+        host.Lease?.Cancel();   // before the array is free: the pool must not also reclaim it when the storage dies
+        HostArrayPool.Return(host.Data);
+        GC.KeepAlive(host);
     }
 
     /// <summary>Compiles a kernel program; <paramref name="lowered"/> supplies its control-flow bodies.</summary>
@@ -308,7 +320,10 @@ public sealed class CpuBackend(CpuBackendOptions? options = null) : IBackend
             runs.Add(new(code, end - i == 1 ? steps[i] : KernelStep.Sequential));
             i = end;
         }
-        return new CpuExecutable(program, lambdas, runs.ToArray(), runOf, compiledBy, steps, skip) { Vectorized = vectorized };
+        return new CpuExecutable(program, lambdas, runs.ToArray(), runOf, compiledBy, steps, skip, options.RecycleUnreachableOutputs)
+        {
+            Vectorized = vectorized,
+        };
     }
 
     private static int LoopKernels(KernelProgram program)
@@ -382,6 +397,7 @@ public sealed class CpuExecutable : IExecutable
     private readonly DType[] inputType;
     private readonly int[] outputBuffer;    // buffer id of output i
     private readonly DType[] outputTypes;
+    private readonly bool[] lendOutput;     // output i's array is lent to its storage (HostArrayPool.Lend)
     private readonly int[] freshBuffers;    // output buffers, allocated anew by every call
     private readonly DType[] freshTypes;
     private readonly int[] freshLengths;
@@ -395,7 +411,7 @@ public sealed class CpuExecutable : IExecutable
     private Array[]? idle;                  // the buffer table of the last finished call, ready for reuse
 
     internal CpuExecutable(KernelProgram program, Expression<Action<Array[], int, int>>?[] lambdas, Method[] runs, int[] runOf,
-        CpuCompiler[] compiledBy, KernelStep[] steps, bool[] skip)
+        CpuCompiler[] compiledBy, KernelStep[] steps, bool[] skip, bool recycle)
     {
         this.steps = steps;
         this.program = program;
@@ -444,11 +460,23 @@ public sealed class CpuExecutable : IExecutable
         }
         outputBuffer = new int[program.Outputs.Count];
         outputTypes = new DType[outputBuffer.Length];
+        lendOutput = new bool[outputBuffer.Length];
         for (int i = 0; i < outputBuffer.Length; i++)
         {
             outputBuffer[i] = program.Outputs[i];
             outputTypes[i] = program.OutputTypes[i].DType;
+            // Only an array this call allocated and no other output shares can go back to the pool with its storage
+            // (an output may also be an input or a constant passed through, or appear twice).
+            lendOutput[i] = recycle && program.Buffers[outputBuffer[i]].Kind == BufferKind.Output
+                && Occurrences(program.Outputs, outputBuffer[i]) == 1;
         }
+    }
+
+    private static int Occurrences(IReadOnlyList<int> buffers, int buffer)
+    {
+        int n = 0;
+        for (int i = 0; i < buffers.Count; i++) n += buffers[i] == buffer ? 1 : 0;
+        return n;
     }
 
     /// <summary>
@@ -523,11 +551,19 @@ public sealed class CpuExecutable : IExecutable
                 table[inputBuffer[i]] = CheckInput(i, host.Data);
             }
             Execute(buffers);
-            for (int i = 0; i < outputs.Length; i++) outputs[i] = new HostStorage(table[outputBuffer[i]], outputTypes[i], Device.Cpu);
+            for (int i = 0; i < outputs.Length; i++)
+            {
+                var output = new HostStorage(table[outputBuffer[i]], outputTypes[i], Device.Cpu);
+                if (lendOutput[i]) HostArrayPool.Lend(output);
+                outputs[i] = output;
+            }
         }
         finally
         {
             Release(buffers);
+            // The kernels read the inputs' arrays, not their storages: without this the garbage collector could find an
+            // input storage unreachable mid-call and the pool hand its array to this call's outputs.
+            for (int i = 0; i < inputs.Length; i++) GC.KeepAlive(inputs[i]);
         }
     }
 

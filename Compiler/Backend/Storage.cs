@@ -20,7 +20,20 @@ public abstract class Storage
     /// Set when the data became part of a compiled program (a constant a trace captured): such storage is never
     /// handed back to the device's pool, even when its tensor is disposed.
     /// </summary>
-    public bool IsCaptured { get; internal set; }
+    public bool IsCaptured
+    {
+        get => captured;
+        internal set
+        {
+            captured = value;
+            if (value) OnCaptured();
+        }
+    }
+
+    private bool captured;
+
+    /// <summary>The program now keeps the data: a backend that lends this storage's memory takes the loan back.</summary>
+    private protected virtual void OnCaptured() { }
 }
 
 /// <summary>Storage in host memory: a plain .NET array (float[], double[], int[] or bool[]).</summary>
@@ -63,4 +76,16 @@ public sealed class HostStorage : Storage
 
     /// <inheritdoc/>
     public override int Length => Data.Length;
+
+    /// <summary>
+    /// Set by the CPU backend's array pool when <see cref="Data"/> is a pooled output array that goes back to the pool
+    /// once this storage is unreachable (see <see cref="HostLease"/>); null for arrays the pool does not track.
+    /// </summary>
+    internal HostLease? Lease { get; set; }
+
+    private protected override void OnCaptured()
+    {
+        Lease?.Cancel();
+        GC.KeepAlive(this);   // the pool must see the cancellation before it can see this storage unreachable
+    }
 }

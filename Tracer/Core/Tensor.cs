@@ -87,7 +87,9 @@ public sealed partial class Tensor : IDisposable
 
     /// <summary>
     /// The values as a host array (a copy from the device for accelerator tensors; the tensor's own array for host
-    /// ones, which callers must not mutate). Only for concrete tensors.
+    /// ones, which callers must not mutate). Only for concrete tensors. A caller that reads the array after its last
+    /// use of the tensor must keep the tensor alive until done (<see cref="GC.KeepAlive"/>): the CPU backend's pool
+    /// reclaims the array of an unreachable output, and another thread's next output may then overwrite it.
     /// </summary>
     internal Array Data => storage switch
     {
@@ -200,56 +202,76 @@ public sealed partial class Tensor : IDisposable
     // ---- reading back -------------------------------------------------------------------------------------
 
     /// <summary>The values as float (converted from other dtypes), row-major.</summary>
-    public float[] ToFloatArray() => Data switch
+    public float[] ToFloatArray()
     {
-        float[] f => (float[])f.Clone(),
-        double[] d => Array.ConvertAll(d, v => (float)v),
-        int[] i => Array.ConvertAll(i, v => (float)v),
-        bool[] b => Array.ConvertAll(b, v => v ? 1f : 0f),
-        _ => throw new InvalidOperationException(),
-    };
+        var values = Data switch
+        {
+            float[] f => (float[])f.Clone(),
+            double[] d => Array.ConvertAll(d, v => (float)v),
+            int[] i => Array.ConvertAll(i, v => (float)v),
+            bool[] b => Array.ConvertAll(b, v => v ? 1f : 0f),
+            _ => throw new InvalidOperationException(),
+        };
+        GC.KeepAlive(this);   // see Data
+        return values;
+    }
 
     /// <summary>
     /// The values as double (converted from other dtypes; bool as 0 or 1), row-major, in a new array the caller owns.
     /// Throws <see cref="InvalidOperationException"/> for a symbolic tensor (inside a trace its values are not known
     /// yet) and <see cref="ObjectDisposedException"/> after <see cref="Dispose"/>.
     /// </summary>
-    public double[] ToDoubleArray() => Data switch
+    public double[] ToDoubleArray()
     {
-        float[] f => Array.ConvertAll(f, v => (double)v),
-        double[] d => (double[])d.Clone(),
-        int[] i => Array.ConvertAll(i, v => (double)v),
-        bool[] b => Array.ConvertAll(b, v => v ? 1.0 : 0.0),
-        _ => throw new InvalidOperationException(),
-    };
+        var values = Data switch
+        {
+            float[] f => Array.ConvertAll(f, v => (double)v),
+            double[] d => (double[])d.Clone(),
+            int[] i => Array.ConvertAll(i, v => (double)v),
+            bool[] b => Array.ConvertAll(b, v => v ? 1.0 : 0.0),
+            _ => throw new InvalidOperationException(),
+        };
+        GC.KeepAlive(this);   // see Data
+        return values;
+    }
 
     /// <summary>
     /// The values as int (floats truncated toward zero; bool as 0 or 1), row-major, in a new array the caller owns.
     /// Throws <see cref="InvalidOperationException"/> for a symbolic tensor (inside a trace its values are not known
     /// yet) and <see cref="ObjectDisposedException"/> after <see cref="Dispose"/>.
     /// </summary>
-    public int[] ToInt32Array() => Data switch
+    public int[] ToInt32Array()
     {
-        float[] f => Array.ConvertAll(f, v => (int)v),
-        double[] d => Array.ConvertAll(d, v => (int)v),
-        int[] i => (int[])i.Clone(),
-        bool[] b => Array.ConvertAll(b, v => v ? 1 : 0),
-        _ => throw new InvalidOperationException(),
-    };
+        var values = Data switch
+        {
+            float[] f => Array.ConvertAll(f, v => (int)v),
+            double[] d => Array.ConvertAll(d, v => (int)v),
+            int[] i => (int[])i.Clone(),
+            bool[] b => Array.ConvertAll(b, v => v ? 1 : 0),
+            _ => throw new InvalidOperationException(),
+        };
+        GC.KeepAlive(this);   // see Data
+        return values;
+    }
 
     /// <summary>
     /// The values as bool (non-zero is true), row-major, in a new array the caller owns. Throws
     /// <see cref="InvalidOperationException"/> for a symbolic tensor (inside a trace its values are not known yet) and
     /// <see cref="ObjectDisposedException"/> after <see cref="Dispose"/>.
     /// </summary>
-    public bool[] ToBoolArray() => Data switch
+    public bool[] ToBoolArray()
     {
-        float[] f => Array.ConvertAll(f, v => v != 0),
-        double[] d => Array.ConvertAll(d, v => v != 0),
-        int[] i => Array.ConvertAll(i, v => v != 0),
-        bool[] b => (bool[])b.Clone(),
-        _ => throw new InvalidOperationException(),
-    };
+        var values = Data switch
+        {
+            float[] f => Array.ConvertAll(f, v => v != 0),
+            double[] d => Array.ConvertAll(d, v => v != 0),
+            int[] i => Array.ConvertAll(i, v => v != 0),
+            bool[] b => (bool[])b.Clone(),
+            _ => throw new InvalidOperationException(),
+        };
+        GC.KeepAlive(this);   // see Data
+        return values;
+    }
 
     /// <summary>The single value of a one-element tensor.</summary>
     public double Item()
@@ -261,7 +283,9 @@ public sealed partial class Tensor : IDisposable
                 $"Item() needs a tensor with exactly one element, but this is {Type} ({d.Length} elements); " +
                 "reduce it first (e.g. Sum or Mean) or read all values with ToFloatArray()/ToDoubleArray()");
         }
-        return ElementAt(d, 0);
+        double value = ElementAt(d, 0);
+        GC.KeepAlive(this);   // see Data
+        return value;
     }
 
     internal static double ElementAt(Array a, int i) => a switch
@@ -290,8 +314,14 @@ public sealed partial class Tensor : IDisposable
     /// tensor prints its type and the trace node it stands for, a disposed one <c>&lt;disposed&gt;</c>. Never throws,
     /// so it is safe in a debugger.
     /// </summary>
-    public override string ToString() =>
-        node is not null ? $"{Type} <traced {node.Name}>" : disposed ? $"{Type} <disposed>" : $"{Type}{DeviceSuffix()} {TensorFormat.Format(Data, Shape)}";
+    public override string ToString()
+    {
+        if (node is not null) return $"{Type} <traced {node.Name}>";
+        if (disposed) return $"{Type} <disposed>";
+        var text = $"{Type}{DeviceSuffix()} {TensorFormat.Format(Data, Shape)}";
+        GC.KeepAlive(this);   // see Data
+        return text;
+    }
 
     private string DeviceSuffix() => ReferenceEquals(storage!.Device, Device.Cpu) || storage.Device.Equals(Device.Cpu) ? "" : "@" + storage.Device;
 }
