@@ -9,7 +9,6 @@ using Tracer.Benchmarks;
 //   dotnet run -c Release -- --quick out.jsonl W7   the same for the CNN workloads only
 //   dotnet run -c Release -- --quick out.jsonl S    the same for the sort and cumsum workloads only (S1-S2)
 //   dotnet run -c Release -- --quick out.jsonl W1   the same for one of W1, W3, W6 or "W6 512" (sgemm 512^3 only)
-//   dotnet run -c Release -- --quick out.jsonl "W1 LOH"   W1's plain loop, labelled for a 32 MB large-object threshold
 //   dotnet run -c Release -- --job short ...     BenchmarkDotNet (any of its arguments: --filter, --job, exporters)
 //   dotnet run -c Release -- --scale 1000 10000 100000   compile time and memory (peak, kept) of a long reduction-heavy
 //                                                gradient chain; DOTNET_GCHeapHardLimit=0x40000000 proves a 1 GiB bound
@@ -90,18 +89,7 @@ internal static class Quick
     /// <summary>One workload family while tuning a kernel: W1 (with its hand-written loop), W3, W6, or "W6 512".</summary>
     private static void RunOne(string only)
     {
-        if (only == "W1 LOH")
-        {
-            // The plain loop in a process whose large-object threshold is 32 MB (run.sh sets DOTNET_GCLOHThreshold;
-            // an app sets System.GC.LOHThreshold): fresh outputs are gen-0 objects that die young.
-            foreach (int n in new[] { 1_000_000, 10_000_000 })
-            {
-                var b = new ElementwiseGradient { N = n };
-                b.Setup();
-                Measure($"W1 n={n:0e0}, large-object threshold 32 MB".Replace("e+", "e"), "tracer", () => b.Tracer());
-            }
-        }
-        else if (only == "W1")
+        if (only == "W1")
         {
             foreach (int n in new[] { 1_000, 1_000_000, 10_000_000 })
             {
@@ -110,6 +98,7 @@ internal static class Quick
                 string id = $"W1 n={n:0e0}".Replace("e+", "e");
                 Measure(id, "tracer", () => b.Tracer());
                 Measure(id, "handwritten", () => b.HandWritten());
+                if (n >= 1_000_000) Measure(id + ", result disposed", "tracer", () => b.TracerDisposed());
             }
         }
         else if (only == "W3")

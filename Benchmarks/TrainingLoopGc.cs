@@ -11,7 +11,8 @@ namespace Tracer.Benchmarks;
 /// batch of 32 (the 256x256 weight and its two AdamW moments are 256 KB arrays, which .NET keeps on the
 /// large-object heap that only a gen-2 collection frees), called <c>steps</c> times, once returning fresh parameters and state each step (the old ones become
 /// garbage) and once donating them (<c>Jit.Compile(step, donate: [0, 1])</c>: the outputs reuse the inputs'
-/// buffers). Prints collections per generation, bytes allocated and wall time for each.
+/// buffers); the fresh loop also runs with <c>RecycleUnreachableOutputs</c> off, the garbage collector's own
+/// behaviour. Prints collections per generation, bytes allocated and wall time for each.
 /// Run: <c>dotnet run -c Release -- --gc 100000</c>.
 /// </summary>
 internal static class TrainingLoopGc
@@ -21,10 +22,15 @@ internal static class TrainingLoopGc
         Console.WriteLine($"{steps} AdamW steps of a 256-256-10 MLP (batch 32), {Jit.Config.CpuThreads} thread(s), server GC {System.Runtime.GCSettings.IsServerGC}");
         Console.WriteLine("| loop | gen-0 | gen-1 | gen-2 | allocated | time | final loss |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
-        foreach (bool donate in new[] { false, true }) Loop(steps, donate);
+        Loop(steps, donate: false, "fresh outputs");
+        var options = Jit.Config.Cpu;
+        Jit.Config.Cpu = options with { RecycleUnreachableOutputs = false };
+        Loop(steps, donate: false, "fresh outputs, recycling off");
+        Jit.Config.Cpu = options;
+        Loop(steps, donate: true, "donated");
     }
 
-    private static void Loop(int steps, bool donate)
+    private static void Loop(int steps, bool donate, string label)
     {
         var keys = Prng.Split(Prng.PRNGKey(7), 3);
         Net model = Chain.Of(Dense.Create(keys[0], 256, 256, Activation.Relu), Dense.Create(keys[1], 256, 10));
@@ -55,7 +61,7 @@ internal static class TrainingLoopGc
         }
         clock.Stop();
         allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
-        Console.WriteLine($"| {(donate ? "donated" : "fresh outputs")} | {GC.CollectionCount(0) - g0} | {GC.CollectionCount(1) - g1} | " +
+        Console.WriteLine($"| {label} | {GC.CollectionCount(0) - g0} | {GC.CollectionCount(1) - g1} | " +
             $"{GC.CollectionCount(2) - g2} | {allocated / 1e6:F0} MB | {clock.Elapsed.TotalSeconds:F1} s | {loss.Item():G4} |");
     }
 }

@@ -17,9 +17,6 @@ grep -q avx512f /proc/cpuinfo && widths=(1 0)
 for t in 1 2; do
   for avx512 in "${widths[@]}"; do
     DOTNET_EnableAVX512=$avx512 TRACER_CPU_THREADS=$t DOTNET_gcServer=0 dotnet Benchmarks/bin/Release/net10.0/Benchmarks.dll --quick "$out/results.jsonl"
-    # W1 as users call it, in a process whose large-object threshold is 32 MB (docs/performance.md recommends it).
-    DOTNET_GCLOHThreshold=0x2000000 DOTNET_EnableAVX512=$avx512 TRACER_CPU_THREADS=$t DOTNET_gcServer=0 \
-      dotnet Benchmarks/bin/Release/net10.0/Benchmarks.dll --quick "$out/results.jsonl" "W1 LOH"
   done
   OMP_NUM_THREADS=$t /usr/bin/python3 Benchmarks/peers/torch_bench.py "$t" "$out/results.jsonl"
 done
