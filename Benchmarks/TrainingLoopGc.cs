@@ -20,8 +20,8 @@ internal static class TrainingLoopGc
     public static void Run(int steps)
     {
         Console.WriteLine($"{steps} AdamW steps of a 256-256-10 MLP (batch 32), {Jit.Config.CpuThreads} thread(s), server GC {System.Runtime.GCSettings.IsServerGC}");
-        Console.WriteLine("| loop | gen-0 | gen-1 | gen-2 | allocated | time | final loss |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
+        Console.WriteLine("| loop | gen-0 | gen-1 | gen-2 | allocated | GC pauses | time | final loss |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
         Loop(steps, donate: false, "fresh outputs");
         var options = Jit.Config.Cpu;
         Jit.Config.Cpu = options with { RecycleUnreachableOutputs = false };
@@ -53,6 +53,7 @@ internal static class TrainingLoopGc
         GC.Collect();
         int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var paused = GC.GetTotalPauseDuration();
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < steps; i++)
         {
@@ -61,7 +62,8 @@ internal static class TrainingLoopGc
         }
         clock.Stop();
         allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+        paused = GC.GetTotalPauseDuration() - paused;
         Console.WriteLine($"| {label} | {GC.CollectionCount(0) - g0} | {GC.CollectionCount(1) - g1} | " +
-            $"{GC.CollectionCount(2) - g2} | {allocated / 1e6:F0} MB | {clock.Elapsed.TotalSeconds:F1} s | {loss.Item():G4} |");
+            $"{GC.CollectionCount(2) - g2} | {allocated / 1e6:F0} MB | {paused.TotalSeconds:F1} s | {clock.Elapsed.TotalSeconds:F1} s | {loss.Item():G4} |");
     }
 }

@@ -132,7 +132,7 @@ public sealed record CpuBackendOptions
     /// When true (the default), a large output array (64 KiB or more) of a compiled call goes back to the backend's
     /// pool once its tensor is unreachable, as a disposed tensor's does at once: a loop such as
     /// <c>for (...) g = grad(x);</c> reuses the same few arrays instead of filling the large-object heap and starting
-    /// full garbage collections. The pool may run a young (gen-0 or gen-1) collection itself when it has lent 16 MB since the last one
+    /// full garbage collections. The pool may run a young (gen-0 or gen-1) collection itself when it has lent 8 MB since the last one
     /// and has no free array of the size asked for. False leaves unreachable outputs to the garbage collector.
     /// </summary>
     public bool RecycleUnreachableOutputs { get; init; } = true;

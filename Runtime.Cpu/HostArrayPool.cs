@@ -9,14 +9,15 @@ namespace Tracer.Runtime.Cpu;
 /// <list type="bullet">
 /// <item>a disposed tensor gives its array back at once (<see cref="Return"/>);</item>
 /// <item>an output array is lent to its storage (<see cref="Lend"/>): once the garbage collector finds the storage
-/// unreachable, the array is free again. Tensors die young, so a cheap young collection finds them (16 µs for gen 0,
-/// 24 µs for gen 1 on a 2-core EPYC with a 200 MB heap); when no array of the size is free and at least
-/// <see cref="CollectAfterBytes"/> were lent since the last collection, the pool runs one itself, instead of letting
-/// new large arrays push the runtime into full collections.</item>
+/// unreachable, the array is free again. After every collection the pool sweeps its loans. Tensors die young, so a
+/// young collection finds them; when no array of the size is free and at least <see cref="CollectAfterBytes"/> were
+/// lent since the last collection, the pool runs one itself, instead of letting new large arrays push the runtime
+/// into full collections.</item>
 /// </list>
-/// Small arrays are left to the garbage collector (gen-0 collections are cheap). Bounded: past
-/// <see cref="MaxBytes"/> free bytes, returned arrays are dropped; past <see cref="MaxLoansPerSize"/> loans of one
-/// size the oldest is forgotten.
+/// Small arrays are left to the garbage collector (gen-0 collections are cheap). Bounded: at most
+/// <see cref="MaxBytes"/> of free arrays and <see cref="MaxFreePerSize"/> per size; a size that no output asked for
+/// between two full collections loses its free arrays; past <see cref="MaxLoansPerSize"/> live loans of one size the
+/// oldest is forgotten.
 /// </summary>
 internal static class HostArrayPool
 {
@@ -26,21 +27,32 @@ internal static class HostArrayPool
     /// <summary>Most free bytes kept in the pool.</summary>
     public const long MaxBytes = 512L << 20;
 
-    /// <summary>
-    /// Bytes lent since the last collection after which an allocation may run one to reclaim arrays: writing 16 MB
-    /// takes over a millisecond, so the collection costs about 1 % of the loop that triggers it.
-    /// </summary>
-    public const long CollectAfterBytes = 16L << 20;
+    /// <summary>Most free arrays kept per dtype and length.</summary>
+    public const int MaxFreePerSize = 32;
 
-    /// <summary>Most loans tracked per dtype and length (a scan for free arrays reads each).</summary>
+    /// <summary>
+    /// Bytes lent since the last collection after which an allocation may run one to reclaim arrays. A collection
+    /// paused W1's loop (4 MB outputs) for 0.1-0.3 ms, about 5 % of the time its calls take to write 8 MB; a smaller
+    /// value collects more often, a larger one hands out colder arrays (a 100,000-step AdamW loop took 1.09x the
+    /// donated loop's time at 8 MB and 4 MB, 1.37x at 16 MB).
+    /// </summary>
+    public const long CollectAfterBytes = 8L << 20;
+
+    /// <summary>Most live loans tracked per dtype and length (a sweep reads each).</summary>
     public const int MaxLoansPerSize = 1024;
 
+    private sealed class Size
+    {
+        public readonly Stack<Array> Free = new();
+        public readonly List<HostLease> Loans = [];
+        public bool Used;   // rented or lent since the last full collection
+    }
+
     private static readonly object Gate = new();
-    private static readonly Dictionary<(DType, int), Stack<Array>> Free = [];
-    private static readonly Dictionary<(DType, int), List<HostLease>> Loans = [];
+    private static readonly Dictionary<(DType, int), Size> Sizes = [];
     private static long pooledBytes;
     private static long lentSinceCollection;
-    private static int collectionsSeen;
+    private static int youngSeen, fullSeen;   // GC.CollectionCount(0) and (2) at the last sweep
     private static int induced;
 
     /// <summary>Bytes of free arrays in the pool.</summary>
@@ -52,10 +64,24 @@ internal static class HostArrayPool
     /// <summary>How many young collections the pool has run to reclaim lent arrays (tests and benchmarks read it).</summary>
     public static int InducedCollections => Volatile.Read(ref induced);
 
-    /// <summary>Live loans of every size (tests read it).</summary>
+    /// <summary>Loans not yet found ended, of every size (tests read it).</summary>
     public static int LoanCount
     {
-        get { lock (Gate) return Loans.Values.Sum(l => l.Count); }
+        get
+        {
+            lock (Gate)
+            {
+                int n = 0;
+                foreach (var size in Sizes.Values) n += size.Loans.Count;
+                return n;
+            }
+        }
+    }
+
+    /// <summary>Free arrays and open loans of one dtype and length (tests read them).</summary>
+    public static (int Free, int Loans) Count(DType dtype, int length)
+    {
+        lock (Gate) return Sizes.TryGetValue((dtype, length), out var size) ? (size.Free.Count, size.Loans.Count) : (0, 0);
     }
 
     /// <summary>A free array of <paramref name="dtype"/> and <paramref name="length"/>, given back or reclaimed.</summary>
@@ -67,23 +93,21 @@ internal static class HostArrayPool
         var key = (dtype, length);
         lock (Gate)
         {
-            if (TakeFree(key, bytes, out array) || Reclaim(key, out array)) return true;
-            int seen = GC.CollectionCount(0);
-            if (seen != collectionsSeen) (collectionsSeen, lentSinceCollection) = (seen, 0);
-            if (lentSinceCollection < CollectAfterBytes || !Loans.TryGetValue(key, out var loans) || loans.Count == 0)
+            SweepAfterCollection();
+            if (TakeFree(key, bytes, out array)) return true;
+            if (lentSinceCollection < CollectAfterBytes || !Sizes.TryGetValue(key, out var size) || size.Loans.Count == 0)
                 return false;
         }
-        // Enough was lent since the last collection that earlier outputs are likely unreachable: a gen-0 collection
-        // (tens of microseconds on a small young generation) finds them, where a new large array would count towards
-        // the next full collection. Outside the lock: finalizers and other threads may need it meanwhile.
-        // The output the caller still holds survives the collection and moves up a generation, where gen-0
-        // collections no longer see it die: every fourth collection is a gen-1 one (about 1.5x the cost) to find those.
+        // Enough was lent since the last collection that earlier outputs are likely unreachable: a young collection
+        // finds them, where a new large array would count towards the next full collection. The output the caller
+        // still holds survives and moves up a generation, where gen-0 collections no longer see it die: every fourth
+        // collection is a gen-1 one to find those. Outside the lock: other threads may need it meanwhile.
         int n = Interlocked.Increment(ref induced);
         GC.Collect(n % 4 == 0 ? 1 : 0, GCCollectionMode.Forced, blocking: true);
         lock (Gate)
         {
-            (collectionsSeen, lentSinceCollection) = (GC.CollectionCount(0), 0);
-            return TakeFree(key, bytes, out array) || Reclaim(key, out array);
+            SweepAfterCollection();
+            return TakeFree(key, bytes, out array);
         }
     }
 
@@ -98,16 +122,16 @@ internal static class HostArrayPool
         if (bytes < MinBytes) return;
         lock (Gate)
         {
-            var key = (storage.DType, array.Length);
-            if (!Loans.TryGetValue(key, out var loans)) Loans[key] = loans = [];
-            if (loans.Count >= MaxLoansPerSize)
+            var size = SizeOf((storage.DType, array.Length));
+            size.Used = true;
+            if (size.Loans.Count >= MaxLoansPerSize)
             {
-                loans[0].Close();   // forgotten: the garbage collector frees it with its storage
-                loans.RemoveAt(0);
+                size.Loans[0].Close();   // forgotten: the garbage collector frees it with its storage
+                size.Loans.RemoveAt(0);
             }
             var lease = new HostLease(storage, array, Gate);
             storage.Lease = lease;
-            loans.Add(lease);
+            size.Loans.Add(lease);
             lentSinceCollection += bytes;
         }
     }
@@ -118,7 +142,7 @@ internal static class HostArrayPool
         var dtype = DTypeExtensions.OfArray(array);
         long bytes = Bytes(dtype, array.Length);
         if (bytes < MinBytes) return;
-        lock (Gate) AddFree((dtype, array.Length), array, bytes);
+        lock (Gate) AddFree(SizeOf((dtype, array.Length)), array, bytes);
     }
 
     /// <summary>Empties the pool and forgets every loan.</summary>
@@ -126,65 +150,100 @@ internal static class HostArrayPool
     {
         lock (Gate)
         {
-            Free.Clear();
-            foreach (var loans in Loans.Values)
+            foreach (var size in Sizes.Values)
             {
-                foreach (var lease in loans) lease.Close();
+                foreach (var lease in size.Loans) lease.Close();
             }
-            Loans.Clear();
+            Sizes.Clear();
             pooledBytes = 0;
             lentSinceCollection = 0;
         }
     }
 
+    private static Size SizeOf((DType, int) key)
+    {
+        if (!Sizes.TryGetValue(key, out var size)) Sizes[key] = size = new Size();
+        return size;
+    }
+
     private static bool TakeFree((DType, int) key, long bytes, out Array array)
     {
-        if (Free.TryGetValue(key, out var stack) && stack.TryPop(out array!))
-        {
-            pooledBytes -= bytes;
-            return true;
-        }
         array = null!;
-        return false;
+        if (!Sizes.TryGetValue(key, out var size)) return false;
+        size.Used = true;
+        if (!size.Free.TryPop(out array!)) return false;
+        pooledBytes -= bytes;
+        return true;
     }
 
     /// <summary>
-    /// Scans the loans of one size: cancelled ones are dropped, those whose storage was collected give their array
-    /// back (the first to the caller, the rest to the free list).
+    /// After a collection (anyone's): loans whose storage was collected give their array to the free list, cancelled
+    /// ones are dropped; after a full collection, sizes nobody used since the previous one lose their free arrays.
     /// </summary>
-    private static bool Reclaim((DType, int) key, out Array array)
+    private static void SweepAfterCollection()
     {
-        array = null!;
-        if (!Loans.TryGetValue(key, out var loans)) return false;
-        long bytes = Bytes(key.Item1, key.Item2);
-        int kept = 0;
-        for (int i = 0; i < loans.Count; i++)
+        int young = GC.CollectionCount(0);
+        if (young == youngSeen) return;
+        youngSeen = young;
+        lentSinceCollection = 0;
+        int full = GC.CollectionCount(2);
+        bool trim = full != fullSeen;
+        fullSeen = full;
+        foreach (var ((dtype, length), size) in Sizes)
         {
-            var lease = loans[i];
-            if (lease.OwnerGone)
+            long bytes = Bytes(dtype, length);
+            var loans = size.Loans;
+            int kept = 0;
+            for (int i = 0; i < loans.Count; i++)
             {
-                if (array is null) array = lease.Array;
-                else AddFree(key, lease.Array, bytes);
-                lease.Close();
+                var lease = loans[i];
+                bool gone = lease.OwnerGone;
+                if (gone) AddFree(size, lease.Array, bytes);
+                if (gone || lease.Cancelled) lease.Close();
+                else loans[kept++] = lease;
             }
-            else if (lease.Cancelled)
+            loans.RemoveRange(kept, loans.Count - kept);
+            if (trim && !size.Used)
             {
-                lease.Close();
+                pooledBytes -= bytes * size.Free.Count;
+                size.Free.Clear();
+                if (loans.Count == 0) Sizes.Remove((dtype, length));   // allowed while enumerating
             }
-            else
-            {
-                loans[kept++] = lease;
-            }
+            if (trim) size.Used = false;
         }
-        loans.RemoveRange(kept, loans.Count - kept);
-        return array is not null;
     }
 
-    private static void AddFree((DType, int) key, Array array, long bytes)
+    static HostArrayPool() => _ = new FullCollectionWatch();
+
+    /// <summary>
+    /// Sweeps the pool after every full collection, even in a process that makes no more outputs, so that the arrays
+    /// of dead tensors and sizes nobody asks for again do not stay in the pool. Its finalizer runs after each
+    /// collection of its generation and re-registers it; once promoted, that is after each full collection.
+    /// </summary>
+    private sealed class FullCollectionWatch
     {
-        if (pooledBytes + bytes > MaxBytes) return;
-        if (!Free.TryGetValue(key, out var stack)) Free[key] = stack = new Stack<Array>();
-        stack.Push(array);
+        ~FullCollectionWatch()
+        {
+            if (Environment.HasShutdownStarted) return;
+            if (Monitor.TryEnter(Gate))   // never block the finalizer thread: the next collection sweeps instead
+            {
+                try
+                {
+                    SweepAfterCollection();
+                }
+                finally
+                {
+                    Monitor.Exit(Gate);
+                }
+            }
+            GC.ReRegisterForFinalize(this);
+        }
+    }
+
+    private static void AddFree(Size size, Array array, long bytes)
+    {
+        if (pooledBytes + bytes > MaxBytes || size.Free.Count >= MaxFreePerSize) return;
+        size.Free.Push(array);
         pooledBytes += bytes;
     }
 
