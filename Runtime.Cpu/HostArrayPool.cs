@@ -64,20 +64,6 @@ internal static class HostArrayPool
     /// <summary>How many young collections the pool has run to reclaim lent arrays (tests and benchmarks read it).</summary>
     public static int InducedCollections => Volatile.Read(ref induced);
 
-    /// <summary>Loans not yet found ended, of every size (tests read it).</summary>
-    public static int LoanCount
-    {
-        get
-        {
-            lock (Gate)
-            {
-                int n = 0;
-                foreach (var size in Sizes.Values) n += size.Loans.Count;
-                return n;
-            }
-        }
-    }
-
     /// <summary>Free arrays and open loans of one dtype and length (tests read them).</summary>
     public static (int Free, int Loans) Count(DType dtype, int length)
     {
