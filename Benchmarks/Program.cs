@@ -7,6 +7,7 @@ using Tracer.Benchmarks;
 //   dotnet run -c Release -- --quick out.jsonl   medians of repeated timings, written as JSON lines (what run.sh uses)
 //   dotnet run -c Release -- --quick out.jsonl W8   the same for the linear-algebra workloads only
 //   dotnet run -c Release -- --quick out.jsonl W7   the same for the CNN workloads only
+//   dotnet run -c Release -- --quick out.jsonl E    the same for the eager workloads only (E1-E7)
 //   dotnet run -c Release -- --quick out.jsonl S    the same for the sort and cumsum workloads only (S1-S2)
 //   dotnet run -c Release -- --quick out.jsonl W1   the same for one of W1, W3, W6 or "W6 512" (sgemm 512^3 only)
 //   dotnet run -c Release -- --job short ...     BenchmarkDotNet (any of its arguments: --filter, --job, exporters)
@@ -44,6 +45,11 @@ internal static class Quick
             RunW7();
             return;
         }
+        if (only == "E")
+        {
+            RunEager();
+            return;
+        }
         if (only == "S")
         {
             RunSequence();
@@ -68,6 +74,20 @@ internal static class Quick
         Measure("S1 sort 1e6 f32, eager", "tracer", () => s.SortEager());
         Measure("S2 cumsum 1e7 f32", "tracer", () => s.CumSumCompiled());
         Measure("S2 cumsum 1e7 f32, eager", "tracer", () => s.CumSumEager());
+    }
+
+    /// <summary>E1-E7: single ops called eagerly.</summary>
+    private static void RunEager()
+    {
+        var e = new EagerOps();
+        e.Setup();
+        Measure("E1 eager add 1e6", "tracer", () => e.Add());
+        Measure("E2 eager exp 1e6", "tracer", () => e.Exp());
+        Measure("E3 eager sum rows 1e6", "tracer", () => e.Sum());
+        Measure("E4 eager softmax 1e6", "tracer", () => e.Softmax());
+        Measure("E5 eager matmul 1000^3", "tracer", () => e.MatMul());
+        Measure("E6 eager add n=4", "tracer", () => e.AddSmall());
+        Measure("E7 eager add 1e6, result disposed", "tracer", () => e.AddDisposed());
     }
 
     /// <summary>W7: the CNN training step, and the two convolution kernels on its layers.</summary>
@@ -161,15 +181,7 @@ internal static class Quick
             Measure($"W6 sgemm {n}^3", "tracer", () => s.Tracer());
         }
         RunW7();
-        var e = new EagerOps();
-        e.Setup();
-        Measure("E1 eager add 1e6", "tracer", () => e.Add());
-        Measure("E2 eager exp 1e6", "tracer", () => e.Exp());
-        Measure("E3 eager sum rows 1e6", "tracer", () => e.Sum());
-        Measure("E4 eager softmax 1e6", "tracer", () => e.Softmax());
-        Measure("E5 eager matmul 1000^3", "tracer", () => e.MatMul());
-        Measure("E6 eager add n=4", "tracer", () => e.AddSmall());
-        Measure("E7 eager add 1e6, result disposed", "tracer", () => e.AddDisposed());
+        RunEager();
         if (Environment.GetEnvironmentVariable("TRACER_CPU_THREADS") == "1" && Environment.GetEnvironmentVariable("DOTNET_EnableAVX512") != "0")   // once per run: the cache depends on neither threads nor vectors
             CacheScaling.Run((workload, impl, value, unit) => Write(workload, impl, value, unit, samples: 1));
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Tracer.Compiler;
 
 namespace Tracer.Runtime.Cpu;
@@ -11,11 +12,12 @@ namespace Tracer.Runtime.Cpu;
 /// <item>an output array is lent to its storage (<see cref="Lend"/>): once the garbage collector finds the storage
 /// unreachable, the array is free again. After every collection the pool sweeps its loans. Tensors die young, so a
 /// young collection finds them; when no array of the size is free and at least <see cref="CollectAfterBytes"/> were
-/// lent since the last collection, the pool runs one itself, instead of letting new large arrays push the runtime
-/// into full collections.</item>
+/// lent since the last collection (8-128 MB, adapted to the measured pauses), the pool runs one itself, instead of
+/// letting new large arrays push the runtime into full collections.</item>
 /// </list>
 /// Small arrays are left to the garbage collector (gen-0 collections are cheap). Bounded: at most
-/// <see cref="MaxBytes"/> of free arrays and <see cref="MaxFreePerSize"/> per size; a size that no output asked for
+/// <see cref="MaxBytes"/> of free arrays and, per size, <see cref="MaxFreePerSize"/> more than one collection interval
+/// lends; a size that no output asked for
 /// between two full collections loses its free arrays; past <see cref="MaxLoansPerSize"/> live loans of one size the
 /// oldest is forgotten.
 /// </summary>
@@ -27,16 +29,30 @@ internal static class HostArrayPool
     /// <summary>Most free bytes kept in the pool.</summary>
     public const long MaxBytes = 512L << 20;
 
-    /// <summary>Most free arrays kept per dtype and length.</summary>
+    /// <summary>
+    /// Free arrays kept per dtype and length on top of those lent between two induced collections: a collection hands
+    /// back everything lent since the one before, and an array the pool cannot keep becomes garbage that only a full
+    /// collection frees (a cap of exactly one interval's arrays cost an AdamW loop a full collection every 500 steps).
+    /// </summary>
     public const int MaxFreePerSize = 32;
 
     /// <summary>
-    /// Bytes lent since the last collection after which an allocation may run one to reclaim arrays. A collection
-    /// paused W1's loop (4 MB outputs) for 0.1-0.3 ms, about 5 % of the time its calls take to write 8 MB; a smaller
-    /// value collects more often, a larger one hands out colder arrays (a 100,000-step AdamW loop took 1.09x the
-    /// donated loop's time at 8 MB and 4 MB, 1.37x at 16 MB).
+    /// Least bytes lent since the last collection after which an allocation may run one to reclaim arrays: the fewer
+    /// arrays cycle, the warmer they are in cache. A collection pauses the process for 0.1-0.3 ms, which for an AdamW
+    /// step of 0.2 ms is too often at this value; <see cref="Adapt"/> spaces collections out from here.
     /// </summary>
-    public const long CollectAfterBytes = 8L << 20;
+    public const long MinCollectAfterBytes = 8L << 20;
+
+    /// <summary>
+    /// Most bytes lent between induced collections, which bounds the arrays cycling per size. Past the last-level
+    /// cache, spacing collections further costs no more misses (an add of 1e6 floats into one of 4 output arrays in
+    /// turn took 380 us, into one of 32 the same, into a single array 160 us) and only saves pauses.
+    /// </summary>
+    public const long MaxCollectAfterBytes = 128L << 20;
+
+    /// <summary>Pause share of the time between induced collections above which they are spaced out, and below which
+    /// they are brought closer (warmer arrays).</summary>
+    private const double MaxPauseShare = 0.05, MinPauseShare = 0.01;
 
     /// <summary>Most live loans tracked per dtype and length (a sweep reads each).</summary>
     public const int MaxLoansPerSize = 1024;
@@ -54,6 +70,15 @@ internal static class HostArrayPool
     private static long lentSinceCollection;
     private static int youngSeen, fullSeen;   // GC.CollectionCount(0) and (2) at the last sweep
     private static int induced;
+    private static long dropped;
+    private static long collectAfterBytes = MinCollectAfterBytes;   // adapts to the measured pauses
+    private static long lastInducedEnd;   // Stopwatch timestamp
+
+    /// <summary>Bytes lent since the last collection after which the pool runs one now (tests and benchmarks read it).</summary>
+    public static long CollectAfterBytes
+    {
+        get { lock (Gate) return collectAfterBytes; }
+    }
 
     /// <summary>Bytes of free arrays in the pool.</summary>
     public static long PooledBytes
@@ -63,6 +88,12 @@ internal static class HostArrayPool
 
     /// <summary>How many young collections the pool has run to reclaim lent arrays (tests and benchmarks read it).</summary>
     public static int InducedCollections => Volatile.Read(ref induced);
+
+    /// <summary>Arrays given back or reclaimed that the pool did not keep (full); tests read it.</summary>
+    public static long Dropped
+    {
+        get { lock (Gate) return dropped; }
+    }
 
     /// <summary>Free arrays and open loans of one dtype and length (tests read them).</summary>
     public static (int Free, int Loans) Count(DType dtype, int length)
@@ -81,19 +112,44 @@ internal static class HostArrayPool
         {
             SweepAfterCollection();
             if (TakeFree(key, bytes, out array)) return true;
-            if (lentSinceCollection < CollectAfterBytes || !Sizes.TryGetValue(key, out var size) || size.Loans.Count == 0)
+            // No more than the loans the pool tracks of this size: a collection would find the rest as garbage.
+            long due = Math.Min(collectAfterBytes, bytes * (MaxLoansPerSize / 2));
+            if (lentSinceCollection < due || !Sizes.TryGetValue(key, out var size) || size.Loans.Count == 0)
                 return false;
         }
         // Enough was lent since the last collection that earlier outputs are likely unreachable: a young collection
-        // finds them, where a new large array would count towards the next full collection. The output the caller
-        // still holds survives and moves up a generation, where gen-0 collections no longer see it die: every fourth
-        // collection is a gen-1 one to find those. Outside the lock: other threads may need it meanwhile.
-        int n = Interlocked.Increment(ref induced);
-        GC.Collect(n % 4 == 0 ? 1 : 0, GCCollectionMode.Forced, blocking: true);
+        // finds them, where a new large array would count towards the next full collection. The outputs the caller
+        // still holds survive and move up a generation, where a gen-0 collection would no longer see them die, so it
+        // is a gen-1 collection (as cheap here: 0.2-0.3 ms either way), which finds them at the next one. Outside the
+        // lock: other threads may need it meanwhile.
+        Interlocked.Increment(ref induced);
+        long start = Stopwatch.GetTimestamp();
+        GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+        long end = Stopwatch.GetTimestamp();
         lock (Gate)
         {
+            Adapt(start, end);
             SweepAfterCollection();
             return TakeFree(key, bytes, out array);
+        }
+    }
+
+    /// <summary>
+    /// Spaces induced collections out when their pauses take more than <see cref="MaxPauseShare"/> of the time
+    /// between them, and brings them closer when less than <see cref="MinPauseShare"/>: doubling the bytes roughly
+    /// halves the share, so the two bounds keep it from oscillating. Takes the collection's <see cref="Stopwatch"/>
+    /// timestamps (tests call it directly).
+    /// </summary>
+    public static void Adapt(long start, long end)
+    {
+        lock (Gate)
+        {
+            long since = lastInducedEnd;
+            lastInducedEnd = end;
+            if (since == 0 || end <= since) return;
+            double share = (double)(end - start) / (end - since);
+            if (share > MaxPauseShare) collectAfterBytes = Math.Min(collectAfterBytes * 2, MaxCollectAfterBytes);
+            else if (share < MinPauseShare) collectAfterBytes = Math.Max(collectAfterBytes / 2, MinCollectAfterBytes);
         }
     }
 
@@ -143,6 +199,8 @@ internal static class HostArrayPool
             Sizes.Clear();
             pooledBytes = 0;
             lentSinceCollection = 0;
+            collectAfterBytes = MinCollectAfterBytes;
+            lastInducedEnd = 0;
         }
     }
 
@@ -228,7 +286,12 @@ internal static class HostArrayPool
 
     private static void AddFree(Size size, Array array, long bytes)
     {
-        if (pooledBytes + bytes > MaxBytes || size.Free.Count >= MaxFreePerSize) return;
+        // Twice the interval: arrays lent before the interval halved still come back.
+        if (pooledBytes + bytes > MaxBytes || size.Free.Count >= MaxFreePerSize + 2 * collectAfterBytes / bytes)
+        {
+            dropped++;
+            return;
+        }
         size.Free.Push(array);
         pooledBytes += bytes;
     }

@@ -166,10 +166,63 @@ public class OutputRecyclingTests
             seen.Add(ArrayOf(g));
             if (i % 50 == 0) CollectionAssert.AreEqual(expected, g.ToFloatArray(), $"call {i}");
         }
-        // 200 calls of 4 MB: the pool reclaims after every 8 MB lent (about 20 arrays measured); without it, 200.
-        Assert.IsTrue(seen.Count <= 40, $"{seen.Count} distinct output arrays in 200 calls");
+        // 200 calls of 4 MB: the pool reclaims after every 8-128 MB lent (at most 32 arrays in flight, about 20
+        // measured); without it, 200.
+        Assert.IsTrue(seen.Count <= 48, $"{seen.Count} distinct output arrays in 200 calls");
         Assert.IsTrue(HostArrayPool.InducedCollections > inducedBefore || seen.Count <= 5,
             "the pool ran young collections itself when it had lent enough");
+    }
+
+    [TestMethod]
+    public void ATrainingLoopWithFreshStateKeepsEveryArrayItReclaims()
+    {
+        // An AdamW-like step: three 256 KB outputs (parameter and two moments) fed back in, each step's old ones dropped.
+        // A collection hands back all that was lent since the one before, plus the outputs that were live at it; when
+        // the pool kept only one interval's worth, the surplus became garbage on the large-object heap and the loop ran
+        // a full collection every 500 steps.
+        const int r = 257, c = 255;
+        var step = Jit.Compile((Tensor p, Tensor m, Tensor v) =>
+        {
+            var m2 = m * 0.9 + p * 0.1;
+            var v2 = v * 0.99 + p * p * 0.01;
+            return (p - m2 * 0.001 / (Sqrt(v2) + 1e-8), m2, v2);
+        });
+        HostArrayPool.Clear();
+        var (p, m, v) = (Tensor.Full(DType.Float32, 1f, r, c), Tensor.Full(DType.Float32, 0f, r, c), Tensor.Full(DType.Float32, 0f, r, c));
+        for (int i = 0; i < 300; i++) (p, m, v) = step(p, m, v);   // let the collection interval settle
+        long droppedBefore = HostArrayPool.Dropped;
+        int inducedBefore = HostArrayPool.InducedCollections;
+        for (int i = 0; i < 1500; i++) (p, m, v) = step(p, m, v);
+        Assert.IsTrue(HostArrayPool.InducedCollections > inducedBefore, "the pool reclaimed arrays in 1,500 steps");
+        Assert.AreEqual(droppedBefore, HostArrayPool.Dropped, "arrays reclaimed from dead outputs were thrown away");
+        var (free, loans) = HostArrayPool.Count(DType.Float32, r * c);
+        long cycle = HostArrayPool.MaxCollectAfterBytes / (4L * r * c);
+        Assert.IsTrue(free + loans <= cycle + 3 * HostArrayPool.MaxFreePerSize, $"{free} free and {loans} lent arrays for a loop that holds 3");
+        Assert.IsTrue(p.ToFloatArray()[r * c - 1] < 1f, "the step ran");
+    }
+
+    [TestMethod]
+    public void CollectionsAreSpacedOutWhenTheyPauseTooLongAndBroughtCloserWhenTheyDoNot()
+    {
+        HostArrayPool.Clear();
+        long min = HostArrayPool.MinCollectAfterBytes;
+        Assert.AreEqual(min, HostArrayPool.CollectAfterBytes);
+        HostArrayPool.Adapt(1_000, 1_010);   // the first collection has no interval to compare with
+        Assert.AreEqual(min, HostArrayPool.CollectAfterBytes);
+        long t = 1_010;
+        for (int i = 1; i <= 6; i++)   // pauses of 20 % of the interval: doubles up to the cap
+        {
+            HostArrayPool.Adapt(t + 80, t + 100);
+            t += 100;
+            Assert.AreEqual(Math.Min(min << i, HostArrayPool.MaxCollectAfterBytes), HostArrayPool.CollectAfterBytes, $"collection {i}");
+        }
+        HostArrayPool.Adapt(t + 970, t + 1_000);   // 3 %: between the bounds, unchanged
+        t += 1_000;
+        Assert.AreEqual(HostArrayPool.MaxCollectAfterBytes, HostArrayPool.CollectAfterBytes);
+        HostArrayPool.Adapt(t + 9_995, t + 10_000);   // 0.05 %: halves
+        Assert.AreEqual(HostArrayPool.MaxCollectAfterBytes / 2, HostArrayPool.CollectAfterBytes);
+        HostArrayPool.Clear();
+        Assert.AreEqual(min, HostArrayPool.CollectAfterBytes, "Clear starts over");
     }
 
     [TestMethod]
