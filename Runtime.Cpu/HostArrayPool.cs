@@ -16,10 +16,8 @@ namespace Tracer.Runtime.Cpu;
 /// letting new large arrays push the runtime into full collections.</item>
 /// </list>
 /// Small arrays are left to the garbage collector (gen-0 collections are cheap). Bounded: at most
-/// <see cref="MaxBytes"/> of free arrays and, per size, <see cref="MaxFreePerSize"/> more than one collection interval
-/// lends; a size that no output asked for
-/// between two full collections loses its free arrays; past <see cref="MaxLoansPerSize"/> live loans of one size the
-/// oldest is forgotten.
+/// <see cref="MaxBytes"/> of free arrays; a size that no output asked for between two full collections loses its free
+/// arrays; past <see cref="MaxLoansPerSize"/> live loans of one size the oldest is forgotten.
 /// </summary>
 internal static class HostArrayPool
 {
@@ -28,13 +26,6 @@ internal static class HostArrayPool
 
     /// <summary>Most free bytes kept in the pool.</summary>
     public const long MaxBytes = 512L << 20;
-
-    /// <summary>
-    /// Free arrays kept per dtype and length on top of those lent between two induced collections: a collection hands
-    /// back everything lent since the one before, and an array the pool cannot keep becomes garbage that only a full
-    /// collection frees (a cap of exactly one interval's arrays cost an AdamW loop a full collection every 500 steps).
-    /// </summary>
-    public const int MaxFreePerSize = 32;
 
     /// <summary>
     /// Least bytes lent since the last collection after which an allocation may run one to reclaim arrays: the fewer
@@ -286,8 +277,10 @@ internal static class HostArrayPool
 
     private static void AddFree(Size size, Array array, long bytes)
     {
-        // Twice the interval: arrays lent before the interval halved still come back.
-        if (pooledBytes + bytes > MaxBytes || size.Free.Count >= MaxFreePerSize + 2 * collectAfterBytes / bytes)
+        // No cap per size: a collection hands back all that was lent since the one before (and outputs promoted past
+        // young collections come back together at a full one); an array the pool does not keep becomes garbage that
+        // only a full collection frees (a cap of 32 per size cost an AdamW loop a full collection every 500 steps).
+        if (pooledBytes + bytes > MaxBytes)
         {
             dropped++;
             return;
