@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
 using static Tracer.Ops;
 
@@ -18,7 +20,11 @@ public class EagerOps
         y = Tensor.FromArray(Data.Uniform(1_000_000, -3, 3, 2), 1000, 1000);
         m = Tensor.FromArray(Data.Uniform(1_000_000, -1, 1, 3), 1000, 1000);
         small = Tensor.FromArray(Data.Uniform(4, -1, 1, 4), 4);
+        handX = Data.Uniform(1_000_000, -3, 3, 1);
+        handY = Data.Uniform(1_000_000, -3, 3, 2);
     }
+
+    private float[] handX = null!, handY = null!;
 
     [Benchmark]
     public Tensor Add() => x + y;
@@ -41,6 +47,25 @@ public class EagerOps
     {
         using var result = x + y;
     }
+
+    /// <summary>
+    /// E8: the hand-written vectorised add of E1 into one output array, or into one of four in turn. Without Dispose,
+    /// an output's array is reused only after a collection finds it unreachable, so a loop cycles through several:
+    /// this row is the cost of colder memory alone, without Tracer (one thread; run.sh reports it at one thread).
+    /// </summary>
+    public float[] HandAdd(int arrays)
+    {
+        var outs = handOutputs ??= [new float[1_000_000], new float[1_000_000], new float[1_000_000], new float[1_000_000]];
+        var output = outs[handCall++ % arrays];
+        var a = MemoryMarshal.Cast<float, Vector<float>>(handX.AsSpan());
+        var b = MemoryMarshal.Cast<float, Vector<float>>(handY.AsSpan());
+        var o = MemoryMarshal.Cast<float, Vector<float>>(output.AsSpan());
+        for (int i = 0; i < o.Length; i++) o[i] = a[i] + b[i];
+        return output;
+    }
+
+    private float[][]? handOutputs;
+    private int handCall;
 
     /// <summary>Per-op overhead: an add of 4 elements.</summary>
     [Benchmark]

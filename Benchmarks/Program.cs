@@ -13,6 +13,7 @@ using Tracer.Benchmarks;
 //   dotnet run -c Release -- --job short ...     BenchmarkDotNet (any of its arguments: --filter, --job, exporters)
 //   dotnet run -c Release -- --scale 1000 10000 100000   compile time and memory (peak, kept) of a long reduction-heavy
 //                                                gradient chain; DOTNET_GCHeapHardLimit=0x40000000 proves a 1 GiB bound
+//   dotnet run -c Release -- --w1-blocks 10000000 60   W1 fresh-output and disposed loops in alternating blocks of 60 calls
 //   dotnet run -c Release -- --gc 100000          garbage collections of a 100,000-step training loop
 if (args.Length >= 1 && args[0] == "--scale")
 {
@@ -22,6 +23,11 @@ if (args.Length >= 1 && args[0] == "--scale")
 if (args.Length >= 1 && args[0] == "--gc")
 {
     TrainingLoopGc.Run(args.Length > 1 ? int.Parse(args[1]) : 100_000);
+    return;
+}
+if (args.Length >= 1 && args[0] == "--w1-blocks")
+{
+    W1Blocks.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000_000, calls: args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 60);
     return;
 }
 if (args.Length >= 1 && args[0] == "--quick")
@@ -88,6 +94,8 @@ internal static class Quick
         Measure("E5 eager matmul 1000^3", "tracer", () => e.MatMul());
         Measure("E6 eager add n=4", "tracer", () => e.AddSmall());
         Measure("E7 eager add 1e6, result disposed", "tracer", () => e.AddDisposed());
+        Measure("E8 hand-written add 1e6 into one array", "handwritten", () => e.HandAdd(1));
+        Measure("E8 hand-written add 1e6 into 4 arrays in turn", "handwritten", () => e.HandAdd(4));
     }
 
     /// <summary>W7: the CNN training step, and the two convolution kernels on its layers.</summary>

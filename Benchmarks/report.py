@@ -61,6 +61,10 @@ for w in order:
                 base = w.split(", ")[0]
                 h = h or res.get((base, "handwritten", th, isa)); p = p or res.get((base, "torch", th, None))
             if w.startswith("W7 conv"): h = res.get((w, "im2col", th, isa))   # Tracer's two lowerings of a convolution
+            if t is None and h is not None and w.startswith("E8"):   # hand-written only: the cost of colder outputs
+                if th != 1: continue   # a one-thread loop whatever TRACER_CPU_THREADS says
+                lines.append("| %s | %d | %s | – | %s | – | – | – | (no Tracer: output memory warm or cold) | – |" % (w, th, isa, fmt(h)))
+                continue
             if t is None: continue
             g, ok = goal(w, t, h, p)
             if units.get(w) == "MB":
